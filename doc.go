@@ -1,0 +1,38 @@
+// Package trustgate is an embeddable library for evidence-first deployment
+// governance of enterprise endpoint software: packages pushed to managed
+// devices through Intune, Jamf and similar tools.
+//
+// It decides whether a deployment may go ahead automatically, needs change
+// advisory board (CAB) review, or needs a time-boxed exception, and it
+// records enough to prove afterwards that nothing was swapped or rewritten on
+// the way. Automation is earned: the score below which a deployment is
+// approved automatically rises only as the measured incident rate stays low,
+// one trust maturity level at a time, each step signed off by the CAB.
+//
+// This package holds no code; it is the map. The work is done by the
+// packages below, in the order a reader meets them.
+//
+// # Packages
+//
+//   - [github.com/buildworksai/trustgate/blastradius]: the four blast
+//     radius classes (CRITICAL_INFRASTRUCTURE, BUSINESS_CRITICAL,
+//     PRODUCTIVITY_TOOLS, NON_CRITICAL), their CAB quorums, and a classifier
+//     whose rule set is data and which explains every answer.
+//   - [github.com/buildworksai/trustgate/riskmodel]: risk model versions:
+//     factor weights, per-class auto-approve thresholds, the exception
+//     threshold, validation and scoring, and the seed version 1.1.
+//   - [github.com/buildworksai/trustgate/cab]: the decision function, pure
+//     and allocation-free.
+//
+// # A deployment, end to end
+//
+// A connector about to push "Zoom 6.1" to 4,000 laptops classifies it
+// (PRODUCTIVITY_TOOLS: it matched the productivity keyword "Zoom"), scores
+// its risk factors under the active model (say 18.50 under version 1.2,
+// whose PRODUCTIVITY_TOOLS threshold is 20), and asks for a decision:
+// auto_approved, with reason SCORE_WITHIN_THRESHOLD. Under the seed model
+// 1.1, whose thresholds are all 0, the same request would go to manual
+// review with reason AUTO_APPROVAL_NOT_EARNED; a Windows security update
+// would go to review by three CAB members at any score below the exception
+// threshold, because critical infrastructure never auto-approves.
+package trustgate

@@ -1,0 +1,39 @@
+// Package riskmodel holds risk model versions: how a deployment's risk
+// factors are weighed into a score, and, per blast radius class, the score at
+// or below which a deployment may be approved without CAB review.
+//
+// A [Version] is a plain value. [Version.Validate] checks every invariant and
+// names each field that breaks one with a [*FieldError]; [Version.Score]
+// computes a [Score] that carries the model version and every factor's
+// contribution. [Seed] returns version 1.1, the greenfield baseline every
+// installation starts from.
+//
+// # Numbers
+//
+// Every weight, threshold and score is a [decimal.Decimal]: weights must sum
+// to exactly 1 with no tolerance, which floating point cannot promise.
+// Scores are rounded half-up to 2 decimal places; contributions are kept
+// exact. [ParseDecimal] reads decimals from text and refuses NaN, infinities,
+// hexadecimal and stray spaces.
+//
+// # Invariants
+//
+//   - Weights are each in [0, 1] and sum to exactly 1.
+//   - Thresholds are in [0, 100], one for each of the four classes and no
+//     other; CRITICAL_INFRASTRUCTURE's is always 0.
+//   - The review date is after the effective date.
+//   - Only a CAB-approved version can be active.
+//
+// Activation, uniqueness of the version string and immutability once stored
+// are the store's to enforce; this package only describes a version.
+//
+// # Factors
+//
+// A model weighs a set of named factors; the defaults ([DefaultWeights]) are
+// this project's starting point, not calibrated figures: privilege_elevation
+// 0.20, blast_radius 0.20, change_complexity 0.15, test_evidence 0.15,
+// supply_chain 0.15, rollback_capability 0.10, vendor_history 0.05. A version
+// may weigh other factors (lower-case identifiers). Scoring requires a value
+// in [0, 100] for exactly the factors the version weighs: a missing or
+// unknown factor is an error, never a silent 0.
+package riskmodel

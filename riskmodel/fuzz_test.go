@@ -1,0 +1,31 @@
+package riskmodel_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/shopspring/decimal"
+)
+
+// FuzzParseDecimal checks that ParseDecimal never panics, that every error is
+// a FieldError naming the field, and that what it accepts round-trips.
+func FuzzParseDecimal(f *testing.F) {
+	for _, s := range []string{"0", "12.50", "-3", "1e2", "1E-7", "NaN", "Inf", "0x1p3", " 1", "1_000", "٣", "", "9999999999999999999999999.5", "1e2147483648"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := riskmodel.ParseDecimal("score", s)
+		if err != nil {
+			var fe *riskmodel.FieldError
+			if !errors.As(err, &fe) || fe.Field != "score" || !errors.Is(err, riskmodel.ErrMalformed) {
+				t.Fatalf("ParseDecimal(%q) error %v is not a FieldError for score", s, err)
+			}
+			return
+		}
+		again, err := decimal.NewFromString(d.String())
+		if err != nil || !again.Equal(d) {
+			t.Fatalf("ParseDecimal(%q) = %s does not round-trip: %v", s, d, err)
+		}
+	})
+}
