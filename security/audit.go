@@ -1,0 +1,186 @@
+package security
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/buildworksai/trustgate/internal/jcs"
+	"github.com/google/uuid"
+)
+
+// EventType names a kind of governance action in the audit log. Types are
+// dotted lower-case names, such as "riskmodel.activated".
+type EventType string
+
+// The event types trustgate writes. A user's own tooling may append others.
+const (
+	EventRiskModelCreated   EventType = "riskmodel.created"
+	EventRiskModelApproved  EventType = "riskmodel.approved"
+	EventRiskModelActivated EventType = "riskmodel.activated"
+	EventSeeded             EventType = "store.seeded"
+	EventEvidenceCreated    EventType = "evidence.created"
+)
+
+// Limits on audit event fields. They keep a single event readable and the
+// log bounded against hostile input.
+const (
+	MaxEventTextLength = 512      // actor, subject, correlation id, type
+	MaxEventDataLength = 64 << 10 // canonical data, bytes
+)
+
+// EventInput is what a caller supplies to append an event. The store adds the
+// sequence number, id, time and hashes.
+type EventInput struct {
+	Type          EventType
+	Actor         string          // who acted: a user, a service, "trustgate-seed"
+	Subject       string          // what the event is about, e.g. "riskmodel:1.2"
+	CorrelationID string          // the request it belongs to, if any
+	Data          json.RawMessage // details: nil or a JSON object
+}
+
+// Event is one entry of the append-only, hash-chained audit log.
+//
+// Hash is SHA-256(PrevHash ‖ canonical event), where the canonical event is
+// the RFC 8785 form of the JSON object {"actor", "correlation_id", "data",
+// "id", "occurred_at", "seq", "subject", "type"} with occurred_at in RFC 3339
+// UTC with exactly six fractional digits. PrevHash is the previous event's
+// Hash, and all zero for the first event. Any change to a stored event, and
+// any deletion, insertion or reordering, breaks the chain at that point.
+type Event struct {
+	Seq           int64 // position in the log, from 1
+	ID            uuid.UUID
+	Type          EventType
+	Actor         string
+	Subject       string
+	CorrelationID string
+	OccurredAt    time.Time       // UTC, microsecond precision
+	Data          json.RawMessage // canonical JSON object
+	PrevHash      Digest
+	Hash          Digest
+}
+
+// Head is the state of a log: how many events it holds and the hash of the
+// last one (zero for an empty log).
+type Head struct {
+	Size int64
+	Hash Digest
+}
+
+// Validate checks an event input: a type, an actor, texts that are valid
+// UTF-8 without control characters and within [MaxEventTextLength], and data
+// that is absent or a JSON object within [MaxEventDataLength].
+func (in EventInput) Validate() error {
+	if err := checkText("type", string(in.Type), true); err != nil {
+		return err
+	}
+	if err := checkText("actor", in.Actor, true); err != nil {
+		return err
+	}
+	if err := checkText("subject", in.Subject, false); err != nil {
+		return err
+	}
+	if err := checkText("correlation_id", in.CorrelationID, false); err != nil {
+		return err
+	}
+	if in.Data != nil {
+		if len(in.Data) > MaxEventDataLength {
+			return &FieldError{Field: "data", Reason: fmt.Sprintf("longer than %d bytes", MaxEventDataLength)}
+		}
+		if _, err := jcs.CanonicalizeObject(nil, in.Data); err != nil {
+			return &FieldError{Field: "data", Reason: err.Error(), Err: err}
+		}
+	}
+	return nil
+}
+
+func checkText(field, s string, required bool) error {
+	switch {
+	case required && strings.TrimSpace(s) == "":
+		return &FieldError{Field: field, Reason: "required"}
+	case len(s) > MaxEventTextLength:
+		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", MaxEventTextLength)}
+	case !utf8.ValidString(s):
+		return &FieldError{Field: field, Reason: "not valid UTF-8"}
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return &FieldError{Field: field, Reason: "contains control characters"}
+	}
+	return nil
+}
+
+// NewEvent builds the event that follows head: sequence head.Size+1, the
+// given id and time (truncated to microseconds, in UTC), data in canonical
+// form, and its hash. It validates the input first.
+func NewEvent(head Head, in EventInput, id uuid.UUID, at time.Time) (Event, error) {
+	if err := in.Validate(); err != nil {
+		return Event{}, err
+	}
+	data := []byte("{}")
+	if in.Data != nil {
+		c, err := jcs.CanonicalizeObject(nil, in.Data)
+		if err != nil {
+			return Event{}, &FieldError{Field: "data", Reason: err.Error(), Err: err}
+		}
+		data = c
+	}
+	e := Event{
+		Seq:           head.Size + 1,
+		ID:            id,
+		Type:          in.Type,
+		Actor:         in.Actor,
+		Subject:       in.Subject,
+		CorrelationID: in.CorrelationID,
+		OccurredAt:    at.UTC().Truncate(time.Microsecond),
+		Data:          data,
+		PrevHash:      head.Hash,
+	}
+	h, err := e.ComputeHash()
+	if err != nil {
+		return Event{}, err
+	}
+	e.Hash = h
+	return e, nil
+}
+
+// timeLayout is the canonical time form in hashed events.
+const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
+
+// Canonical returns the RFC 8785 form of the event's hashed content.
+func (e Event) Canonical() ([]byte, error) {
+	obj := struct {
+		Actor         string          `json:"actor"`
+		CorrelationID string          `json:"correlation_id"`
+		Data          json.RawMessage `json:"data"`
+		ID            string          `json:"id"`
+		OccurredAt    string          `json:"occurred_at"`
+		Seq           int64           `json:"seq"`
+		Subject       string          `json:"subject"`
+		Type          EventType       `json:"type"`
+	}{e.Actor, e.CorrelationID, e.Data, e.ID.String(), e.OccurredAt.UTC().Format(timeLayout), e.Seq, e.Subject, e.Type}
+	if len(obj.Data) == 0 {
+		obj.Data = json.RawMessage("{}")
+	}
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return nil, &FieldError{Field: "data", Reason: err.Error(), Err: err}
+	}
+	return jcs.Canonicalize(raw[:0:0], raw)
+}
+
+// ComputeHash recomputes SHA-256(PrevHash ‖ canonical event) from the
+// event's fields, ignoring its stored Hash.
+func (e Event) ComputeHash() (Digest, error) {
+	c, err := e.Canonical()
+	if err != nil {
+		return Digest{}, err
+	}
+	h := sha256.New()
+	h.Write(e.PrevHash[:])
+	h.Write(c)
+	var d Digest
+	h.Sum(d[:0])
+	return d, nil
+}

@@ -1,0 +1,42 @@
+// Package store is trustgate's storage contract: the records the domain
+// packages keep, the errors every adapter returns for the same situations,
+// and atomic multi-record work.
+//
+// [Store] composes small interfaces, one per kind of record ([RiskModels],
+// [Classes], [Maturity], [Audit]). Domain packages depend on the narrow
+// interface they use, never on an adapter. The adapters are:
+//
+//   - [github.com/buildworksai/trustgate/store/memstore]: in memory, for
+//     tests and embedding;
+//   - [github.com/buildworksai/trustgate/store/sqlstore]: database/sql over
+//     SQLite (the embedded default) and PostgreSQL (for many processes
+//     sharing one database).
+//
+// Each passes the conformance suite in
+// [github.com/buildworksai/trustgate/store/storetest], which a user's own
+// adapter can run too.
+//
+// # Errors
+//
+// Adapters return [ErrNotFound], [ErrConflict], [ErrInvalid] and [ErrTxDone]
+// (wrapped with detail; match with errors.Is), and the domain packages' typed
+// errors (such as *riskmodel.FieldError) for domain rules. No driver error or
+// type crosses the API.
+//
+// # Transactions and audit
+//
+// [Store.WithTx] runs a function atomically. Write transactions are
+// serialised, which is what keeps the audit chain from forking and makes
+// "exactly one active model" hold under concurrent activation. Every
+// operation that changes governance state (creating, approving or
+// activating a model) appends its audit event in the same transaction as
+// the change: there is no way to make the change without the record.
+//
+// # Time
+//
+// Adapters take a clock in their options and store times in UTC with
+// microsecond precision (what PostgreSQL keeps), so a value reads back equal
+// to what was written, in every adapter.
+//
+// [Seed] loads the seed data idempotently.
+package store

@@ -1,0 +1,97 @@
+// Package storetest is the conformance suite for store.Store adapters.
+//
+// Every adapter in this module runs it from its own tests, and an adapter
+// written by a user can run it too:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Harness{
+//			New: func(t *testing.T, now func() time.Time) store.Store { return mystore.New(…) },
+//		})
+//	}
+//
+// Each subtest gets a fresh store from the harness and is named as the
+// sentence it checks. The suite asserts on the store's portable errors
+// (store.ErrNotFound, store.ErrConflict, …) and on the domain packages'
+// typed errors; it never branches on which adapter it is testing. Tests that
+// need a capability the harness lacks (tampering with raw storage) skip.
+package storetest
+
+import (
+	"maps"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/buildworksai/trustgate/store"
+)
+
+// Epoch is the suite's starting time: the stores it makes read this from
+// their clock until a test advances it.
+var Epoch = time.Date(2026, 2, 10, 9, 0, 0, 123456000, time.UTC)
+
+// Clock is a settable clock for the stores under test. It is safe for
+// concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// env is what one subtest works with.
+type env struct {
+	t     *testing.T
+	s     store.Store
+	clock *Clock
+	h     Harness
+}
+
+func (h Harness) env(t *testing.T) *env {
+	t.Helper()
+	clock := NewClock(Epoch)
+	s := h.New(t, clock.Now)
+	if s == nil {
+		t.Fatal("storetest: Harness.New returned nil")
+	}
+	return &env{t: t, s: s, clock: clock, h: h}
+}
+
+// Run runs the whole conformance suite against the adapter h makes.
+func Run(t *testing.T, h Harness) {
+	if h.New == nil {
+		t.Fatal("storetest: Harness.New is required")
+	}
+	t.Run("RiskModels", func(t *testing.T) { runRiskModels(t, h) })
+	t.Run("Classes", func(t *testing.T) { runClasses(t, h) })
+	t.Run("Maturity", func(t *testing.T) { runMaturity(t, h) })
+	t.Run("Audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("Evidence", func(t *testing.T) { runEvidence(t, h) })
+	t.Run("Tamper", func(t *testing.T) { runTamper(t, h) })
+	t.Run("Transactions", func(t *testing.T) { runTransactions(t, h) })
+	t.Run("Seed", func(t *testing.T) { runSeed(t, h) })
+}
+
+// subtests runs each named case with a fresh store.
+func subtests(t *testing.T, h Harness, cases map[string]func(e *env)) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(cases)) {
+		fn := cases[name]
+		t.Run(name, func(t *testing.T) { fn(h.env(t)) })
+	}
+}

@@ -1,0 +1,88 @@
+package storetest
+
+import (
+	"crypto/ed25519"
+	"testing"
+
+	"github.com/buildworksai/trustgate/security"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func runTamper(t *testing.T, h Harness) {
+	if h.Tamper == nil {
+		t.Skip("storetest: the harness has no Tamper: skipping tamper detection")
+	}
+	// brokenAt asserts that verification fails and names seq.
+	brokenAt := func(e *env, opts security.VerifyOptions, seq int64) {
+		e.t.Helper()
+		_, err := e.verify(opts)
+		require.ErrorIs(e.t, err, security.ErrChainBroken)
+		var ce *security.ChainError
+		require.ErrorAs(e.t, err, &ce)
+		assert.Equal(e.t, seq, ce.Seq, "the first broken link: %v", err)
+	}
+	subtests(t, h, map[string]func(e *env){
+		"AnEditedEventIsDetectedAtItsPosition": func(e *env) {
+			e.appendN(6)
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).EditAuditEvent(e.ctx(), 4))
+			brokenAt(e, security.VerifyOptions{}, 4)
+		},
+		"ADeletedEventIsDetectedAtItsPosition": func(e *env) {
+			e.appendN(6)
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).DeleteAuditEvent(e.ctx(), 3))
+			brokenAt(e, security.VerifyOptions{}, 3)
+		},
+		"ReorderedEventsAreDetected": func(e *env) {
+			e.appendN(6)
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).SwapAuditEvents(e.ctx(), 2, 5))
+			brokenAt(e, security.VerifyOptions{}, 2)
+		},
+		"ATruncatedTailIsDetectedAgainstACheckpoint": func(e *env) {
+			e.appendN(6)
+			head, err := e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
+			require.NoError(e.t, err)
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).TruncateAudit(e.ctx(), 5))
+			// The chain alone still verifies: this is what checkpoints are for.
+			short, err := e.verify(security.VerifyOptions{})
+			require.NoError(e.t, err)
+			assert.Equal(e.t, int64(4), short.Size)
+			brokenAt(e, security.VerifyOptions{Checkpoint: &cp, PublicKey: testKey().Public().(ed25519.PublicKey)}, 5)
+		},
+		"ACheckpointFromAnotherKeyIsRejected": func(e *env) {
+			e.appendN(2)
+			head, err := e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
+			require.NoError(e.t, err)
+			other := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey)
+			_, err = e.verify(security.VerifyOptions{Checkpoint: &cp, PublicKey: other})
+			require.ErrorIs(e.t, err, security.ErrCheckpointInvalid)
+		},
+		"EditedEvidenceIsBlockedAsTampered": func(e *env) {
+			ev := e.upload("build-5", evidenceData(5))
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).EditEvidence(e.ctx(), ev.ID))
+			stored, err := e.s.EvidenceByID(e.ctx(), ev.ID)
+			require.NoError(e.t, err)
+			assert.False(e.t, stored.Intact())
+			_, err = e.validate(ev.ID)
+			var ve *security.ValidationError
+			require.ErrorAs(e.t, err, &ve)
+			assert.Equal(e.t, security.EvidenceTampered, ve.Code)
+			assert.Equal(e.t, ev.ID, ve.EvidenceID)
+			assert.Equal(e.t, "build-5", ve.CorrelationID)
+			assert.Equal(e.t, security.EventValidationFailed, e.lastEvent().Type)
+		},
+		"AnEditBeforeACheckpointIsDetected": func(e *env) {
+			e.appendN(5)
+			head, err := e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
+			require.NoError(e.t, err)
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).EditAuditEvent(e.ctx(), 1))
+			brokenAt(e, security.VerifyOptions{Checkpoint: &cp, PublicKey: testKey().Public().(ed25519.PublicKey)}, 1)
+		},
+	})
+}
