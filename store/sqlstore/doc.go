@@ -1,0 +1,84 @@
+// Package sqlstore is the [store.Store] adapter over database/sql, for
+// SQLite (the embedded default) and PostgreSQL (for many processes sharing
+// one database).
+//
+// The package imports no SQL driver: the caller opens a *sql.DB with the
+// driver of their choice and passes it to [New] with its [Dialect], so a
+// program that uses PostgreSQL does not compile SQLite, nor the other way
+// round. The subpackage [github.com/buildworksai/trustgate/store/sqlstore/sqlite]
+// does all of it for a SQLite file.
+//
+// # Opening a store
+//
+// SQLite, through the sqlite subpackage (the cgo-free driver
+// github.com/ncruces/go-sqlite3), which opens a one-connection writer pool
+// and a read-only pool with the right pragmas, and migrates:
+//
+//	db, err := sqlite.Open(ctx, "/var/lib/trustgate/trustgate.db", sqlstore.Options{})
+//	if err != nil { … }
+//	defer db.Close()
+//	// db is a *sqlite.DB, which embeds *sqlstore.Store: a store.Store.
+//
+// PostgreSQL, through pgx's database/sql driver:
+//
+//	import _ "github.com/jackc/pgx/v5/stdlib"
+//
+//	pool, err := sql.Open("pgx", "postgres://trustgate@db.internal/trustgate")
+//	if err != nil { … }
+//	defer pool.Close()
+//	s, err := sqlstore.New(pool, sqlstore.PostgreSQL, sqlstore.Options{})
+//	if err != nil { … }
+//	if err := s.Migrate(ctx); err != nil { … }
+//
+// The schema lives in the first schema of the connections' search_path, so
+// several installations can share a database, one schema each.
+//
+// # Migrations
+//
+// The schema is a numbered series of SQL files per dialect, embedded in the
+// package ([Migrations] lists them). [Store.Migrate] applies the ones not
+// yet recorded in the schema_migrations table, each in its own transaction
+// with its record. It runs only when called: making a store runs no SQL.
+// Concurrent starters are safe: on PostgreSQL they queue on an advisory lock,
+// on SQLite on the database's write lock.
+//
+// # Concurrency
+//
+// Write transactions are serialised by the database, across goroutines and
+// processes alike: on PostgreSQL every write transaction begins by taking a
+// transaction-scoped advisory lock (pg_advisory_xact_lock); on SQLite the
+// writer pool's transactions begin IMMEDIATE, taking the write lock at
+// BEGIN. Inside one, a check followed by a write cannot race, which is what
+// keeps the audit chain from forking and exactly one risk model version
+// active. Reads outside a transaction do not wait for writers: they go to
+// [Options.ReadDB] when set (the sqlite subpackage sets it), else to the
+// writer pool. A pool passed to [New] for SQLite must begin its
+// transactions IMMEDIATE (_txlock=immediate, the ncruces driver's default)
+// and should have one connection and a busy timeout; see the sqlite
+// subpackage's DSN.
+//
+// # Records
+//
+// Decimals are stored exactly: numeric in PostgreSQL, the decimal's text in
+// SQLite; nothing goes through a float. Times are stored in UTC truncated to
+// microseconds (timestamptz; in SQLite, fixed-width text that sorts as time
+// does), so every time reads back equal to what was written. Checkpoints
+// keep their signing time to the nanosecond, because their signature covers
+// it. Audit event data is kept as the canonical bytes its hash covers, and
+// evidence as the exact bytes uploaded.
+//
+// The database enforces the rules it can on its own, against any client:
+// one active version at most (a partial unique index), approval before
+// activation (a check), and, through triggers, that audit events,
+// checkpoints and evidence are never changed or deleted, that each new audit
+// event follows the head of the chain, and that a risk model version changes
+// only in its approval (once) and activation.
+//
+// # Errors
+//
+// Methods return the portable errors of package store (match them with
+// errors.Is) and the domain packages' typed errors. An unexpected database
+// error comes back as an error whose message carries the driver's but which
+// wraps no driver error or type; a cancelled context comes back wrapping
+// ctx.Err().
+package sqlstore

@@ -1,0 +1,47 @@
+package sqlite_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
+	"github.com/buildworksai/trustgate/store/sqlstore"
+	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
+)
+
+func Example() {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "trustgate")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+
+	db, err := sqlite.Open(ctx, filepath.Join(dir, "trustgate.db"), sqlstore.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer func() { _ = db.Close() }()
+
+	if err := store.Seed(ctx, db, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)); err != nil {
+		log.Fatal(err)
+	}
+	v, err := db.ActiveRiskModel(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("active model:", v.Version, v.Mode)
+	head, err := security.VerifyChain(ctx, db, security.VerifyOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("audit events:", head.Size)
+	// Output:
+	// active model: 1.1 GREENFIELD_CONSERVATIVE
+	// audit events: 3
+}
