@@ -40,7 +40,7 @@ TG_PG_PORT=${TG_PG_PORT:-}
 # tg_pg_as runs a command as the user that owns the cluster.
 tg_pg_as() {
 	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
+		(cd / && runuser -u postgres -- "$@")
 	else
 		"$@"
 	fi

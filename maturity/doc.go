@@ -1,8 +1,59 @@
 // Package maturity holds trust maturity: the levels through which automation
-// is earned, and the installation's current [State].
+// is earned, the evaluation that judges whether the next level has been
+// earned (or the current one lost), and the engine that stores evaluations
+// and applies level changes.
 //
-// Level 0 (Baseline) sends every deployment to the CAB. Each higher level
-// raises the auto-approve thresholds a little, and is entered only when the
-// incident record of the level before it allows and the CAB signs off.
-// CRITICAL_INFRASTRUCTURE stays at threshold 0 at every level.
+// # Levels
+//
+// [Levels] returns the seed ladder:
+//
+//	level          mode                     weeks  max rate  max P1  max P2  clean weeks  CRIT/BUS/PROD/NON
+//	0 Baseline     GREENFIELD_CONSERVATIVE  —      —         —       —       —            0/0/0/0
+//	1 Cautious     CAUTIOUS                 4      2%        0       —       —            0/5/20/30
+//	2 Moderate     MODERATE                 4      1%        0       1       —            0/10/30/50
+//	3 Mature       MATURE                   4      0.5%      0       0       —            0/20/45/65
+//	4 Optimized    OPTIMIZED                4      0.1%      0       0       8            0/25/50/75
+//
+// A ladder is data; [ValidateLevels] checks a custom one (thresholds never
+// fall from one level to the next, CRITICAL_INFRASTRUCTURE is always 0).
+//
+// # Evaluation
+//
+// [Evaluate] is a pure function of the current [State], the aggregates over
+// the evaluation period (4 weeks by default, [Policy]) and the number of
+// consecutive clean weeks. For a progression from level N to N+1 it returns
+// every criterion with its required value, actual value and pass/fail:
+// weeks at the current level, a minimum number of deployments in the period
+// (100 by default: a rate over a handful proves nothing), the incident
+// rate, the P1 and P2 counts and, for level 4, consecutive weeks without a
+// P1 or P2. The evaluation is ready only if every criterion passes.
+//
+// Choices this package makes where the design is silent:
+//
+//   - The current level's own limits are judged only on what happened since
+//     the level was entered (within the period), so one incident steps a
+//     level down once, not once per weekly evaluation while it stays in the
+//     window. Its P1 and P2 limits always count; its rate limit counts only
+//     over the minimum number of deployments.
+//   - Consecutive clean weeks are the whole weeks since the last P1 or P2
+//     incident, or since the first recorded deployment when there has been
+//     none.
+//   - A step down needs no approval (it only makes the system stricter); its
+//     new model version is approved by [EngineActor] and the audit event
+//     says why.
+//   - The model version a transition creates is named "L<level>-" followed
+//     by the first eight hex digits of the evaluation's id; it carries the
+//     active version's weights and exception threshold and the level's mode
+//     and thresholds.
+//
+// # Engine
+//
+// [Engine.Evaluate] reads the aggregates through the [Store] interface it
+// declares, stores every evaluation as a progress record and applies a
+// regression at once. [Engine.Approve] applies the CAB's approval of a ready
+// progression. Both hand the store a [Transition], which it applies in one
+// transaction: the new model version created and activated, the level
+// changed, the decision recorded on the evaluation, and an audit event
+// appended; the store re-checks the stored evaluation and the current level
+// inside that transaction, so concurrent approvals apply once.
 package maturity

@@ -23,6 +23,11 @@ const (
 	EventRiskModelActivated EventType = "riskmodel.activated"
 	EventSeeded             EventType = "store.seeded"
 	EventEvidenceCreated    EventType = "evidence.created"
+	EventDeploymentRecorded EventType = "deployment.recorded"
+	EventIncidentReported   EventType = "incident.reported"
+	EventIncidentUpdated    EventType = "incident.updated"
+	EventMaturityProgressed EventType = "maturity.progressed"
+	EventMaturityRegressed  EventType = "maturity.regressed"
 )
 
 // Limits on audit event fields. They keep a single event readable and the

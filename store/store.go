@@ -136,6 +136,9 @@ type Tx interface {
 	Maturity
 	Audit
 	Evidence
+	Deployments
+	Incidents
+	Evaluations
 }
 
 // Store is the storage contract every adapter satisfies: every record

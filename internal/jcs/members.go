@@ -1,5 +1,7 @@
 package jcs
 
+import "bytes"
+
 // Members calls fn for each top-level member of src, a JSON object in
 // canonical form (as produced by [Canonicalize]), with the member's raw name
 // (the bytes between the quotes, still escaped) and the raw bytes of its
@@ -56,17 +58,25 @@ func Members(src []byte, fn func(name, value []byte) error) error {
 }
 
 // skipString returns the index just past the string starting at src[i]
-// (which must be '"').
+// (which must be '"'). It jumps between quotes with bytes.IndexByte and
+// counts the backslashes before each to tell an escaped quote.
 func skipString(src []byte, i int) (int, bool) {
-	for j := i + 1; j < len(src); j++ {
-		switch src[j] {
-		case '\\':
-			j++ // the escaped byte; \uXXXX's hex digits need no special care
-		case '"':
-			return j + 1, true
+	j := i + 1
+	for {
+		k := bytes.IndexByte(src[j:], '"')
+		if k < 0 {
+			return 0, false
 		}
+		q := j + k
+		bs := 0
+		for p := q - 1; p > i && src[p] == '\\'; p-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return q + 1, true
+		}
+		j = q + 1
 	}
-	return 0, false
 }
 
 // skipValue returns the index just past the value starting at src[i].

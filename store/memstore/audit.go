@@ -43,6 +43,16 @@ func auditData(kv map[string]string) json.RawMessage {
 	return b
 }
 
+// auditJSON encodes the data of a record event: a flat JSON object of
+// strings, booleans and string lists, which cannot fail to encode.
+func auditJSON(kv map[string]any) json.RawMessage {
+	b, err := json.Marshal(kv)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
 // AppendAudit implements [store.Audit].
 func (t *tx) AppendAudit(ctx context.Context, in security.EventInput) (security.Event, error) {
 	st, err := t.begin(ctx, true)

@@ -31,6 +31,11 @@ func (t *tx) CreateRiskModel(ctx context.Context, v riskmodel.Version, actor str
 		return err
 	}
 	defer t.mu.Unlock()
+	return t.createRiskModel(st, v, actor)
+}
+
+// createRiskModel is CreateRiskModel for a caller that holds t.mu.
+func (t *tx) createRiskModel(st *state, v riskmodel.Version, actor string) error {
 	if err := requireActor("actor", actor); err != nil {
 		return err
 	}
@@ -153,6 +158,11 @@ func (t *tx) ActivateRiskModel(ctx context.Context, version, actor string) error
 		return err
 	}
 	defer t.mu.Unlock()
+	return t.activateRiskModel(st, version, actor)
+}
+
+// activateRiskModel is ActivateRiskModel for a caller that holds t.mu.
+func (t *tx) activateRiskModel(st *state, version, actor string) error {
 	if err := requireActor("actor", actor); err != nil {
 		return err
 	}

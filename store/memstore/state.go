@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
@@ -31,6 +33,19 @@ type state struct {
 
 	evidence              map[uuid.UUID]security.Evidence
 	evidenceByCorrelation map[string]uuid.UUID
+
+	deployments map[uuid.UUID]incident.Deployment
+	// incidents holds every incident with the fingerprint of the report
+	// that created it; incidentByCorrelation indexes them by correlation id.
+	incidents             map[uuid.UUID]storedIncident
+	incidentByCorrelation map[string]uuid.UUID
+
+	evaluations map[uuid.UUID]maturity.Evaluation
+
+	// requests holds every CAB request; requestByCorrelation indexes them
+	// by correlation id.
+	requests             map[uuid.UUID]cab.Request
+	requestByCorrelation map[string]uuid.UUID
 }
 
 // checkpointKey identifies a checkpoint: one per log size and signing key.
@@ -47,6 +62,14 @@ func newState() state {
 
 		evidence:              make(map[uuid.UUID]security.Evidence),
 		evidenceByCorrelation: make(map[string]uuid.UUID),
+
+		deployments:           make(map[uuid.UUID]incident.Deployment),
+		incidents:             make(map[uuid.UUID]storedIncident),
+		incidentByCorrelation: make(map[string]uuid.UUID),
+		evaluations:           make(map[uuid.UUID]maturity.Evaluation),
+
+		requests:             make(map[uuid.UUID]cab.Request),
+		requestByCorrelation: make(map[string]uuid.UUID),
 	}
 }
 

@@ -18,8 +18,9 @@ type Options struct {
 	// Now is the store's clock: approval times, creation times left unset
 	// by the caller, and audit event times. Default: time.Now.
 	Now func() time.Time
-	// NewID returns the id of each new audit event. Default: uuid.NewV7,
-	// falling back to uuid.New if it fails.
+	// NewID returns the id of each new audit event, and of each incident
+	// reported without one. Default: uuid.NewV7, falling back to uuid.New if
+	// it fails.
 	NewID func() uuid.UUID
 	// Logger receives the store's few debug records (rolled-back
 	// transactions). Default: a logger that discards everything; the store
@@ -44,7 +45,8 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 // New returns an empty store: no risk models, class definitions, maturity
-// state, audit events or checkpoints. Seed it with [store.Seed].
+// state, audit events, checkpoints, evidence, deployments, incidents,
+// evaluations or CAB requests. Seed it with [store.Seed].
 func New(opts Options) *Store {
 	s := &Store{now: opts.Now, newID: opts.NewID, log: opts.Logger, st: newState()}
 	if s.now == nil {
@@ -183,6 +185,21 @@ func (t *tx) begin(ctx context.Context, write bool) (*state, error) {
 
 // onRollback records how to revert a change just made.
 func (t *tx) onRollback(f func()) { t.undo = append(t.undo, f) }
+
+// savepoint returns a mark for rollbackTo: the current length of the undo
+// log. The caller holds t.mu.
+func (t *tx) savepoint() int { return len(t.undo) }
+
+// rollbackTo reverts, newest first, every change made through t since mark,
+// so that an operation made of several steps is all or nothing even inside
+// a transaction that goes on to commit. The caller holds t.mu.
+func (t *tx) rollbackTo(mark int) {
+	for i := len(t.undo) - 1; i >= mark; i-- {
+		t.undo[i]()
+	}
+	clear(t.undo[mark:])
+	t.undo = t.undo[:mark]
+}
 
 // rollback reverts every change made through t, newest first.
 func (t *tx) rollback() {

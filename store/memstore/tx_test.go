@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -55,12 +57,35 @@ func everyTxMethod(ctx context.Context, tx store.Tx) []error {
 	_, e8 := tx.ListAuditEvents(ctx, 0, 10)
 	_, e9 := tx.AuditHead(ctx)
 	_, e10 := tx.LatestCheckpoint(ctx)
-	return []error{
+	errs := []error{
 		tx.CreateRiskModel(ctx, model("1.0"), "a"), e1, e2, e3,
 		tx.ApproveRiskModel(ctx, "1.0", "a"), tx.ActivateRiskModel(ctx, "1.0", "a"),
 		tx.CreateClassDefinition(ctx, blastradius.Definitions()[0]), e4, e5,
 		e6, tx.InitMaturityState(ctx, maturity.State{Since: epoch}),
 		e7, e8, e9, tx.SaveCheckpoint(ctx, security.Checkpoint{Size: 1, KeyID: "k"}), e10,
+	}
+	return append(errs, everyOutcomeMethod(ctx, tx)...)
+}
+
+// everyOutcomeMethod calls every deployment, incident and evaluation
+// method of tx and returns their errors.
+func everyOutcomeMethod(ctx context.Context, tx store.Tx) []error {
+	id := uuid.New()
+	_, e1 := tx.RecordDeployment(ctx, incident.Deployment{})
+	_, e2 := tx.Deployment(ctx, id)
+	_, e3 := tx.CreateIncident(ctx, incident.Incident{})
+	_, e4 := tx.Incident(ctx, id)
+	_, e5 := tx.ListIncidents(ctx, incident.Filter{})
+	_, e6 := tx.UpdateIncident(ctx, id, incident.Update{})
+	_, e7 := tx.IncidentCounts(ctx, epoch, epoch)
+	_, e8 := tx.LatestIncidentAt(ctx, incident.Severities(), epoch)
+	_, e9 := tx.EarliestDeploymentAt(ctx)
+	_, e10 := tx.Evaluation(ctx, id)
+	_, e11 := tx.ListEvaluations(ctx, 1)
+	return []error{
+		e1, e2, e3, e4, e5, e6, e7, e8, e9,
+		tx.CreateEvaluation(ctx, maturity.Evaluation{ID: id}), e10, e11,
+		tx.ApplyTransition(ctx, maturity.Transition{}),
 	}
 }
 

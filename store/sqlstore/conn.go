@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
@@ -132,6 +133,63 @@ func (s *Store) nullTimeArg(t time.Time) any {
 		return nil
 	}
 	return s.timeArg(t)
+}
+
+// ceilArg is timeArg for the bound of a half-open range: stored times have
+// microsecond precision, so t < bound (or t >= bound) holds exactly when it
+// holds against bound rounded up to the microsecond.
+func (s *Store) ceilArg(bound time.Time) any {
+	if bound.Truncate(time.Microsecond).Equal(bound) {
+		return s.timeArg(bound)
+	}
+	return s.timeArg(bound.Truncate(time.Microsecond).Add(time.Microsecond))
+}
+
+// normTime returns t as the store keeps it: UTC, truncated to
+// microseconds; the zero time stays zero.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// nullIDArg returns id as a query argument, with uuid.Nil stored as NULL.
+// Ids are written as lower-case canonical text, which PostgreSQL reads into
+// uuid and SQLite keeps as it is: either way they sort as the uuids' bytes.
+func nullIDArg(id uuid.UUID) any {
+	if id == uuid.Nil {
+		return nil
+	}
+	return id.String()
+}
+
+// idCol scans a uuid column (uuid in PostgreSQL, text in SQLite); NULL
+// scans as uuid.Nil.
+type idCol struct{ u *uuid.UUID }
+
+func (c idCol) Scan(src any) error {
+	var err error
+	switch v := src.(type) {
+	case nil:
+		*c.u = uuid.Nil
+	case string:
+		*c.u, err = uuid.Parse(v)
+	case []byte:
+		if len(v) == 16 {
+			*c.u, err = uuid.FromBytes(v)
+		} else {
+			*c.u, err = uuid.ParseBytes(v)
+		}
+	case [16]byte:
+		*c.u = v
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T into a uuid", src)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlstore: stored uuid: %v", err)
+	}
+	return nil
 }
 
 // timeCol scans a time column, from either dialect, into a UTC time.Time;

@@ -1,0 +1,103 @@
+package cab
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/google/uuid"
+)
+
+// ShadowChange is one stored request whose decision the candidate model
+// would change.
+type ShadowChange struct {
+	RequestID uuid.UUID
+	Request   Request
+	Was       Outcome // the outcome the request got
+	Would     Outcome // the outcome under the candidate
+	// Incidents counts incidents linked to the request's deployment (up to
+	// one page), so a CAB sees how the deployments it would now wave
+	// through actually fared.
+	Incidents int
+}
+
+// ShadowReport is what replaying a period's submissions through a
+// candidate model shows.
+type ShadowReport struct {
+	Candidate string
+	From, To  time.Time
+	Requests  int // submissions replayed
+	Changed   int // decisions the candidate would change
+	// NewlyAutoApproved counts requests that were not auto-approved but
+	// would be; NewlyAutoApprovedWithIncidents those of them whose
+	// deployment had incidents: the risk the CAB is asked to accept.
+	NewlyAutoApproved, NewlyAutoApprovedWithIncidents int
+	// NoLongerAutoApproved counts requests the candidate would send to
+	// review or exception.
+	NoLongerAutoApproved int
+	Changes              []ShadowChange
+}
+
+// Shadow replays the submissions of [from, to) through candidate (which
+// need not be active, or even stored) with the score and class each was
+// submitted with, and reports which decisions would change and how the
+// affected deployments fared. It writes nothing.
+func (w *Workflow) Shadow(ctx context.Context, candidate *riskmodel.Version, from, to time.Time) (ShadowReport, error) {
+	if candidate == nil {
+		return ShadowReport{}, &InputError{Field: "candidate", Reason: "required"}
+	}
+	if err := candidate.Validate(); err != nil {
+		return ShadowReport{}, &InputError{Field: "candidate", Reason: err.Error(), Err: err}
+	}
+	if !from.Before(to) {
+		return ShadowReport{}, &InputError{Field: "to", Reason: "must be after from"}
+	}
+	rep := ShadowReport{Candidate: candidate.Version, From: from.UTC(), To: to.UTC()}
+	f := RequestFilter{From: from, To: to, Limit: 500}
+	for {
+		page, err := w.store.ListRequests(ctx, f)
+		if err != nil {
+			return ShadowReport{}, fmt.Errorf("cab: listing requests: %w", err)
+		}
+		for _, r := range page {
+			if err := w.replay(ctx, candidate, r, &rep); err != nil {
+				return ShadowReport{}, err
+			}
+		}
+		if len(page) < f.Limit {
+			return rep, nil
+		}
+		f.After = page[len(page)-1].ID
+	}
+}
+
+func (w *Workflow) replay(ctx context.Context, candidate *riskmodel.Version, r Request, rep *ShadowReport) error {
+	rep.Requests++
+	d, err := Decide(r.Decision.Score, r.Decision.Class, candidate)
+	if err != nil {
+		return fmt.Errorf("cab: replaying request %s: %w", r.ID, err)
+	}
+	if d.Outcome == r.Decision.Outcome {
+		return nil
+	}
+	rep.Changed++
+	ch := ShadowChange{RequestID: r.ID, Request: r, Was: r.Decision.Outcome, Would: d.Outcome}
+	switch {
+	case d.Outcome == AutoApproved:
+		rep.NewlyAutoApproved++
+		page, err := w.store.ListIncidents(ctx, incident.Filter{DeploymentID: &r.DeploymentIntentID, Limit: incident.MaxPageSize})
+		if err != nil {
+			return fmt.Errorf("cab: incidents of deployment %s: %w", r.DeploymentIntentID, err)
+		}
+		ch.Incidents = len(page.Incidents)
+		if ch.Incidents > 0 {
+			rep.NewlyAutoApprovedWithIncidents++
+		}
+	case r.Decision.Outcome == AutoApproved:
+		rep.NoLongerAutoApproved++
+	}
+	rep.Changes = append(rep.Changes, ch)
+	return nil
+}

@@ -1,0 +1,40 @@
+// Package incident holds what happened after deployments went ahead: the
+// [Deployment] records that are the denominator of every incident rate, the
+// [Incident] reports that are its numerator, and the calibration [Report]
+// a CAB reads before it trusts a risk model with more automation.
+//
+// # Incidents
+//
+// An incident has a severity (P1 most severe to P4), when it occurred, its
+// linkage (the deployment, evidence package and CAB approval it belongs
+// to), the facts at approval (auto-approved or not, the risk score, the
+// blast radius class), its impact (affected users, downtime, business impact
+// in USD as an exact decimal) and its resolution. Once reported, only the
+// resolution fields change ([Update]); linkage and severity are never
+// rewritten.
+//
+// An incident that names no deployment is attributed by the store to the
+// latest deployment of the same application that finished before the
+// incident was reported, the rule DORA tooling such as Apache DevLake uses,
+// and its [Attribution] says so ("inferred"). When it names one, the facts
+// at approval are taken from the deployment record, not from the report.
+//
+// Validation rejects an unknown severity, an occurrence time later than the
+// reporting time plus [MaxClockSkew] (five minutes: clocks disagree a
+// little, not by hours), negative counts, downtime or money, and malformed
+// resolution data, each as a [*FieldError] naming the field.
+//
+// # Calibration
+//
+// Stores compute [Counts] over a period with aggregate queries; [NewReport]
+// turns them into rates: overall, by class, by risk-score band ([Band]:
+// [0, 10), [10, 20), … [90, 100]), the auto-approved deployments that caused
+// incidents (auto-approval's false negatives) and the preventable
+// incidents. Rates are exact decimals rounded half-up to six places; with no
+// deployments the rate is 0, which is why maturity also demands a minimum
+// number of deployments.
+//
+// Listing is newest first with keyset pagination: a [Cursor] is the
+// position after which the next page starts, stable under concurrent
+// inserts.
+package incident

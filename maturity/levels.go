@@ -1,0 +1,113 @@
+package maturity
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/internal/num"
+	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/shopspring/decimal"
+)
+
+// Definition is one trust maturity level: what must hold, over the
+// evaluation period, to enter it from the level below, and the
+// auto-approve thresholds it brings.
+type Definition struct {
+	Level Level
+	Name  string
+	Mode  riskmodel.Mode
+	// WeeksRequired is how many weeks the installation must have spent at
+	// the level below before entering this one.
+	WeeksRequired int
+	// MaxIncidentRate, MaxP1 and MaxP2 are the limits over the period; nil
+	// means unlimited. They are also the level's own limits: breaching them
+	// while at the level steps it down.
+	MaxIncidentRate *decimal.Decimal
+	MaxP1, MaxP2    *int64
+	// CleanWeeksRequired is how many consecutive weeks without a P1 or P2
+	// incident entry needs (0: no such criterion).
+	CleanWeeksRequired int
+	// Thresholds are the auto-approve thresholds of the level's model.
+	Thresholds map[blastradius.Class]decimal.Decimal
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func thresholds(crit, bus, prod, non int64) map[blastradius.Class]decimal.Decimal {
+	return map[blastradius.Class]decimal.Decimal{
+		blastradius.CriticalInfrastructure: decimal.NewFromInt(crit),
+		blastradius.BusinessCritical:       decimal.NewFromInt(bus),
+		blastradius.ProductivityTools:      decimal.NewFromInt(prod),
+		blastradius.NonCritical:            decimal.NewFromInt(non),
+	}
+}
+
+// Levels returns the five seed levels. Each call returns fresh values.
+//
+//	level           mode                     weeks  max rate  max P1  max P2  clean weeks  CRIT/BUS/PROD/NON
+//	0 Baseline      GREENFIELD_CONSERVATIVE  —      —         —       —       —            0/0/0/0
+//	1 Cautious      CAUTIOUS                 4      2%        0       —       —            0/5/20/30
+//	2 Moderate      MODERATE                 4      1%        0       1       —            0/10/30/50
+//	3 Mature        MATURE                   4      0.5%      0       0       —            0/20/45/65
+//	4 Optimized     OPTIMIZED                4      0.1%      0       0       8            0/25/50/75
+func Levels() []Definition {
+	return []Definition{
+		{Level: Baseline, Name: "Baseline", Mode: riskmodel.GreenfieldConservative, Thresholds: thresholds(0, 0, 0, 0)},
+		{Level: CautiousLevel, Name: "Cautious", Mode: riskmodel.Cautious, WeeksRequired: 4,
+			MaxIncidentRate: ptr(decimal.RequireFromString("0.02")), MaxP1: ptr[int64](0),
+			Thresholds: thresholds(0, 5, 20, 30)},
+		{Level: ModerateLevel, Name: "Moderate", Mode: riskmodel.Moderate, WeeksRequired: 4,
+			MaxIncidentRate: ptr(decimal.RequireFromString("0.01")), MaxP1: ptr[int64](0), MaxP2: ptr[int64](1),
+			Thresholds: thresholds(0, 10, 30, 50)},
+		{Level: MatureLevel, Name: "Mature", Mode: riskmodel.Mature, WeeksRequired: 4,
+			MaxIncidentRate: ptr(decimal.RequireFromString("0.005")), MaxP1: ptr[int64](0), MaxP2: ptr[int64](0),
+			Thresholds: thresholds(0, 20, 45, 65)},
+		{Level: OptimizedLevel, Name: "Optimized", Mode: riskmodel.Optimized, WeeksRequired: 4,
+			MaxIncidentRate: ptr(decimal.RequireFromString("0.001")), MaxP1: ptr[int64](0), MaxP2: ptr[int64](0),
+			CleanWeeksRequired: 8, Thresholds: thresholds(0, 25, 50, 75)},
+	}
+}
+
+// ErrInvalidLevels is wrapped by errors from [ValidateLevels].
+var ErrInvalidLevels = errors.New("maturity: invalid level definitions")
+
+// ValidateLevels checks a level ladder: levels 0 to 4 in order, valid modes,
+// a threshold in [0, 100] for every class with CRITICAL_INFRASTRUCTURE at 0,
+// and thresholds that never fall from one level to the next (so stepping
+// down never raises one).
+func ValidateLevels(levels []Definition) error {
+	if len(levels) != int(OptimizedLevel)+1 {
+		return fmt.Errorf("%w: want %d levels, got %d", ErrInvalidLevels, OptimizedLevel+1, len(levels))
+	}
+	hundred := decimal.NewFromInt(100)
+	for i, d := range levels {
+		if d.Level != Level(i) {
+			return fmt.Errorf("%w: position %d holds level %d", ErrInvalidLevels, i, d.Level)
+		}
+		if !d.Mode.Valid() {
+			return fmt.Errorf("%w: level %d: mode %q", ErrInvalidLevels, i, d.Mode)
+		}
+		for _, c := range blastradius.Classes() {
+			t, ok := d.Thresholds[c]
+			switch {
+			case !ok || !num.InRange(t, decimal.Zero, hundred):
+				return fmt.Errorf("%w: level %d: threshold of %s missing or outside [0, 100]", ErrInvalidLevels, i, c)
+			case c == blastradius.CriticalInfrastructure && !t.IsZero():
+				return fmt.Errorf("%w: level %d: CRITICAL_INFRASTRUCTURE threshold must be 0", ErrInvalidLevels, i)
+			case i > 0 && num.Cmp(t, levels[i-1].Thresholds[c]) < 0:
+				return fmt.Errorf("%w: level %d: %s threshold is below level %d's", ErrInvalidLevels, i, c, i-1)
+			}
+		}
+		if len(d.Thresholds) != len(blastradius.Classes()) {
+			return fmt.Errorf("%w: level %d: thresholds for unknown classes", ErrInvalidLevels, i)
+		}
+	}
+	return nil
+}
+
+// cloneThresholds returns a copy of the level's thresholds.
+func (d Definition) cloneThresholds() map[blastradius.Class]decimal.Decimal {
+	return maps.Clone(d.Thresholds)
+}

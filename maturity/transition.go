@@ -1,0 +1,129 @@
+package maturity
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/buildworksai/trustgate/riskmodel"
+)
+
+// Errors of [Progress] and [Regress]. Each comes wrapped in a
+// [*TransitionError] naming the evaluation.
+var (
+	// ErrNotReady: the evaluation is not a ready progression.
+	ErrNotReady = errors.New("maturity: evaluation is not ready")
+	// ErrDecided: the evaluation has already been acted on.
+	ErrDecided = errors.New("maturity: evaluation already decided")
+	// ErrStale: the installation is no longer at the level the evaluation
+	// judged.
+	ErrStale = errors.New("maturity: evaluation is stale")
+	// ErrInvalid: a required argument is missing or malformed.
+	ErrInvalid = errors.New("maturity: invalid input")
+)
+
+// TransitionError reports why an evaluation cannot be acted on. It wraps
+// one of [ErrNotReady], [ErrDecided], [ErrStale], [ErrInvalid].
+type TransitionError struct {
+	EvaluationID string
+	Reason       string
+	Err          error
+}
+
+func (e *TransitionError) Error() string {
+	return fmt.Sprintf("maturity: evaluation %s: %s", e.EvaluationID, e.Reason)
+}
+
+// Unwrap returns the sentinel.
+func (e *TransitionError) Unwrap() error { return e.Err }
+
+// Transition is a change of level, complete: the evaluation it acts on, the
+// new risk model version (approved, to be created and activated) and the new
+// state. A store applies it in one transaction, checking again that the
+// installation is still at From and, for a progression, that the evaluation
+// is still ready and undecided.
+type Transition struct {
+	Kind       Kind // Progression or Regression
+	Evaluation Evaluation
+	From, To   Level
+	Model      riskmodel.Version
+	State      State
+	Actor      string // the CAB member who approved, or the engine
+	At         time.Time
+}
+
+// EngineActor is the actor recorded on regressions, which need no approval.
+const EngineActor = "trustgate-maturity-engine"
+
+// Progress builds the transition that a CAB approval of evaluation e makes:
+// to e.Target, with a new risk model version carrying the target level's
+// mode and thresholds and the active version's weights and exception
+// threshold, approved by approver at now. e must be a ready, undecided
+// progression judged at the current level cur.
+func Progress(levels []Definition, e Evaluation, cur State, active riskmodel.Version, approver string, now time.Time) (Transition, error) {
+	if strings.TrimSpace(approver) == "" {
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "an approver is required", Err: ErrInvalid}
+	}
+	switch {
+	case e.Decided():
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "already decided by " + e.Decision.By, Err: ErrDecided}
+	case e.Kind != Progression || !e.Ready:
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "only a ready progression can be approved", Err: ErrNotReady}
+	case cur.Level != e.Level || e.Target != e.Level+1 || int(e.Target) >= len(levels):
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(),
+			Reason: fmt.Sprintf("judged level %d but the installation is at level %d", e.Level, cur.Level), Err: ErrStale}
+	}
+	return build(levels, Progression, e, active, approver, now, "CAB-approved progression to "+levels[e.Target].Name)
+}
+
+// Regress builds the transition a regression evaluation makes: down to
+// e.Target, with a new model version carrying that level's thresholds,
+// approved by [EngineActor] (a step down only makes the system stricter).
+func Regress(levels []Definition, e Evaluation, cur State, active riskmodel.Version, now time.Time) (Transition, error) {
+	switch {
+	case e.Decided():
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "already applied", Err: ErrDecided}
+	case e.Kind != Regression:
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "not a regression", Err: ErrNotReady}
+	case cur.Level != e.Level || e.Target != e.Level-1 || e.Target < Baseline:
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(),
+			Reason: fmt.Sprintf("judged level %d but the installation is at level %d", e.Level, cur.Level), Err: ErrStale}
+	}
+	return build(levels, Regression, e, active, EngineActor, now, "regression to "+levels[e.Target].Name+": "+e.Reason)
+}
+
+func build(levels []Definition, kind Kind, e Evaluation, active riskmodel.Version, actor string, now time.Time, reason string) (Transition, error) {
+	now = now.UTC()
+	target := levels[e.Target]
+	calibration, err := json.Marshal(map[string]any{
+		"evaluation_id": e.ID.String(), "kind": kind, "from_level": e.Level, "to_level": e.Target,
+		"period_from": e.PeriodFrom, "period_to": e.PeriodTo, "deployments": e.Deployments,
+		"incidents": e.Incidents, "incident_rate": e.IncidentRate.String(), "p1": e.P1, "p2": e.P2,
+	})
+	if err != nil {
+		return Transition{}, err
+	}
+	m := riskmodel.Version{
+		Version:            fmt.Sprintf("L%d-%s", e.Target, e.ID.String()[:8]),
+		Mode:               target.Mode,
+		EffectiveAt:        now,
+		ReviewAt:           now.AddDate(0, 0, 30),
+		Thresholds:         target.cloneThresholds(),
+		Weights:            maps.Clone(active.Weights),
+		ExceptionThreshold: active.ExceptionThreshold,
+		Approval:           riskmodel.Approval{Approved: true, By: actor, At: now},
+		Calibration:        calibration,
+		CreatedAt:          now,
+	}
+	if err := m.Validate(); err != nil {
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(), Err: ErrInvalid}
+	}
+	return Transition{
+		Kind: kind, Evaluation: e, From: e.Level, To: e.Target, Model: m,
+		State: State{Level: e.Target, Since: now, ModelVersion: m.Version, Reason: reason},
+		Actor: actor, At: now,
+	}, nil
+}

@@ -1,0 +1,361 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
+)
+
+var (
+	_ store.Requests = (*Store)(nil)
+	_ store.Requests = (*tx)(nil)
+)
+
+// maxRequestPage is the largest limit ListRequests accepts.
+const maxRequestPage = 1000
+
+// validStatus reports whether s is one of the cab package's statuses, as a
+// database's constraint would.
+func validStatus(s cab.Status) bool {
+	switch s {
+	case cab.StatusAutoApproved, cab.StatusPendingReview, cab.StatusApproved, cab.StatusRejected,
+		cab.StatusExceptionRequired, cab.StatusExceptionPending, cab.StatusExceptionApproved:
+		return true
+	}
+	return false
+}
+
+// normApprovals returns a copy of a with its times normalised (nil for
+// none).
+func normApprovals(a []cab.Approval) []cab.Approval {
+	a = slices.Clone(a)
+	for i := range a {
+		a[i].At = normTime(a[i].At)
+	}
+	return a
+}
+
+// normRejection returns a copy of r with its time normalised.
+func normRejection(r *cab.Rejection) *cab.Rejection {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.At = normTime(c.At)
+	return &c
+}
+
+// normException returns a deep copy of x with its times normalised.
+func normException(x *cab.Exception) *cab.Exception {
+	if x == nil {
+		return nil
+	}
+	c := *x
+	c.RequestedAt = normTime(c.RequestedAt)
+	c.ExpiresAt = normTime(c.ExpiresAt)
+	c.Approvals = normApprovals(c.Approvals)
+	return &c
+}
+
+// normRequest returns a deep copy of r with its times normalised. Decimals
+// are immutable values and are shared.
+func normRequest(r cab.Request) cab.Request {
+	r.Approvals = normApprovals(r.Approvals)
+	r.Rejection = normRejection(r.Rejection)
+	r.Exception = normException(r.Exception)
+	r.CreatedAt = normTime(r.CreatedAt)
+	r.UpdatedAt = normTime(r.UpdatedAt)
+	return r
+}
+
+// cloneRequest returns a deep copy of r.
+func cloneRequest(r cab.Request) cab.Request {
+	r.Approvals = slices.Clone(r.Approvals)
+	if r.Rejection != nil {
+		c := *r.Rejection
+		r.Rejection = &c
+	}
+	if r.Exception != nil {
+		c := *r.Exception
+		c.Approvals = slices.Clone(c.Approvals)
+		r.Exception = &c
+	}
+	return r
+}
+
+// sameDecision reports whether a and b are the same decision, comparing
+// decimals by value.
+func sameDecision(a, b *cab.Decision) bool {
+	return a.Outcome == b.Outcome && a.Reason == b.Reason && a.Score.Equal(b.Score) && a.Class == b.Class &&
+		a.Threshold.Equal(b.Threshold) && a.ExceptionThreshold.Equal(b.ExceptionThreshold) &&
+		a.ModelVersion == b.ModelVersion && a.Quorum == b.Quorum
+}
+
+// changedSubmission names the first field of the submission (everything
+// but the status, approvals, rejection, exception and UpdatedAt) that next
+// changes from the stored request old, or returns "" if it changes none.
+// Times are compared as stored.
+func changedSubmission(old, next *cab.Request) string {
+	switch {
+	case next.ID != old.ID:
+		return "id"
+	case next.CorrelationID != old.CorrelationID:
+		return "correlation id"
+	case next.EvidenceID != old.EvidenceID:
+		return "evidence id"
+	case next.DeploymentIntentID != old.DeploymentIntentID:
+		return "deployment intent id"
+	case next.Application != old.Application:
+		return "application"
+	case !next.ArtifactDigest.Equal(old.ArtifactDigest):
+		return "artifact digest"
+	case next.Submitter != old.Submitter:
+		return "submitter"
+	case !next.SubmissionHash.Equal(old.SubmissionHash):
+		return "submission hash"
+	case !sameDecision(&next.Decision, &old.Decision):
+		return "decision"
+	case !normTime(next.CreatedAt).Equal(old.CreatedAt):
+		return "creation time"
+	}
+	return ""
+}
+
+// CreateRequest implements [store.Requests]. Besides an id, a correlation
+// id and a submitter, the request needs a valid class and one of the cab
+// package's statuses ([store.ErrInvalid]), as a database's constraints
+// would. Times are stored in UTC with microsecond precision; CreatedAt and
+// UpdatedAt default to the store's clock. The cab.submitted event is the
+// submitter's; its data names the decision.
+func (t *tx) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, error) {
+	st, err := t.begin(ctx, true)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	defer t.mu.Unlock()
+	switch {
+	case r.ID == uuid.Nil:
+		return cab.Request{}, fmt.Errorf("%w: a CAB request needs an id", store.ErrInvalid)
+	case strings.TrimSpace(r.CorrelationID) == "":
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s needs a correlation id", store.ErrInvalid, r.ID)
+	case strings.TrimSpace(r.Submitter) == "":
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s needs a submitter", store.ErrInvalid, r.ID)
+	case !r.Decision.Class.Valid():
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s: %q is not a blast radius class", store.ErrInvalid, r.ID, r.Decision.Class)
+	case !validStatus(r.Status):
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s: %q is not a request status", store.ErrInvalid, r.ID, r.Status)
+	}
+	if id, ok := st.requestByCorrelation[r.CorrelationID]; ok {
+		stored := st.requests[id]
+		if !stored.SubmissionHash.Equal(r.SubmissionHash) {
+			return cab.Request{}, fmt.Errorf("%w: correlation id %q holds a CAB request with submission hash %s, not %s",
+				store.ErrConflict, r.CorrelationID, stored.SubmissionHash, r.SubmissionHash)
+		}
+		return cloneRequest(stored), nil
+	}
+	if _, ok := st.requests[r.ID]; ok {
+		return cab.Request{}, fmt.Errorf("%w: CAB request id %s is taken", store.ErrConflict, r.ID)
+	}
+	now := t.clock()
+	r = normRequest(r)
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = now
+	}
+	d := &r.Decision
+	e, err := t.newEvent(st, security.EventInput{
+		Type:          cab.EventSubmitted,
+		Actor:         r.Submitter,
+		Subject:       "cab-request:" + r.ID.String(),
+		CorrelationID: r.CorrelationID,
+		Data: auditData(map[string]string{
+			"request_id":          r.ID.String(),
+			"outcome":             string(d.Outcome),
+			"reason":              string(d.Reason.Code),
+			"score":               d.Score.String(),
+			"class":               string(d.Class),
+			"threshold":           d.Threshold.String(),
+			"exception_threshold": d.ExceptionThreshold.String(),
+			"model_version":       d.ModelVersion,
+			"quorum":              strconv.Itoa(d.Quorum),
+			"status":              string(r.Status),
+			"artifact_sha256":     r.ArtifactDigest.String(),
+		}),
+	}, now)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	st.requests[r.ID] = r
+	st.requestByCorrelation[r.CorrelationID] = r.ID
+	t.onRollback(func() {
+		delete(st.requests, r.ID)
+		delete(st.requestByCorrelation, r.CorrelationID)
+	})
+	t.pushEvent(st, e)
+	return cloneRequest(r), nil
+}
+
+// Request implements [store.Requests].
+func (t *tx) Request(ctx context.Context, id uuid.UUID) (cab.Request, error) {
+	st, err := t.begin(ctx, false)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	defer t.mu.Unlock()
+	r, ok := st.requests[id]
+	if !ok {
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s", store.ErrNotFound, id)
+	}
+	return cloneRequest(r), nil
+}
+
+// RequestByCorrelationID implements [store.Requests].
+func (t *tx) RequestByCorrelationID(ctx context.Context, correlationID string) (cab.Request, error) {
+	st, err := t.begin(ctx, false)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	defer t.mu.Unlock()
+	id, ok := st.requestByCorrelation[correlationID]
+	if !ok {
+		return cab.Request{}, fmt.Errorf("%w: CAB request with correlation id %q", store.ErrNotFound, correlationID)
+	}
+	return cloneRequest(st.requests[id]), nil
+}
+
+// UpdateRequest implements [store.Requests]. fn gets a deep copy of the
+// stored request and runs with the transaction's locks held: it must not
+// use the store, or the transaction it runs in, itself. The new status must
+// be one of the cab package's statuses ([store.ErrInvalid]); the new times
+// are stored in UTC with microsecond precision, and UpdatedAt defaults to
+// the store's clock. The audit event is validated as AppendAudit validates
+// it (the security package's errors, as they are) and stamped with the
+// store's clock. Either the request and its event are both stored or
+// neither is.
+func (t *tx) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Request) (cab.Request, security.EventInput, error)) (cab.Request, error) {
+	st, err := t.begin(ctx, true)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	defer t.mu.Unlock()
+	if fn == nil {
+		return cab.Request{}, fmt.Errorf("%w: updating CAB request %s needs an update function", store.ErrInvalid, id)
+	}
+	old, ok := st.requests[id]
+	if !ok {
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s", store.ErrNotFound, id)
+	}
+	next, in, err := fn(cloneRequest(old))
+	if err != nil {
+		return cab.Request{}, err
+	}
+	if field := changedSubmission(&old, &next); field != "" {
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s: the %s of a submission cannot change", store.ErrInvalid, id, field)
+	}
+	if !validStatus(next.Status) {
+		return cab.Request{}, fmt.Errorf("%w: CAB request %s: %q is not a request status", store.ErrInvalid, id, next.Status)
+	}
+	now := t.clock()
+	updated := old // the submission is kept as stored; the rest is fn's, copied
+	updated.Status = next.Status
+	updated.Approvals = normApprovals(next.Approvals)
+	updated.Rejection = normRejection(next.Rejection)
+	updated.Exception = normException(next.Exception)
+	updated.UpdatedAt = normTime(next.UpdatedAt)
+	if updated.UpdatedAt.IsZero() {
+		updated.UpdatedAt = now
+	}
+	e, err := t.newEvent(st, in, now)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	st.requests[id] = updated
+	t.onRollback(func() { st.requests[id] = old })
+	t.pushEvent(st, e)
+	return cloneRequest(updated), nil
+}
+
+// oldestFirst orders request positions oldest first: by creation time, then
+// by id (in byte order, which is the order of the ids' canonical strings),
+// both ascending.
+func oldestFirst(aAt time.Time, aID uuid.UUID, bAt time.Time, bID uuid.UUID) int {
+	if c := aAt.Compare(bAt); c != 0 {
+		return c
+	}
+	return bytes.Compare(aID[:], bID[:])
+}
+
+// ListRequests implements [store.Requests]. The period's bounds are
+// compared as stored times are: in UTC, truncated to microseconds. An
+// After that names no stored request is [store.ErrInvalid]: a cursor must
+// come from an earlier page.
+func (t *tx) ListRequests(ctx context.Context, f cab.RequestFilter) ([]cab.Request, error) {
+	st, err := t.begin(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	defer t.mu.Unlock()
+	if f.Limit <= 0 || f.Limit > maxRequestPage {
+		return nil, fmt.Errorf("%w: CAB request page limit %d is outside [1, %d]", store.ErrInvalid, f.Limit, maxRequestPage)
+	}
+	var after *cab.Request
+	if f.After != uuid.Nil {
+		a, ok := st.requests[f.After]
+		if !ok {
+			return nil, fmt.Errorf("%w: the page cursor names CAB request %s, which is not stored", store.ErrInvalid, f.After)
+		}
+		after = &a
+	}
+	from, to := normTime(f.From), normTime(f.To)
+	var hits []cab.Request // shallow copies, cloned below
+	for _, r := range st.requests {
+		if r.CreatedAt.Before(from) || !r.CreatedAt.Before(to) ||
+			(after != nil && oldestFirst(r.CreatedAt, r.ID, after.CreatedAt, after.ID) <= 0) {
+			continue
+		}
+		hits = append(hits, r)
+	}
+	slices.SortFunc(hits, func(a, b cab.Request) int { return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
+	out := make([]cab.Request, min(f.Limit, len(hits)))
+	for i := range out {
+		out[i] = cloneRequest(hits[i])
+	}
+	return out, nil
+}
+
+// CreateRequest implements [store.Requests].
+func (s *Store) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, error) {
+	return do(ctx, s, true, func(t *tx) (cab.Request, error) { return t.CreateRequest(ctx, r) })
+}
+
+// Request implements [store.Requests].
+func (s *Store) Request(ctx context.Context, id uuid.UUID) (cab.Request, error) {
+	return do(ctx, s, false, func(t *tx) (cab.Request, error) { return t.Request(ctx, id) })
+}
+
+// RequestByCorrelationID implements [store.Requests].
+func (s *Store) RequestByCorrelationID(ctx context.Context, correlationID string) (cab.Request, error) {
+	return do(ctx, s, false, func(t *tx) (cab.Request, error) { return t.RequestByCorrelationID(ctx, correlationID) })
+}
+
+// UpdateRequest implements [store.Requests]. fn runs inside the write
+// transaction and must not use s.
+func (s *Store) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Request) (cab.Request, security.EventInput, error)) (cab.Request, error) {
+	return do(ctx, s, true, func(t *tx) (cab.Request, error) { return t.UpdateRequest(ctx, id, fn) })
+}
+
+// ListRequests implements [store.Requests].
+func (s *Store) ListRequests(ctx context.Context, f cab.RequestFilter) ([]cab.Request, error) {
+	return do(ctx, s, false, func(t *tx) ([]cab.Request, error) { return t.ListRequests(ctx, f) })
+}
