@@ -290,3 +290,60 @@ func Authorize(r Request, digest security.Digest, now time.Time) (Authorization,
 	}
 	return Authorization{}, refuse(&r, ErrNotAuthorized, "is %s", r.Status)
 }
+
+// Clone returns a deep copy of r: its approvals, rejection and exception
+// are copied, not shared.
+func (r Request) Clone() Request {
+	r.Approvals = slices.Clone(r.Approvals)
+	if r.Rejection != nil {
+		c := *r.Rejection
+		r.Rejection = &c
+	}
+	if r.Exception != nil {
+		c := *r.Exception
+		c.Approvals = slices.Clone(c.Approvals)
+		r.Exception = &c
+	}
+	return r
+}
+
+// Equal reports whether d and o are the same decision, comparing decimals by
+// value (42.5 equals 42.50).
+func (d Decision) Equal(o Decision) bool {
+	return d.Outcome == o.Outcome && d.Reason == o.Reason && d.Score.Equal(o.Score) && d.Class == o.Class &&
+		d.Threshold.Equal(o.Threshold) && d.ExceptionThreshold.Equal(o.ExceptionThreshold) &&
+		d.ModelVersion == o.ModelVersion && d.Quorum == o.Quorum
+}
+
+// ChangedSubmission names the first field of the submission that next
+// changes from old, or returns "" when it changes none. The submission is
+// everything but the status, approvals, rejection, exception and UpdatedAt:
+// what the workflow's steps may change. Creation times are compared at the
+// microsecond precision stores keep. Stores use it to refuse an update that
+// would rewrite what was submitted and decided.
+func ChangedSubmission(old, next Request) string {
+	micro := func(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+	switch {
+	case next.ID != old.ID:
+		return "id"
+	case next.CorrelationID != old.CorrelationID:
+		return "correlation id"
+	case next.EvidenceID != old.EvidenceID:
+		return "evidence id"
+	case next.DeploymentIntentID != old.DeploymentIntentID:
+		return "deployment intent id"
+	case next.Application != old.Application:
+		return "application"
+	case !next.ArtifactDigest.Equal(old.ArtifactDigest):
+		return "artifact digest"
+	case next.Submitter != old.Submitter:
+		return "submitter"
+	case !next.SubmissionHash.Equal(old.SubmissionHash):
+		return "submission hash"
+	case !next.Decision.Equal(old.Decision):
+		return "decision"
+	case !micro(next.CreatedAt).Equal(micro(old.CreatedAt)):
+		return "creation time"
+	}
+	return ""
+}

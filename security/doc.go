@@ -1,24 +1,67 @@
-// Package security holds what makes trustgate's records provable: SHA-256
-// [Digest] values, and the append-only, hash-chained audit log.
+// Package security makes trustgate's records provable: evidence packages
+// hashed over a canonical form, the pre-deployment validator a connector
+// calls right before it pushes an artifact, and the append-only,
+// hash-chained audit log.
+//
+// # Evidence
+//
+// An [Evidence] package is what a build says it produced: a JSON object
+// holding at least "artifacts" (name and sha256 of each file), optionally an
+// "sbom" with its sha256, and the "blast_radius_class". [NewEvidence]
+// canonicalises it with RFC 8785 (the JSON Canonicalization Scheme: sorted
+// members, ECMAScript number formatting, minimal escaping), so the content
+// hash, SHA-256 over the canonical bytes, is the same whichever language
+// produced the package. Duplicate member names, invalid UTF-8, lone
+// surrogates, numbers beyond the double range, malformed digests and
+// packages over [MaxEvidenceSize] are rejected with a [*FieldError] that
+// names the field and wraps the cause ([ErrDuplicateKey], …). Stores keep
+// the canonical bytes, so checking a stored package ([Evidence.Intact]) is
+// one SHA-256 and a constant-time compare.
+//
+// # Validation
+//
+// [Validator.ValidateDeployment] runs every gate and blocks the deployment
+// if any fails, returning a [*ValidationError] with the first reason code,
+// every failed check, the evidence package id and the correlation id:
+//
+//	EVIDENCE_NOT_FOUND         no package with that id
+//	EVIDENCE_TAMPERED          the stored package no longer matches its content hash
+//	ARTIFACT_NOT_IN_EVIDENCE   the named artifact is not in the package
+//	ARTIFACT_HASH_MISMATCH     the artifact bytes do not hash to the evidence's digest
+//	SBOM_MISSING               an SBOM is required (or declared) and none is given
+//	SBOM_HASH_MISMATCH         the SBOM bytes do not hash to the evidence's digest
+//	SBOM_SIGNATURE_INVALID     a trusted key is configured and no valid signature is given
+//	BLAST_RADIUS_MISSING       the package names no blast radius class
+//	BLAST_RADIUS_INVALID       the package names an unknown class
+//
+// The artifact arrives as an io.Reader of any size and is hashed once,
+// streaming, in constant memory. Pass and fail both append an audit event
+// before the call returns; an I/O error part-way is returned as it is and
+// records no pass.
+//
+// The [Policy] zero value is the safe default: an SBOM is required and must
+// match; signatures (Ed25519 over the SBOM's SHA-256 digest) are required as
+// soon as a trusted key is configured. SBOMOptional relaxes the first for
+// fleets whose packages carry no SBOM; an SBOM the evidence declares is
+// always checked.
 //
 // # Audit log
 //
 // Every governance action (a model created, approved or activated, a
-// validation passed or failed, a CAB decision, an exception) is recorded as
-// an [Event]. Each event stores the previous event's hash and its own hash,
-// SHA-256 over (previous hash ‖ the RFC 8785 canonical form of the event), so
-// any edit, deletion, insertion or reordering of stored events breaks the
-// chain at that point. [VerifyChain] walks a log through the narrow
-// [EventReader] interface (every store implements it) and reports the first
-// broken link as a [*ChainError].
+// validation, a CAB decision, approval or exception, a maturity change) is
+// recorded as an [Event]. Each stores the previous event's hash and its own,
+// SHA-256 over (previous hash ‖ the RFC 8785 form of the event), so any
+// edit, deletion, insertion or reordering of stored events breaks the chain
+// at that point. [VerifyChain] walks a log through the [EventReader] every
+// store implements and reports the first broken link as a [*ChainError].
 //
 // A chain alone cannot see its tail cut off. [SignCheckpoint] signs the head
 // of the log (its size and last hash) with an Ed25519 key the user supplies;
 // verifying against a [Checkpoint] kept where the log's writers cannot
 // rewrite it detects truncation too, the approach of transparency logs such
-// as Sigstore's Rekor. The package trusts the keys and the clock it is given.
+// as Sigstore's Rekor. The package trusts the keys and the clock it is
+// given.
 //
-// The canonical form of an event is pinned by a test: changing it would make
-// every stored chain fail to verify, so it changes only with a new version of
-// the format.
+// The canonical form of an event is pinned by a test against an independent
+// computation: changing it would make every stored chain fail to verify.
 package security

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 
 	"github.com/buildworksai/trustgate/internal/errs"
+	"github.com/google/uuid"
 )
 
 // ValidateDeployment runs every gate against the evidence package the
@@ -42,6 +43,89 @@ func (v *Validator) ValidateDeployment(ctx context.Context, req Request) (Report
 	if req.Artifact == nil {
 		return Report{}, &FieldError{Field: "artifact", Reason: "an artifact reader is required"}
 	}
+	return v.validate(ctx, req, streams{v: v, artifact: req.Artifact, sbom: req.SBOM})
+}
+
+// DigestRequest describes a deployment by the SHA-256 digests of its bytes,
+// computed by the caller: a service that receives digests rather than files
+// (the reference HTTP server), or a connector that has already hashed the
+// package it is about to push. The fields mean what they mean in [Request].
+type DigestRequest struct {
+	EvidenceID     uuid.UUID
+	ArtifactName   string
+	ArtifactDigest Digest
+	// SBOMDigest is nil when no SBOM is supplied.
+	SBOMDigest    *Digest
+	SBOMSignature []byte
+	Actor         string
+	CorrelationID string
+}
+
+// ValidateDigests runs the same gates as [Validator.ValidateDeployment],
+// with the same reason codes and audit events, on digests the caller
+// computed. It proves only that the digests match the evidence: the caller
+// vouches that they are the digests of the bytes it will deploy, which is
+// why a connector should stream the bytes through ValidateDeployment.
+func (v *Validator) ValidateDigests(ctx context.Context, req DigestRequest) (Report, error) {
+	if req.ArtifactDigest.IsZero() {
+		return Report{}, &FieldError{Field: "artifact_sha256", Reason: "an artifact digest is required"}
+	}
+	return v.validate(ctx, Request{EvidenceID: req.EvidenceID, ArtifactName: req.ArtifactName, SBOMSignature: req.SBOMSignature,
+		Actor: req.Actor, CorrelationID: req.CorrelationID}, digests{artifact: req.ArtifactDigest, sbom: req.SBOMDigest})
+}
+
+// material is where the digests of what is being deployed come from:
+// readers streamed through SHA-256, or digests computed elsewhere.
+type material interface {
+	// artifactDigest returns the artifact's digest and size (-1: unknown).
+	artifactDigest(ctx context.Context) (Digest, int64, error)
+	// sbomDigest returns the SBOM's digest and size; ok is false when no
+	// SBOM was supplied.
+	sbomDigest(ctx context.Context) (d Digest, n int64, ok bool, err error)
+}
+
+type streams struct {
+	v              *Validator
+	artifact, sbom io.Reader
+}
+
+func (s streams) artifactDigest(ctx context.Context) (Digest, int64, error) {
+	return s.v.digest(ctx, s.artifact)
+}
+
+func (s streams) sbomDigest(ctx context.Context) (Digest, int64, bool, error) {
+	if s.sbom == nil {
+		return Digest{}, 0, false, nil
+	}
+	d, n, err := s.v.digest(ctx, s.sbom)
+	return d, n, true, err
+}
+
+type digests struct {
+	artifact Digest
+	sbom     *Digest
+}
+
+func (d digests) artifactDigest(context.Context) (Digest, int64, error) { return d.artifact, -1, nil }
+
+func (d digests) sbomDigest(context.Context) (Digest, int64, bool, error) {
+	if d.sbom == nil {
+		return Digest{}, 0, false, nil
+	}
+	return *d.sbom, -1, true, nil
+}
+
+// size describes n bytes for a check's detail.
+func size(n int64) string {
+	if n < 0 {
+		return "digest supplied by the caller"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// validate runs every gate; req supplies the identity fields, src the
+// digests.
+func (v *Validator) validate(ctx context.Context, req Request, src material) (Report, error) {
 	if err := checkText("actor", req.Actor, true); err != nil {
 		return Report{}, err
 	}
@@ -79,21 +163,21 @@ func (v *Validator) ValidateDeployment(ctx context.Context, req Request) (Report
 			fmt.Sprintf("the evidence lists no artifact %q (it lists %d)", req.ArtifactName, len(m.Artifacts))))
 	} else {
 		rep.ArtifactName = art.Name
-		got, n, err := v.digest(ctx, req.Artifact)
+		got, n, err := src.artifactDigest(ctx)
 		if err != nil {
 			return Report{}, fmt.Errorf("security: reading artifact %q: %w", art.Name, err)
 		}
 		rep.ArtifactDigest = got
 		if got.Equal(art.SHA256) {
-			rep.Checks = append(rep.Checks, pass(GateArtifact, fmt.Sprintf("%s: %d bytes, sha256 %s", art.Name, n, got)))
+			rep.Checks = append(rep.Checks, pass(GateArtifact, fmt.Sprintf("%s: %s, sha256 %s", art.Name, size(n), got)))
 		} else {
 			rep.Checks = append(rep.Checks, fail(GateArtifact, ArtifactHashMismatch,
-				fmt.Sprintf("%s: sha256 of the %d bytes read is %s, the evidence says %s", art.Name, n, got, art.SHA256)))
+				fmt.Sprintf("%s: sha256 %s (%s), the evidence says %s", art.Name, got, size(n), art.SHA256)))
 		}
 	}
 
 	// SBOM and its signature.
-	sbomCheck, sbomDigest, err := v.checkSBOM(ctx, m, req)
+	sbomCheck, sbomDigest, err := v.checkSBOM(ctx, m, src)
 	if err != nil {
 		return Report{}, err
 	}
@@ -113,24 +197,24 @@ func (v *Validator) ValidateDeployment(ctx context.Context, req Request) (Report
 	return v.finish(ctx, req, rep)
 }
 
-func (v *Validator) checkSBOM(ctx context.Context, m Manifest, req Request) (Check, Digest, error) {
+func (v *Validator) checkSBOM(ctx context.Context, m Manifest, src material) (Check, Digest, error) {
 	required := !v.policy.SBOMOptional || len(v.policy.TrustedKeys) > 0
 	switch {
 	case m.SBOM == nil && required:
 		return fail(GateSBOM, SBOMMissing, "policy requires an SBOM and the evidence declares no SBOM digest"), Digest{}, nil
 	case m.SBOM == nil:
 		return pass(GateSBOM, "no SBOM declared; the policy does not require one"), Digest{}, nil
-	case req.SBOM == nil:
-		return fail(GateSBOM, SBOMMissing, "the evidence declares an SBOM but none was supplied"), Digest{}, nil
 	}
-	got, n, err := v.digest(ctx, req.SBOM)
-	if err != nil {
+	got, n, ok, err := src.sbomDigest(ctx)
+	switch {
+	case err != nil:
 		return Check{}, Digest{}, fmt.Errorf("security: reading SBOM: %w", err)
+	case !ok:
+		return fail(GateSBOM, SBOMMissing, "the evidence declares an SBOM but none was supplied"), Digest{}, nil
+	case !got.Equal(m.SBOM.SHA256):
+		return fail(GateSBOM, SBOMHashMismatch, fmt.Sprintf("SBOM sha256 %s (%s), the evidence says %s", got, size(n), m.SBOM.SHA256)), got, nil
 	}
-	if !got.Equal(m.SBOM.SHA256) {
-		return fail(GateSBOM, SBOMHashMismatch, fmt.Sprintf("sha256 of the %d SBOM bytes is %s, the evidence says %s", n, got, m.SBOM.SHA256)), got, nil
-	}
-	return pass(GateSBOM, fmt.Sprintf("%d bytes, sha256 %s", n, got)), got, nil
+	return pass(GateSBOM, fmt.Sprintf("%s, sha256 %s", size(n), got)), got, nil
 }
 
 func (v *Validator) checkSignature(sbom Check, digest Digest, sig []byte) Check {

@@ -2,9 +2,11 @@
 // packages keep, the errors every adapter returns for the same situations,
 // and atomic multi-record work.
 //
-// [Store] composes small interfaces, one per kind of record ([RiskModels],
-// [Classes], [Maturity], [Audit]). Domain packages depend on the narrow
-// interface they use, never on an adapter. The adapters are:
+// [Store] composes small interfaces, one per kind of record: [RiskModels],
+// [Classes], [Maturity], [Audit], [Evidence], [Deployments], [Incidents],
+// [Evaluations] and [Requests]. Domain packages declare the narrow interface
+// they use (security.Store, maturity.Store, cab.Store) and never import an
+// adapter; every adapter satisfies all of them. The adapters are:
 //
 //   - [github.com/buildworksai/trustgate/store/memstore]: in memory, for
 //     tests and embedding;
@@ -28,9 +30,14 @@
 // [Store.WithTx] runs a function atomically. Write transactions are
 // serialised, which is what keeps the audit chain from forking and makes
 // "exactly one active model" hold under concurrent activation. Every
-// operation that changes governance state (creating, approving or
-// activating a model) appends its audit event in the same transaction as
-// the change: there is no way to make the change without the record.
+// operation that changes governance state (a model created, approved or
+// activated, evidence uploaded, a CAB request submitted or updated, a
+// deployment or incident recorded, a maturity transition) appends its audit
+// event in the same transaction as the change: there is no way to make the
+// change without the record. Multi-record changes that domain rules decide
+// come to the store as one value or one pure function, applied atomically
+// (ApplyTransition, UpdateRequest), so the rules stay in the domain
+// packages and the atomicity in the store.
 //
 // # Time
 //

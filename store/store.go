@@ -139,6 +139,7 @@ type Tx interface {
 	Deployments
 	Incidents
 	Evaluations
+	Requests
 }
 
 // Store is the storage contract every adapter satisfies: every record

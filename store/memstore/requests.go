@@ -77,59 +77,6 @@ func normRequest(r cab.Request) cab.Request {
 	return r
 }
 
-// cloneRequest returns a deep copy of r.
-func cloneRequest(r cab.Request) cab.Request {
-	r.Approvals = slices.Clone(r.Approvals)
-	if r.Rejection != nil {
-		c := *r.Rejection
-		r.Rejection = &c
-	}
-	if r.Exception != nil {
-		c := *r.Exception
-		c.Approvals = slices.Clone(c.Approvals)
-		r.Exception = &c
-	}
-	return r
-}
-
-// sameDecision reports whether a and b are the same decision, comparing
-// decimals by value.
-func sameDecision(a, b *cab.Decision) bool {
-	return a.Outcome == b.Outcome && a.Reason == b.Reason && a.Score.Equal(b.Score) && a.Class == b.Class &&
-		a.Threshold.Equal(b.Threshold) && a.ExceptionThreshold.Equal(b.ExceptionThreshold) &&
-		a.ModelVersion == b.ModelVersion && a.Quorum == b.Quorum
-}
-
-// changedSubmission names the first field of the submission (everything
-// but the status, approvals, rejection, exception and UpdatedAt) that next
-// changes from the stored request old, or returns "" if it changes none.
-// Times are compared as stored.
-func changedSubmission(old, next *cab.Request) string {
-	switch {
-	case next.ID != old.ID:
-		return "id"
-	case next.CorrelationID != old.CorrelationID:
-		return "correlation id"
-	case next.EvidenceID != old.EvidenceID:
-		return "evidence id"
-	case next.DeploymentIntentID != old.DeploymentIntentID:
-		return "deployment intent id"
-	case next.Application != old.Application:
-		return "application"
-	case !next.ArtifactDigest.Equal(old.ArtifactDigest):
-		return "artifact digest"
-	case next.Submitter != old.Submitter:
-		return "submitter"
-	case !next.SubmissionHash.Equal(old.SubmissionHash):
-		return "submission hash"
-	case !sameDecision(&next.Decision, &old.Decision):
-		return "decision"
-	case !normTime(next.CreatedAt).Equal(old.CreatedAt):
-		return "creation time"
-	}
-	return ""
-}
-
 // CreateRequest implements [store.Requests]. Besides an id, a correlation
 // id and a submitter, the request needs a valid class and one of the cab
 // package's statuses ([store.ErrInvalid]), as a database's constraints
@@ -160,7 +107,7 @@ func (t *tx) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, err
 			return cab.Request{}, fmt.Errorf("%w: correlation id %q holds a CAB request with submission hash %s, not %s",
 				store.ErrConflict, r.CorrelationID, stored.SubmissionHash, r.SubmissionHash)
 		}
-		return cloneRequest(stored), nil
+		return stored.Clone(), nil
 	}
 	if _, ok := st.requests[r.ID]; ok {
 		return cab.Request{}, fmt.Errorf("%w: CAB request id %s is taken", store.ErrConflict, r.ID)
@@ -203,7 +150,7 @@ func (t *tx) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, err
 		delete(st.requestByCorrelation, r.CorrelationID)
 	})
 	t.pushEvent(st, e)
-	return cloneRequest(r), nil
+	return r.Clone(), nil
 }
 
 // Request implements [store.Requests].
@@ -217,7 +164,7 @@ func (t *tx) Request(ctx context.Context, id uuid.UUID) (cab.Request, error) {
 	if !ok {
 		return cab.Request{}, fmt.Errorf("%w: CAB request %s", store.ErrNotFound, id)
 	}
-	return cloneRequest(r), nil
+	return r.Clone(), nil
 }
 
 // RequestByCorrelationID implements [store.Requests].
@@ -231,7 +178,7 @@ func (t *tx) RequestByCorrelationID(ctx context.Context, correlationID string) (
 	if !ok {
 		return cab.Request{}, fmt.Errorf("%w: CAB request with correlation id %q", store.ErrNotFound, correlationID)
 	}
-	return cloneRequest(st.requests[id]), nil
+	return st.requests[id].Clone(), nil
 }
 
 // UpdateRequest implements [store.Requests]. fn gets a deep copy of the
@@ -256,11 +203,11 @@ func (t *tx) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reques
 	if !ok {
 		return cab.Request{}, fmt.Errorf("%w: CAB request %s", store.ErrNotFound, id)
 	}
-	next, in, err := fn(cloneRequest(old))
+	next, in, err := fn(old.Clone())
 	if err != nil {
 		return cab.Request{}, err
 	}
-	if field := changedSubmission(&old, &next); field != "" {
+	if field := cab.ChangedSubmission(old, next); field != "" {
 		return cab.Request{}, fmt.Errorf("%w: CAB request %s: the %s of a submission cannot change", store.ErrInvalid, id, field)
 	}
 	if !validStatus(next.Status) {
@@ -283,7 +230,7 @@ func (t *tx) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reques
 	st.requests[id] = updated
 	t.onRollback(func() { st.requests[id] = old })
 	t.pushEvent(st, e)
-	return cloneRequest(updated), nil
+	return updated.Clone(), nil
 }
 
 // oldestFirst orders request positions oldest first: by creation time, then
@@ -329,7 +276,7 @@ func (t *tx) ListRequests(ctx context.Context, f cab.RequestFilter) ([]cab.Reque
 	slices.SortFunc(hits, func(a, b cab.Request) int { return oldestFirst(a.CreatedAt, a.ID, b.CreatedAt, b.ID) })
 	out := make([]cab.Request, min(f.Limit, len(hits)))
 	for i := range out {
-		out[i] = cloneRequest(hits[i])
+		out[i] = hits[i].Clone()
 	}
 	return out, nil
 }

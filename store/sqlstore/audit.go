@@ -19,7 +19,23 @@ const MaxAuditPage = 10000
 const eventColumns = `seq, id, type, actor, subject, correlation_id, occurred_at, data, prev_hash, hash`
 
 func (c conn) appendAudit(ctx context.Context, in security.EventInput) (security.Event, error) {
-	const op = "append audit event"
+	e, err := c.nextAuditEvent(ctx, in, c.s.now())
+	if err != nil {
+		return security.Event{}, err
+	}
+	if err := c.insertAuditEvent(ctx, e); err != nil {
+		return security.Event{}, err
+	}
+	return e, nil
+}
+
+// nextAuditEvent builds, without writing it, the event that appending in
+// at the given time would write: it reads the head and validates in (the
+// security package's errors, as they are). An operation that must write
+// nothing when its event is invalid builds the event first, then makes its
+// own writes, then inserts the event with insertAuditEvent, with no other
+// append in between.
+func (c conn) nextAuditEvent(ctx context.Context, in security.EventInput, at time.Time) (security.Event, error) {
 	head, err := c.auditHead(ctx)
 	if err != nil {
 		return security.Event{}, err
@@ -28,17 +44,18 @@ func (c conn) appendAudit(ctx context.Context, in security.EventInput) (security
 	if err != nil {
 		return security.Event{}, err
 	}
-	e, err := security.NewEvent(head, in, id, c.s.now())
-	if err != nil {
-		return security.Event{}, err
-	}
-	_, err = c.exec(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return security.NewEvent(head, in, id, at)
+}
+
+// insertAuditEvent writes an event nextAuditEvent built.
+func (c conn) insertAuditEvent(ctx context.Context, e security.Event) error {
+	_, err := c.exec(ctx, `INSERT INTO audit_events (`+eventColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.Seq, e.ID.String(), string(e.Type), e.Actor, e.Subject, e.CorrelationID, c.s.timeArg(e.OccurredAt),
 		string(e.Data), e.PrevHash.String(), e.Hash.String())
 	if err != nil {
-		return security.Event{}, c.s.fail(ctx, op, err)
+		return c.s.fail(ctx, "append audit event", err)
 	}
-	return e, nil
+	return nil
 }
 
 func (c conn) listAuditEvents(ctx context.Context, after int64, limit int) ([]security.Event, error) {

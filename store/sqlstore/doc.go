@@ -74,8 +74,9 @@
 // deleted, that each new audit event follows the head of the chain, that a
 // risk model version changes only in its approval (once) and activation,
 // that an incident changes only in its resolution fields, that a maturity
-// evaluation changes only in its decision (once), and that the maturity
-// level moves one step at a time.
+// evaluation changes only in its decision (once), that a CAB request changes
+// only in its status, approvals, rejection and exception and is never
+// deleted, and that the maturity level moves one step at a time.
 //
 // # Outcomes
 //
@@ -96,6 +97,24 @@
 // period's incidents from a range of (occurred_at, …), joined once to their
 // deployments. Its cost grows with the rows in the period, not with the
 // history: see bench_test.go for the figures.
+//
+// # Requests
+//
+// CAB requests live in cab_requests (migration 0004), one row each: the
+// submission in columns of their own (the decision's reason as its code,
+// whose text is [cab.ReasonCode.Text]; decimals exact), and the approvals,
+// rejection and exception as JSON text, with times in the fixed-width UTC
+// layout above. A request is idempotent on its correlation id through its
+// submission hash. [Store.UpdateRequest] reads the request, calls its
+// function and writes the result and the audit event inside one serialised
+// write transaction, so concurrent approvals of one request are applied one
+// after the other and none is lost; the event is built, and so validated,
+// before anything is written, so a refused or malformed update writes
+// nothing, inside [Store.WithTx] too. [Store.ListRequests] walks the index
+// (created_at, id) from its cursor. Requests behave exactly as the in-memory
+// adapter's (requests_test.go runs one scenario on both and compares every
+// result), except that a request without approvals reads back with nil
+// approvals, never an empty slice.
 //
 // # Errors
 //

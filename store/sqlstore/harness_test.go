@@ -137,7 +137,7 @@ func postgresBackend() backend {
 
 // freshSchema creates an empty schema in the test database, dropped when
 // the test ends, and returns a DSN whose connections use it.
-func freshSchema(t *testing.T) string {
+func freshSchema(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(postgresEnv)
 	admin, err := sql.Open("pgx", base)
@@ -164,7 +164,7 @@ func freshSchema(t *testing.T) string {
 }
 
 // schemaDSN returns the test DSN with search_path set to schema.
-func schemaDSN(t *testing.T, schema string) string {
+func schemaDSN(t testing.TB, schema string) string {
 	t.Helper()
 	base := os.Getenv(postgresEnv)
 	if !strings.Contains(base, "://") { // keyword/value form
@@ -178,7 +178,7 @@ func schemaDSN(t *testing.T, schema string) string {
 	return u.String()
 }
 
-func openPostgres(t *testing.T, dsn string) *sql.DB {
+func openPostgres(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("pgx", dsn)
 	require.NoError(t, err)

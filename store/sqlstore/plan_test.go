@@ -42,6 +42,12 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 			"SEARCH incidents USING COVERING INDEX incidents_by_severity (severity=? AND occurred_at<?)", []any{"P1", at}},
 		{"next page", `SELECT id FROM incidents WHERE (occurred_at, id) < (?, ?) ORDER BY occurred_at DESC, id DESC LIMIT 51`,
 			"SEARCH incidents USING COVERING INDEX incidents_by_occurrence ((occurred_at,id)<(?,?))", []any{at, "x"}},
+		{"requests page", `SELECT ` + requestColumns + ` FROM cab_requests WHERE created_at >= ? AND created_at < ?
+			AND (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 100`,
+			"SEARCH cab_requests USING INDEX cab_requests_by_creation", []any{at, at, at, "x"}},
+		{"first requests page", `SELECT ` + requestColumns + ` FROM cab_requests WHERE created_at >= ? AND created_at < ?
+			ORDER BY created_at, id LIMIT 100`,
+			"SEARCH cab_requests USING INDEX cab_requests_by_creation (created_at>? AND created_at<?)", []any{at, at}},
 	} {
 		rows, err := db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+q.query, q.args...)
 		if err != nil {
@@ -61,7 +67,7 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 		if !strings.Contains(got, q.want) {
 			t.Errorf("%s: the plan does not %s:\n%s", q.name, q.want, got)
 		}
-		for _, bad := range []string{"SCAN deployments", "TEMP B-TREE FOR ORDER BY", "LAST TERM OF ORDER BY"} {
+		for _, bad := range []string{"SCAN deployments", "SCAN cab_requests", "TEMP B-TREE FOR ORDER BY", "LAST TERM OF ORDER BY"} {
 			if strings.Contains(got, bad) {
 				t.Errorf("%s: the plan has %q:\n%s", q.name, bad, got)
 			}

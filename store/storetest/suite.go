@@ -85,6 +85,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Deployments", func(t *testing.T) { runDeployments(t, h) })
 	t.Run("Incidents", func(t *testing.T) { runIncidents(t, h) })
 	t.Run("Evaluations", func(t *testing.T) { runEvaluations(t, h) })
+	t.Run("Requests", func(t *testing.T) { runRequests(t, h) })
 	t.Run("Tamper", func(t *testing.T) { runTamper(t, h) })
 	t.Run("Transactions", func(t *testing.T) { runTransactions(t, h) })
 	t.Run("Seed", func(t *testing.T) { runSeed(t, h) })

@@ -103,11 +103,11 @@ func runRequests(t *testing.T, h Harness) {
 		},
 		"CreateRequestRejectsIncompleteRequests": func(e *env) {
 			for name, mutate := range map[string]func(r *cab.Request){
-				"id":         func(r *cab.Request) { r.ID = uuid.Nil },
+				"id":          func(r *cab.Request) { r.ID = uuid.Nil },
 				"correlation": func(r *cab.Request) { r.CorrelationID = "" },
-				"submitter":  func(r *cab.Request) { r.Submitter = " " },
-				"class":      func(r *cab.Request) { r.Decision.Class = "HUGE" },
-				"status":     func(r *cab.Request) { r.Status = "maybe" },
+				"submitter":   func(r *cab.Request) { r.Submitter = " " },
+				"class":       func(r *cab.Request) { r.Decision.Class = "HUGE" },
+				"status":      func(r *cab.Request) { r.Status = "maybe" },
 			} {
 				r := e.newRequest("chg-bad-"+name, "42.5", blastradius.BusinessCritical, e.clock.Now())
 				mutate(&r)
