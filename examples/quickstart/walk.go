@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+)
+
+// walk holds the library's services over one store.
+type walk struct {
+	s          store.Store
+	clock      *fleetClock
+	out        io.Writer
+	cab        *cab.Workflow
+	engine     *maturity.Engine
+	validator  *security.Validator
+	classifier *blastradius.Classifier
+}
+
+func newWalk(s store.Store, clock *fleetClock, out io.Writer) *walk {
+	return &walk{s: s, clock: clock, out: out}
+}
+
+func (w *walk) printf(format string, args ...any) { fmt.Fprintf(w.out, format, args...) }
+
+func (w *walk) run(ctx context.Context) error {
+	if head, err := w.s.AuditHead(ctx); err != nil {
+		return err
+	} else if head.Size > 0 {
+		return errors.New("the database already holds a walk-through; pass a new -db path")
+	}
+	var err error
+	if w.cab, err = cab.NewWorkflow(w.s, cab.Options{Members: cab.Members{"alice": true, "bob": true, "carol": true}, Now: w.clock.Now}); err != nil {
+		return err
+	}
+	if w.engine, err = maturity.NewEngine(w.s, maturity.Options{Now: w.clock.Now}); err != nil {
+		return err
+	}
+	if w.validator, err = security.NewValidator(w.s, security.Options{}); err != nil {
+		return err
+	}
+	if w.classifier, err = blastradius.NewClassifier(blastradius.DefaultRules(), blastradius.Options{}); err != nil {
+		return err
+	}
+
+	if err := store.Seed(ctx, w.s, w.clock.Now()); err != nil {
+		return err
+	}
+	m, err := w.s.ActiveRiskModel(ctx)
+	if err != nil {
+		return err
+	}
+	w.printf("seeded: risk model %s (%s), every auto-approve threshold 0, trust maturity level 0\n\n", m.Version, m.Mode)
+
+	if err := w.history(ctx); err != nil {
+		return err
+	}
+	if err := w.earnLevelOne(ctx); err != nil {
+		return err
+	}
+	w.printf("\n== the week of %s ==\n", w.clock.Now().Format("2 January 2006"))
+	for _, d := range week() {
+		if err := w.deploy(ctx, d); err != nil {
+			return fmt.Errorf("%s: %w", d.app, err)
+		}
+		w.clock.advance(7 * time.Hour)
+	}
+	if err := w.incident(ctx); err != nil {
+		return err
+	}
+	if err := w.reevaluate(ctx); err != nil {
+		return err
+	}
+	return w.verify(ctx)
+}
+
+// history records four weeks of deployments and a few minor incidents.
+func (w *walk) history(ctx context.Context) error {
+	apps := []string{"Notepad++", "Zoom Workplace", "Microsoft Teams", "Adobe Acrobat PDF Reader", "Google Chrome"}
+	start := w.clock.Now()
+	for i := range 400 {
+		at := start.Add(time.Duration(i) * 4 * maturity.Week / 400)
+		w.clock.now = at
+		if _, err := w.s.RecordDeployment(ctx, incident.Deployment{
+			ID: uuid.New(), Application: apps[i%len(apps)], Class: blastradius.ProductivityTools,
+			RiskScore: decimal.NewFromInt(int64(5 + i%30)), ModelVersion: riskmodel.SeedVersion, FinishedAt: at,
+		}); err != nil {
+			return err
+		}
+		if i%130 == 65 {
+			if _, err := w.s.CreateIncident(ctx, incident.Incident{CorrelationID: fmt.Sprintf("INC-%04d", i), Severity: incident.P4,
+				OccurredAt: at, Application: apps[i%len(apps)]}); err != nil {
+				return err
+			}
+		}
+	}
+	w.clock.now = start.Add(4 * maturity.Week)
+	w.printf("history: 400 deployments over four weeks, every one reviewed by the CAB; 3 minor (P4) incidents\n")
+	return nil
+}
+
+func (w *walk) earnLevelOne(ctx context.Context) error {
+	ev, err := w.engine.Evaluate(ctx)
+	if err != nil {
+		return err
+	}
+	w.printf("maturity evaluation: level %d → %d, %s\n", ev.Level, ev.Target, ev.Reason)
+	w.criteria(ev)
+	if !ev.Ready {
+		return errors.New("the history was meant to earn level 1")
+	}
+	tr, err := w.engine.Approve(ctx, ev.ID, "alice")
+	if err != nil {
+		return err
+	}
+	th := tr.Model.Thresholds
+	w.printf("CAB (alice) approved: level 1 (%s), risk model %s active, thresholds CRIT/BUS/PROD/NON %s/%s/%s/%s\n",
+		tr.Model.Mode, tr.Model.Version, th[blastradius.CriticalInfrastructure], th[blastradius.BusinessCritical],
+		th[blastradius.ProductivityTools], th[blastradius.NonCritical])
+	return nil
+}
+
+func (w *walk) criteria(ev maturity.Evaluation) {
+	for _, c := range ev.Criteria {
+		op, req := "≤", c.Required.String()
+		if c.AtLeast {
+			op = "≥"
+		}
+		if c.Unlimited {
+			req = "unlimited"
+		}
+		mark := "pass"
+		if !c.Passed {
+			mark = "FAIL"
+		}
+		w.printf("  %-24s %-6s required %s %-9s actual %s\n", c.Name, mark, op, req, c.Actual)
+	}
+}
+
+// deployment is one package going out this week.
+type deployment struct {
+	app, publisher string
+	privilege      blastradius.Privilege
+	users          int
+	criticality    blastradius.Criticality
+	risk           int64 // every factor's value: the score, for a readable story
+	approvers      []string
+	exceptionDays  int
+	swapped        bool // the bytes were changed after the evidence was made
+}
+
+func week() []deployment {
+	return []deployment{
+		{app: "Adobe Acrobat PDF Reader 24.1", publisher: "Adobe", users: 300, risk: 12},
+		{app: "Zoom Workplace 6.3", publisher: "Zoom", users: 4000, risk: 16},
+		{app: "SAP GUI 8.0 patch 7", publisher: "SAP", users: 2500, criticality: blastradius.CriticalityHigh, risk: 42, approvers: []string{"alice", "bob"}},
+		{app: "Windows Security Update KB5034441", publisher: "Microsoft", privilege: blastradius.PrivilegeAdmin, users: 50000,
+			criticality: blastradius.CriticalityHigh, risk: 35, approvers: []string{"alice", "bob", "carol"}},
+		{app: "CrowdStrike Falcon EDR sensor hotfix", publisher: "CrowdStrike", privilege: blastradius.PrivilegeSystem, users: 50000,
+			risk: 86, approvers: []string{"alice", "bob", "carol"}, exceptionDays: 7},
+		{app: "Slack 4.41", publisher: "Slack Technologies", users: 3500, risk: 18, swapped: true},
+	}
+}
+
+func sha(b []byte) string { d := sha256.Sum256(b); return hex.EncodeToString(d[:]) }
+
+func (w *walk) deploy(ctx context.Context, d deployment) error {
+	w.printf("\n%s\n", d.app)
+	artifact := []byte(strings.Repeat("MZ "+d.app+" ", 2000))
+	sbom := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"name":` + fmt.Sprintf("%q", d.app) + `}}}`)
+	cls, err := w.classifier.Classify(blastradius.Input{AppName: d.app, Publisher: d.publisher, Privilege: d.privilege, TargetUsers: d.users, Criticality: d.criticality})
+	if err != nil {
+		return err
+	}
+	w.printf("  classified %s by rule %q: %s\n", cls.Class, cls.Rule, cls.Reason)
+
+	corr := "build-" + strings.ToLower(strings.ReplaceAll(strings.Fields(d.app)[0], " ", "-")) + "-" + w.clock.Now().Format("20060102")
+	data := fmt.Sprintf(`{"artifacts":[{"name":%q,"sha256":%q}],"sbom":{"format":"cyclonedx","sha256":%q},"blast_radius_class":%q,"build":{"pipeline":"packaging","at":%q}}`,
+		d.app+".msi", sha(artifact), sha(sbom), cls.Class, w.clock.Now().Format(time.RFC3339))
+	ev, err := security.NewEvidence(uuid.New(), corr, []byte(data), w.clock.Now())
+	if err != nil {
+		return err
+	}
+	if ev, err = w.s.CreateEvidence(ctx, ev, "packaging-pipeline"); err != nil {
+		return err
+	}
+
+	factors := map[riskmodel.Factor]decimal.Decimal{}
+	for f := range riskmodel.DefaultWeights() {
+		factors[f] = decimal.NewFromInt(d.risk)
+	}
+	req, err := w.cab.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: "chg-" + corr,
+		Application: d.app, Factors: factors, Class: cls.Class, Submitter: "sam"})
+	if err != nil {
+		return err
+	}
+	dec := req.Decision
+	w.printf("  risk score %s under model %s → %s (%s: %s)\n", dec.Score.StringFixed(2), dec.ModelVersion, dec.Outcome, dec.Reason.Code, dec.Reason.Text)
+
+	switch dec.Outcome {
+	case cab.ManualReview:
+		for _, m := range d.approvers {
+			if req, err = w.cab.Approve(ctx, req.ID, m, ""); err != nil {
+				return err
+			}
+			w.clock.advance(20 * time.Minute)
+		}
+		w.printf("  reviewed: %d of %d CAB approvals (%s) → %s\n", len(req.Approvals), dec.Quorum, strings.Join(d.approvers, ", "), req.Status)
+	case cab.ExceptionRequired:
+		expires := w.clock.Now().AddDate(0, 0, d.exceptionDays)
+		if req, err = w.cab.RequestException(ctx, req.ID, "sam", "vendor hotfix for an actively exploited sensor crash", expires); err != nil {
+			return err
+		}
+		for _, m := range d.approvers {
+			if req, err = w.cab.ApproveException(ctx, req.ID, m, ""); err != nil {
+				return err
+			}
+		}
+		w.printf("  exception approved by %s, pinned to sha256 %s…, expires %s\n", strings.Join(d.approvers, ", "),
+			req.Exception.ArtifactDigest.String()[:12], expires.Format("2 Jan 15:04"))
+	}
+
+	bytesOut := artifact
+	if d.swapped {
+		bytesOut = append([]byte("INJECTED"), artifact...)
+	}
+	rep, err := w.validator.ValidateDeployment(ctx, security.Request{EvidenceID: ev.ID, Artifact: bytes.NewReader(bytesOut),
+		SBOM: bytes.NewReader(sbom), Actor: "intune-connector", CorrelationID: req.CorrelationID})
+	var blocked *security.ValidationError
+	if errors.As(err, &blocked) {
+		w.printf("  BLOCKED before any device: %s (%s)\n", blocked.Code, blocked.Failed[0].Detail)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	auth, err := w.cab.Authorize(ctx, req.ID, rep.ArtifactDigest)
+	if err != nil {
+		return err
+	}
+	if _, err := w.cab.RecordDeployment(ctx, req.ID, rep.ArtifactDigest, w.clock.Now()); err != nil {
+		return err
+	}
+	until := ""
+	if !auth.Until.IsZero() {
+		until = ", authorised until " + auth.Until.Format("2 Jan 15:04")
+	}
+	w.printf("  validated (%d gates passed), authorised (%s%s), deployed\n", len(rep.Checks), auth.Status, until)
+	return nil
+}
+
+func (w *walk) incident(ctx context.Context) error {
+	w.clock.advance(26 * time.Hour)
+	inc, err := w.s.CreateIncident(ctx, incident.Incident{CorrelationID: "INC-2207", Severity: incident.P3,
+		OccurredAt: w.clock.Now().Add(-2 * time.Hour), Application: "Zoom Workplace 6.3", AffectedUsers: 140, DowntimeMinutes: 35,
+		BusinessImpactUSD: decimal.RequireFromString("1850.00")})
+	if err != nil {
+		return err
+	}
+	w.printf("\nincident %s (%s): attributed (%s) to deployment %s, auto-approved %t at score %s\n", inc.CorrelationID, inc.Severity,
+		inc.Attribution, inc.DeploymentID.String()[:8], inc.WasAutoApproved, inc.RiskScoreAtApproval.StringFixed(2))
+	return nil
+}
+
+func (w *walk) reevaluate(ctx context.Context) error {
+	ev, err := w.engine.Evaluate(ctx)
+	if err != nil {
+		return err
+	}
+	w.printf("\nend-of-week maturity evaluation: level %d → %d: %s\n", ev.Level, ev.Target, ev.Reason)
+	w.criteria(ev)
+	return nil
+}
+
+func (w *walk) verify(ctx context.Context) error {
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	head, err := w.s.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	cp, err := security.SignCheckpoint(key, "quickstart", head, w.clock.Now())
+	if err != nil {
+		return err
+	}
+	if err := w.s.SaveCheckpoint(ctx, cp); err != nil {
+		return err
+	}
+	verified, err := security.VerifyChain(ctx, w.s, security.VerifyOptions{Checkpoint: &cp, PublicKey: key.Public().(ed25519.PublicKey)})
+	if err != nil {
+		return err
+	}
+	w.printf("\naudit chain verified: %d events, head %s…, signed checkpoint checked\n", verified.Size, verified.Hash.String()[:16])
+	return nil
+}

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/shopspring/decimal"
+)
+
+// submitDTO is the body of POST /api/v1/cab/requests. Give either score
+// or factors (scored with the active model), and either class or classify
+// (classified with the server's classifier). The submitter is the
+// authenticated principal.
+type submitDTO struct {
+	EvidenceID         string            `json:"evidence_id"`
+	DeploymentIntentID string            `json:"deployment_intent_id"`
+	CorrelationID      string            `json:"correlation_id,omitempty"`
+	Application        string            `json:"application,omitempty"`
+	ArtifactName       string            `json:"artifact_name,omitempty"`
+	Score              *string           `json:"score,omitempty"`
+	Factors            map[string]string `json:"factors,omitempty"`
+	Class              string            `json:"class,omitempty"`
+	Classify           *classifyInputDTO `json:"classify,omitempty"`
+}
+
+func (d *submitDTO) toSubmission(key, submitter string) (cab.Submission, error) {
+	sub := cab.Submission{CorrelationID: key, Application: d.Application, ArtifactName: d.ArtifactName,
+		Class: blastradius.Class(d.Class), Submitter: submitter}
+	var err error
+	if sub.EvidenceID, err = parseUUID("evidence_id", d.EvidenceID); err != nil {
+		return sub, err
+	}
+	if sub.DeploymentIntentID, err = parseUUID("deployment_intent_id", d.DeploymentIntentID); err != nil {
+		return sub, err
+	}
+	if d.Score != nil {
+		sc, err := parseDecimal("score", *d.Score)
+		if err != nil {
+			return sub, err
+		}
+		sub.Score = &sc
+	}
+	if d.Factors != nil {
+		sub.Factors = make(map[riskmodel.Factor]decimal.Decimal, len(d.Factors))
+		for _, f := range slices.Sorted(maps.Keys(d.Factors)) {
+			v, err := parseDecimal("factors["+f+"]", d.Factors[f])
+			if err != nil {
+				return sub, err
+			}
+			sub.Factors[riskmodel.Factor(f)] = v
+		}
+	}
+	if d.Classify != nil {
+		in, err := d.Classify.toInput()
+		if err != nil {
+			return sub, err
+		}
+		sub.Classify = &in
+	}
+	return sub, nil
+}
+
+// reasonDTO is a decision reason code with its text.
+type reasonDTO struct {
+	Code cab.ReasonCode `json:"code"`
+	Text string         `json:"text"`
+}
+
+// decisionDTO is the decision a request was submitted with.
+type decisionDTO struct {
+	Outcome            cab.Outcome       `json:"outcome"`
+	Reason             reasonDTO         `json:"reason"`
+	Reasons            []reasonDTO       `json:"reasons"`
+	Score              string            `json:"score"`
+	Class              blastradius.Class `json:"class"`
+	Threshold          string            `json:"threshold"`
+	ExceptionThreshold string            `json:"exception_threshold"`
+	ModelVersion       string            `json:"model_version"`
+	Quorum             int               `json:"quorum"`
+}
+
+type cabApprovalDTO struct {
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Comment string    `json:"comment,omitempty"`
+}
+
+type rejectionDTO struct {
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+	Reason string    `json:"reason"`
+}
+
+type exceptionDTO struct {
+	Justification  string           `json:"justification"`
+	RequestedBy    string           `json:"requested_by"`
+	RequestedAt    time.Time        `json:"requested_at"`
+	ExpiresAt      time.Time        `json:"expires_at"`
+	ArtifactSHA256 string           `json:"artifact_sha256"`
+	Approvals      []cabApprovalDTO `json:"approvals"`
+}
+
+// requestDTO is a CAB request with everything that happened to it.
+type requestDTO struct {
+	ID                 string           `json:"id"`
+	CorrelationID      string           `json:"correlation_id"`
+	EvidenceID         string           `json:"evidence_id"`
+	DeploymentIntentID string           `json:"deployment_intent_id"`
+	Application        string           `json:"application"`
+	ArtifactSHA256     string           `json:"artifact_sha256"`
+	Submitter          string           `json:"submitter"`
+	Decision           decisionDTO      `json:"decision"`
+	Status             cab.Status       `json:"status"`
+	Approvals          []cabApprovalDTO `json:"approvals"`
+	Rejection          *rejectionDTO    `json:"rejection,omitempty"`
+	Exception          *exceptionDTO    `json:"exception,omitempty"`
+	CreatedAt          time.Time        `json:"created_at"`
+	UpdatedAt          time.Time        `json:"updated_at"`
+}
+
+func toApprovalDTOs(as []cab.Approval) []cabApprovalDTO {
+	out := make([]cabApprovalDTO, len(as))
+	for i, a := range as {
+		out[i] = cabApprovalDTO{By: a.By, At: a.At.UTC(), Comment: a.Comment}
+	}
+	return out
+}
+
+func toRequestDTO(r cab.Request) requestDTO {
+	d := requestDTO{
+		ID: r.ID.String(), CorrelationID: r.CorrelationID, EvidenceID: r.EvidenceID.String(),
+		DeploymentIntentID: r.DeploymentIntentID.String(), Application: r.Application,
+		ArtifactSHA256: r.ArtifactDigest.String(), Submitter: r.Submitter, Status: r.Status,
+		Approvals: toApprovalDTOs(r.Approvals), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Decision: decisionDTO{
+			Outcome: r.Decision.Outcome, Reason: reasonDTO{r.Decision.Reason.Code, r.Decision.Reason.Text},
+			Score: fixed2(r.Decision.Score), Class: r.Decision.Class, Threshold: r.Decision.Threshold.String(),
+			ExceptionThreshold: r.Decision.ExceptionThreshold.String(), ModelVersion: r.Decision.ModelVersion,
+			Quorum: r.Decision.Quorum,
+		},
+	}
+	for _, rs := range r.Decision.Reasons() {
+		d.Decision.Reasons = append(d.Decision.Reasons, reasonDTO{rs.Code, rs.Text})
+	}
+	if r.Rejection != nil {
+		d.Rejection = &rejectionDTO{By: r.Rejection.By, At: r.Rejection.At.UTC(), Reason: r.Rejection.Reason}
+	}
+	if x := r.Exception; x != nil {
+		d.Exception = &exceptionDTO{Justification: x.Justification, RequestedBy: x.RequestedBy,
+			RequestedAt: x.RequestedAt.UTC(), ExpiresAt: x.ExpiresAt.UTC(), ArtifactSHA256: x.ArtifactDigest.String(),
+			Approvals: toApprovalDTOs(x.Approvals)}
+	}
+	return d
+}
+
+// commentDTO is the optional body of an approval.
+type commentDTO struct {
+	Comment string `json:"comment,omitempty"`
+}
+
+// rejectDTO is the body of a rejection.
+type rejectDTO struct {
+	Reason string `json:"reason"`
+}
+
+// exceptionRequestDTO is the body of POST …/exception.
+type exceptionRequestDTO struct {
+	Justification string    `json:"justification"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+// deploymentRequestDTO is the body of POST …/deployments: the digests the
+// client computed of what it deployed, and when the deployment finished.
+type deploymentRequestDTO struct {
+	digestsDTO
+	FinishedAt time.Time `json:"finished_at"`
+}
+
+// deploymentDTO is a recorded deployment.
+type deploymentDTO struct {
+	ID           string            `json:"id"`
+	Application  string            `json:"application"`
+	EvidenceID   string            `json:"evidence_id,omitempty"`
+	RequestID    string            `json:"request_id,omitempty"`
+	Class        blastradius.Class `json:"class"`
+	AutoApproved bool              `json:"auto_approved"`
+	RiskScore    string            `json:"risk_score"`
+	ModelVersion string            `json:"model_version"`
+	FinishedAt   time.Time         `json:"finished_at"`
+	CreatedAt    time.Time         `json:"created_at"`
+}
+
+func toDeploymentDTO(d incident.Deployment) deploymentDTO {
+	return deploymentDTO{ID: d.ID.String(), Application: d.Application, EvidenceID: idOrEmpty(d.EvidenceID),
+		RequestID: idOrEmpty(d.RequestID), Class: d.Class, AutoApproved: d.AutoApproved, RiskScore: fixed2(d.RiskScore),
+		ModelVersion: d.ModelVersion, FinishedAt: d.FinishedAt.UTC(), CreatedAt: d.CreatedAt.UTC()}
+}
+
+// recordedDeploymentDTO answers POST …/deployments.
+type recordedDeploymentDTO struct {
+	Deployment deploymentDTO `json:"deployment"`
+	Validation reportDTO     `json:"validation"`
+}

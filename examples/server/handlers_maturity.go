@@ -1,0 +1,186 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/buildworksai/trustgate/maturity"
+)
+
+// maturityStatusDTO is the installation's current trust maturity level.
+type maturityStatusDTO struct {
+	Level        maturity.Level `json:"level"`
+	Name         string         `json:"name"`
+	Since        time.Time      `json:"since"`
+	ModelVersion string         `json:"model_version"`
+	Reason       string         `json:"reason"`
+}
+
+// criterionDTO is one criterion of an evaluation. Numbers are decimal
+// strings; required is absent when no limit applies.
+type criterionDTO struct {
+	Name      maturity.CriterionName `json:"name"`
+	AtLeast   bool                   `json:"at_least"`
+	Required  string                 `json:"required,omitempty"`
+	Unlimited bool                   `json:"unlimited,omitempty"`
+	Actual    string                 `json:"actual"`
+	Passed    bool                   `json:"passed"`
+}
+
+// evaluationDTO is a stored maturity evaluation with its decision.
+type evaluationDTO struct {
+	ID           string           `json:"id"`
+	Kind         maturity.Kind    `json:"kind"`
+	Level        maturity.Level   `json:"level"`
+	Target       maturity.Level   `json:"target"`
+	PeriodFrom   time.Time        `json:"period_from"`
+	PeriodTo     time.Time        `json:"period_to"`
+	Deployments  int64            `json:"deployments"`
+	Incidents    int64            `json:"incidents"`
+	P1           int64            `json:"p1"`
+	P2           int64            `json:"p2"`
+	IncidentRate string           `json:"incident_rate"`
+	Criteria     []criterionDTO   `json:"criteria"`
+	Ready        bool             `json:"ready"`
+	Reason       string           `json:"reason"`
+	Decision     *evalDecisionDTO `json:"decision,omitempty"`
+	CreatedAt    time.Time        `json:"created_at"`
+}
+
+type evalDecisionDTO struct {
+	By           string    `json:"by"`
+	At           time.Time `json:"at"`
+	ModelVersion string    `json:"model_version"`
+}
+
+func toEvaluationDTO(e maturity.Evaluation) evaluationDTO {
+	d := evaluationDTO{
+		ID: e.ID.String(), Kind: e.Kind, Level: e.Level, Target: e.Target,
+		PeriodFrom: e.PeriodFrom.UTC(), PeriodTo: e.PeriodTo.UTC(), Deployments: e.Deployments, Incidents: e.Incidents,
+		P1: e.P1, P2: e.P2, IncidentRate: e.IncidentRate.String(), Criteria: []criterionDTO{}, Ready: e.Ready,
+		Reason: e.Reason, CreatedAt: e.CreatedAt.UTC(),
+	}
+	for _, c := range e.Criteria {
+		cd := criterionDTO{Name: c.Name, AtLeast: c.AtLeast, Unlimited: c.Unlimited, Actual: c.Actual.String(), Passed: c.Passed}
+		if !c.Unlimited {
+			cd.Required = c.Required.String()
+		}
+		d.Criteria = append(d.Criteria, cd)
+	}
+	if e.Decided() {
+		d.Decision = &evalDecisionDTO{By: e.Decision.By, At: e.Decision.At.UTC(), ModelVersion: e.Decision.ModelVersion}
+	}
+	return d
+}
+
+// transitionDTO is a change of level the CAB approved.
+type transitionDTO struct {
+	Kind       maturity.Kind     `json:"kind"`
+	From       maturity.Level    `json:"from"`
+	To         maturity.Level    `json:"to"`
+	Actor      string            `json:"actor"`
+	At         time.Time         `json:"at"`
+	State      maturityStatusDTO `json:"state"`
+	RiskModel  riskModelDTO      `json:"risk_model"`
+	Evaluation evaluationDTO     `json:"evaluation"`
+}
+
+func (s *Server) toStatusDTO(st maturity.State) maturityStatusDTO {
+	d := maturityStatusDTO{Level: st.Level, Since: st.Since.UTC(), ModelVersion: st.ModelVersion, Reason: st.Reason}
+	for _, l := range s.levels {
+		if l.Level == st.Level {
+			d.Name = l.Name
+		}
+	}
+	return d
+}
+
+// maturityStatus: GET /api/v1/maturity/status.
+func (s *Server) maturityStatus(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	st, err := s.store.MaturityState(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.toStatusDTO(st))
+	return nil
+}
+
+// evaluateMaturity: POST /api/v1/maturity/evaluate, with no body. Every
+// call stores a new evaluation (201); a regression is applied at once.
+func (s *Server) evaluateMaturity(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	if err := decodeOptionalJSON(w, r, s.maxBody, &struct{}{}); err != nil {
+		return err
+	}
+	ev, err := s.engine.Evaluate(r.Context())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/maturity/evaluations/"+ev.ID.String())
+	writeJSON(w, http.StatusCreated, toEvaluationDTO(ev))
+	return nil
+}
+
+// listEvaluations: GET /api/v1/maturity/evaluations?limit=, newest first
+// (limit 1 to 1,000, default 50).
+func (s *Server) listEvaluations(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	limit, err := queryInt(r, "limit", defaultListLimit)
+	if err != nil {
+		return err
+	}
+	evs, err := s.store.ListEvaluations(r.Context(), limit)
+	if err != nil {
+		return err
+	}
+	out := make([]evaluationDTO, len(evs))
+	for i, e := range evs {
+		out[i] = toEvaluationDTO(e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"evaluations": out})
+	return nil
+}
+
+// getEvaluation: GET /api/v1/maturity/evaluations/{id}.
+func (s *Server) getEvaluation(w http.ResponseWriter, r *http.Request, _ *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ev, err := s.store.Evaluation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, toEvaluationDTO(ev))
+	return nil
+}
+
+// approveEvaluation: POST /api/v1/maturity/evaluations/{id}/approve, with
+// no body: the authenticated CAB member approves a ready progression.
+// Approving again is 409 EVALUATION_DECIDED.
+func (s *Server) approveEvaluation(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := decodeOptionalJSON(w, r, s.maxBody, &struct{}{}); err != nil {
+		return err
+	}
+	tr, err := s.engine.Approve(r.Context(), id, p.Name)
+	if err != nil {
+		return err
+	}
+	// Read back what the transition stored: the decided evaluation and the
+	// new, now active, model.
+	ev, err := s.store.Evaluation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	model, err := s.store.RiskModel(r.Context(), tr.Model.Version)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, transitionDTO{
+		Kind: tr.Kind, From: tr.From, To: tr.To, Actor: tr.Actor, At: tr.At.UTC(),
+		State: s.toStatusDTO(tr.State), RiskModel: toRiskModelDTO(model), Evaluation: toEvaluationDTO(ev),
+	})
+	return nil
+}

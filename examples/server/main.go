@@ -1,0 +1,365 @@
+// Command server is the reference HTTP API of trustgate: net/http only,
+// JSON in and out, on an embedded SQLite database by default or on
+// PostgreSQL by DSN.
+//
+//	go run ./examples/server -dev-tokens                      # SQLite file trustgate.db, printed dev tokens
+//	go run ./examples/server -token-file tokens.json -db /var/lib/trustgate/trustgate.db
+//	go run ./examples/server -token-file tokens.json -postgres 'postgres://…'
+//	echo -n "$TOKEN" | go run ./examples/server -hash-token   # the token_sha256 of a token
+//
+// The store is migrated and seeded (store.Seed) at start.
+//
+// # Authentication and roles
+//
+// Every endpoint needs "Authorization: Bearer <token>". Tokens come from a
+// JSON token file (-token-file) that holds only their SHA-256:
+//
+//	{"principals": [
+//	  {"name": "alice", "roles": ["submitter"], "token_sha256": "<64 hex digits>"},
+//	  {"name": "carol", "roles": ["cab"],       "token_sha256": "…"}
+//	]}
+//
+// or, for local use, from -dev-tokens, which makes one random token per
+// role (principals dev-submitter, dev-cab, dev-incident-reporter,
+// dev-admin), prints them once to stdout and keeps only their hashes. A
+// presented token is hashed and compared with every configured hash in
+// constant time, with no early exit. The roles are submitter, cab,
+// incident_reporter and admin; an admin may do everything. The CAB
+// (cab.Options.Members) is every principal with role cab or admin. The actor
+// of every action (submitter, approver, requester, uploader) is the
+// authenticated principal's name, never a body field.
+//
+// No or an unknown token is 401 with a WWW-Authenticate: Bearer challenge;
+// a known token without the endpoint's role is 403.
+//
+// # Endpoints
+//
+//	method  path                                              roles                 success
+//	POST    /api/v1/incidents                                 incident_reporter     201 (200 on repeat)
+//	GET     /api/v1/incidents                                 incident_reporter,cab 200
+//	GET     /api/v1/incidents/{id}                            incident_reporter,cab 200
+//	PATCH   /api/v1/incidents/{id}                            incident_reporter     200
+//	GET     /api/v1/maturity/status                           cab                   200
+//	POST    /api/v1/maturity/evaluate                         cab                   201
+//	GET     /api/v1/maturity/evaluations                      cab                   200
+//	GET     /api/v1/maturity/evaluations/{id}                 cab                   200
+//	POST    /api/v1/maturity/evaluations/{id}/approve         cab                   200
+//	POST    /api/v1/blast-radius/classify                     submitter,cab         200
+//	GET     /api/v1/blast-radius/classes                      submitter,cab         200
+//	GET     /api/v1/risk-models                               submitter,cab         200
+//	POST    /api/v1/risk-models                               cab                   201
+//	GET     /api/v1/risk-models/active                        submitter,cab         200
+//	GET     /api/v1/risk-models/{version}                     submitter,cab         200
+//	POST    /api/v1/risk-models/{version}/approve             cab                   200
+//	POST    /api/v1/risk-models/{version}/activate            cab                   200
+//	POST    /api/v1/evidence                                  submitter             201 (200 on repeat)
+//	GET     /api/v1/evidence/{correlation_id}                 submitter,cab         200
+//	POST    /api/v1/evidence/{id}/validate                    submitter             200
+//	POST    /api/v1/cab/requests                              submitter             201 (200 on repeat)
+//	GET     /api/v1/cab/requests/{id}                         submitter,cab         200
+//	POST    /api/v1/cab/requests/{id}/approve                 cab                   200
+//	POST    /api/v1/cab/requests/{id}/reject                  cab                   200
+//	POST    /api/v1/cab/requests/{id}/exception               submitter             200
+//	POST    /api/v1/cab/requests/{id}/exception/approve       cab                   200
+//	POST    /api/v1/cab/requests/{id}/deployments             submitter             201 (200 on repeat)
+//
+// Admins may call every endpoint. A risk model version named "active" is
+// shadowed by /risk-models/active.
+//
+// # Idempotency and correlation
+//
+// Every request carries or gets an X-Correlation-ID: a client's value is
+// kept if it is 1 to 128 visible ASCII characters, otherwise the server
+// makes a UUID; the response always carries it, problem bodies repeat it,
+// and every log record written while serving the request (the library's
+// included) has it. The gates' audit events record it.
+//
+// Evidence uploads, incident reports and CAB submissions are idempotent on
+// their correlation_id (the body member, or else the X-Correlation-ID the
+// client sent; a server-made id is never used): the same body again answers
+// 200 with the stored record, a different one under the same key 409.
+// Approving twice is 409; recording the same deployment twice answers 200
+// with the stored record; classification is a pure function; each
+// maturity evaluation is a new record.
+//
+// # Bodies and formats
+//
+// Request bodies must be application/json (PATCH also takes
+// application/merge-patch+json), 415 otherwise; at most 1 MiB (-max-body),
+// evidence uploads security.MaxEvidenceSize plus 64 KiB, 413 beyond; exactly
+// one JSON value with no unknown members, 400 otherwise. Decimals (scores,
+// thresholds, weights, money) travel as JSON strings such as "42.50" and are
+// parsed exactly (riskmodel.ParseDecimal); times are RFC 3339. Classifier
+// enumerations are strings (privilege "user", criticality "HIGH", tier
+// "Tier1"); RTO and RPO are whole minutes.
+//
+// # Artifact digests
+//
+// Over HTTP the server never sees artifact bytes: the client hashes the
+// artifact and SBOM it deploys and sends their SHA-256 (artifact_sha256,
+// sbom_sha256) to POST /evidence/{id}/validate or POST
+// /cab/requests/{id}/deployments. The server runs the evidence, artifact,
+// SBOM-digest and blast-radius gates on them with the library's reason
+// codes and audits the outcome. SBOM signatures are not checked over HTTP.
+// The in-process security.Validator, which hashes the bytes it is given
+// and checks signatures, is the connector path: a connector that can embed
+// Go should use it.
+//
+// # Errors
+//
+// Errors are RFC 9457 problem details (application/problem+json) with
+// type "https://trustgate.dev/problems/<code in lower kebab case>" (an
+// identifier; it need not resolve), title, status, detail, instance (the
+// request path), and the extension members code, correlation_id, field
+// (for a field error), and for a blocked deployment evidence_id and
+// failed_checks. Errors are mapped with errors.Is and errors.As:
+//
+//	malformed JSON, trailing data, wrong JSON type     400 MALFORMED_JSON
+//	unknown JSON member                                400 UNKNOWN_FIELD
+//	malformed query parameter                          400 INVALID_PARAMETER
+//	no or unknown bearer token                         401 UNAUTHENTICATED
+//	role missing                                       403 FORBIDDEN
+//	cab.ErrNotMember                                   403 NOT_CAB_MEMBER
+//	cab.ErrSeparationOfDuties                          403 SEPARATION_OF_DUTIES
+//	store.ErrNotFound, unknown path, malformed path id 404 NOT_FOUND
+//	unknown evidence in the gates                      404 EVIDENCE_NOT_FOUND
+//	method not allowed                                 405 METHOD_NOT_ALLOWED
+//	store.ErrConflict                                  409 CONFLICT
+//	riskmodel.ErrNotApproved                           409 MODEL_NOT_APPROVED
+//	cab.ErrNotPending                                  409 NOT_PENDING
+//	cab.ErrDuplicateApproval                           409 DUPLICATE_APPROVAL
+//	cab.ErrExpired                                     409 EXCEPTION_EXPIRED
+//	cab.ErrDigestMismatch                              409 ARTIFACT_DIGEST_MISMATCH
+//	cab.ErrNotAuthorized                               409 DEPLOYMENT_NOT_AUTHORIZED
+//	maturity.ErrNotReady / ErrDecided / ErrStale        409 EVALUATION_NOT_READY / _DECIDED / _STALE
+//	body too large                                     413 PAYLOAD_TOO_LARGE
+//	wrong Content-Type                                 415 UNSUPPORTED_MEDIA_TYPE
+//	*riskmodel/incident/security/blastradius.FieldError,
+//	*blastradius.ClassError, *cab.InputError,
+//	store.ErrInvalid, cab.ErrInvalidInput              422 VALIDATION_FAILED (+ field)
+//	cab.ErrExpiry                                      422 EXCEPTION_EXPIRY_OUT_OF_RANGE
+//	cab.ErrEvidence                                    422 EVIDENCE_UNUSABLE
+//	*security.ValidationError                          422 <its reason code>, e.g. EVIDENCE_TAMPERED,
+//	                                                   ARTIFACT_HASH_MISMATCH (+ failed_checks)
+//	missing evidence or deployment named in a body     422 EVIDENCE_NOT_FOUND / VALIDATION_FAILED
+//	request timeout or cancellation                    503 TIMEOUT
+//	anything else                                      500 INTERNAL (generic detail; the error is logged)
+//
+// So 400 means the request could not be read, 422 that it was read and a
+// value in it is wrong.
+//
+// # Operation
+//
+// The server sets ReadHeaderTimeout, ReadTimeout, WriteTimeout and
+// IdleTimeout, bounds each request's work with -request-timeout, logs JSON
+// with log/slog to stderr (the library's records included), and shuts down
+// gracefully on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/buildworksai/trustgate/store"
+	"github.com/buildworksai/trustgate/store/sqlstore"
+	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
+	_ "github.com/jackc/pgx/v5/stdlib"
+)
+
+// config is the command line.
+type config struct {
+	addr           string
+	dbPath         string
+	dsn            string
+	tokenFile      string
+	devTokens      bool
+	hashToken      bool
+	sbomOptional   bool
+	maxBody        int64
+	requestTimeout time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fs.StringVar(&c.dbPath, "db", "trustgate.db", "SQLite database file")
+	fs.StringVar(&c.dsn, "postgres", "", "PostgreSQL DSN; when set, used instead of SQLite")
+	fs.StringVar(&c.tokenFile, "token-file", "", "JSON file of principals: name, roles, token_sha256")
+	fs.BoolVar(&c.devTokens, "dev-tokens", false, "make and print one random token per role (local use)")
+	fs.BoolVar(&c.hashToken, "hash-token", false, "read a token on stdin, print its token_sha256 and exit")
+	fs.BoolVar(&c.sbomOptional, "sbom-optional", false, "let deployments through without an SBOM when the evidence declares none")
+	fs.Int64Var(&c.maxBody, "max-body", defaultMaxBody, "largest request body in bytes (evidence uploads excepted)")
+	fs.DurationVar(&c.requestTimeout, "request-timeout", defaultRequestTimeout, "longest a request may work")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return c, nil
+}
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "server:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.hashToken {
+		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, hashToken(strings.TrimRight(string(b), "\r\n")))
+		return nil
+	}
+	// One logger for the store, the library and the server; records
+	// logged while serving a request carry its correlation id.
+	log := slog.New(contextHandler{slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})})
+
+	principals, devTokens, err := loadPrincipals(cfg)
+	if err != nil {
+		return err
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, closeStore, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	if err := store.Seed(ctx, st, time.Now()); err != nil {
+		return fmt.Errorf("seeding the store: %w", err)
+	}
+
+	srv, err := newServer(deps{
+		Store: st, Principals: principals, Logger: log, SBOMOptional: cfg.sbomOptional,
+		MaxBody: cfg.maxBody, RequestTimeout: cfg.requestTimeout,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	if len(devTokens) > 0 {
+		fmt.Fprintln(stdout, "development tokens (shown once; only their hashes are kept):")
+		for _, p := range principals {
+			if tok, ok := devTokens[p.Name]; ok {
+				fmt.Fprintf(stdout, "  %-22s %-18s %s\n", p.Name, p.Roles[0], tok)
+			}
+		}
+	}
+	return serve(ctx, ln, srv, cfg.requestTimeout, log)
+}
+
+// loadPrincipals reads the token file and adds development principals.
+func loadPrincipals(cfg config) ([]principal, map[string]string, error) {
+	var ps []principal
+	if cfg.tokenFile != "" {
+		fromFile, err := loadTokenFile(cfg.tokenFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		ps = append(ps, fromFile...)
+	}
+	var tokens map[string]string
+	if cfg.devTokens {
+		dev, toks, err := devPrincipals(rand.Reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		ps, tokens = append(ps, dev...), toks
+	}
+	if len(ps) == 0 {
+		return nil, nil, errors.New("no principals: give -token-file or -dev-tokens")
+	}
+	return ps, tokens, nil
+}
+
+// openStore opens PostgreSQL when a DSN is given and the SQLite file
+// otherwise, migrated.
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (store.Store, func(), error) {
+	opts := sqlstore.Options{Logger: log}
+	if cfg.dsn != "" {
+		db, err := sql.Open("pgx", cfg.dsn)
+		if err != nil {
+			return nil, nil, err
+		}
+		ss, err := sqlstore.New(db, sqlstore.PostgreSQL, opts)
+		if err == nil {
+			err = ss.Migrate(ctx)
+		}
+		if err != nil {
+			_ = db.Close()
+			return nil, nil, fmt.Errorf("postgres: %w", err)
+		}
+		log.Info("store opened", slog.String("dialect", "postgresql"))
+		return ss, func() { _ = db.Close() }, nil
+	}
+	db, err := sqlite.Open(ctx, cfg.dbPath, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("store opened", slog.String("dialect", "sqlite"), slog.String("path", cfg.dbPath))
+	return db, func() { _ = db.Close() }, nil
+}
+
+// serve runs srv on ln until ctx ends, then shuts down gracefully.
+func serve(ctx context.Context, ln net.Listener, h http.Handler, requestTimeout time.Duration, log *slog.Logger) error {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      requestTimeout + 15*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("listening", slog.String("addr", ln.Addr().String()))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}

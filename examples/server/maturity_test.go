@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/maturity"
+	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// earnLevel1 makes the installation ready for level 1: five weeks at level
+// 0 and, in the last four, three clean deployments (the test policy's
+// minimum).
+func (e *testEnv) earnLevel1() {
+	e.tb.Helper()
+	e.clock.Advance(5 * maturity.Week)
+	for i := range 3 {
+		_, err := e.store.RecordDeployment(context.Background(), incident.Deployment{
+			ID: uuid.New(), Application: "Zoom", Class: blastradius.ProductivityTools,
+			RiskScore: decimal.NewFromInt(10), ModelVersion: "1.1", FinishedAt: e.clock.Now().Add(-time.Duration(i+1) * 24 * time.Hour),
+		})
+		require.NoError(e.tb, err)
+	}
+}
+
+func (e *testEnv) evaluate() evaluationDTO {
+	e.tb.Helper()
+	return ok[evaluationDTO](e.tb, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB}), http.StatusCreated)
+}
+
+func TestMaturityStatus(t *testing.T) {
+	e := newTestEnv(t)
+	got := ok[maturityStatusDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/status", token: tokCAB}), http.StatusOK)
+	assert.Equal(t, maturityStatusDTO{Level: maturity.Baseline, Name: "Baseline", Since: epoch, ModelVersion: "1.1", Reason: "seed: greenfield baseline"}, got)
+}
+
+func TestEvaluateMaturity(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	t.Run("happy path: not ready yet", func(t *testing.T) {
+		r := e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB})
+		got := ok[evaluationDTO](t, r, http.StatusCreated)
+		assert.Equal(t, "/api/v1/maturity/evaluations/"+got.ID, r.Header.Get("Location"))
+		assert.Equal(t, maturity.Progression, got.Kind)
+		assert.Equal(t, maturity.CautiousLevel, got.Target)
+		assert.False(t, got.Ready)
+		assert.NotEmpty(t, got.Criteria)
+		assert.Nil(t, got.Decision)
+	})
+	t.Run("an empty JSON object is an empty body", func(t *testing.T) {
+		ok[evaluationDTO](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB, body: "{}"}), http.StatusCreated)
+	})
+	t.Run("validation error", func(t *testing.T) {
+		requireProblem(t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB, body: `{"level":4}`}), http.StatusBadRequest, codeUnknownField)
+	})
+	t.Run("repeat: every evaluation is a new record", func(t *testing.T) {
+		a, b := e.evaluate(), e.evaluate()
+		assert.NotEqual(t, a.ID, b.ID)
+		a.ID, b.ID = "", ""
+		assert.Equal(t, a, b)
+	})
+}
+
+func TestListAndGetEvaluations(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	first := e.evaluate()
+	e.clock.Advance(time.Hour)
+	second := e.evaluate()
+
+	t.Run("list, newest first", func(t *testing.T) {
+		got := ok[struct {
+			Evaluations []evaluationDTO `json:"evaluations"`
+		}](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations", token: tokCAB}), http.StatusOK)
+		require.Len(t, got.Evaluations, 2)
+		assert.Equal(t, second.ID, got.Evaluations[0].ID)
+		assert.Equal(t, first.ID, got.Evaluations[1].ID)
+		one := ok[struct {
+			Evaluations []evaluationDTO `json:"evaluations"`
+		}](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations?limit=1", token: tokCAB}), http.StatusOK)
+		assert.Len(t, one.Evaluations, 1)
+	})
+	t.Run("list: validation error", func(t *testing.T) {
+		requireProblem(t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations?limit=0", token: tokCAB}), http.StatusUnprocessableEntity, codeValidationFailed)
+		requireProblem(t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations?limit=x", token: tokCAB}), http.StatusBadRequest, codeInvalidParameter)
+	})
+	t.Run("get", func(t *testing.T) {
+		got := ok[evaluationDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations/" + first.ID, token: tokCAB}), http.StatusOK)
+		assert.Equal(t, first, got)
+	})
+	t.Run("get: not found", func(t *testing.T) {
+		requireProblem(t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations/" + uuid.NewString(), token: tokCAB}), http.StatusNotFound, codeNotFound)
+	})
+}
+
+func TestApproveEvaluation(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	approve := func(id, token string) response {
+		return e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + id + "/approve", token: token})
+	}
+	notReady := e.evaluate()
+	t.Run("an evaluation that is not ready is a conflict", func(t *testing.T) {
+		requireProblem(t, approve(notReady.ID, tokCAB), http.StatusConflict, codeNotReady)
+	})
+	t.Run("not found", func(t *testing.T) {
+		requireProblem(t, approve(uuid.NewString(), tokCAB), http.StatusNotFound, codeNotFound)
+	})
+
+	e.earnLevel1()
+	ready := e.evaluate()
+	require.True(t, ready.Ready, "%+v", ready)
+	t.Run("validation error", func(t *testing.T) {
+		r := e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID + "/approve", token: tokCAB, body: `{"approver":"mallory"}`})
+		requireProblem(t, r, http.StatusBadRequest, codeUnknownField)
+	})
+	t.Run("happy path", func(t *testing.T) {
+		got := ok[transitionDTO](t, approve(ready.ID, tokCAB2), http.StatusOK)
+		assert.Equal(t, maturity.Progression, got.Kind)
+		assert.Equal(t, maturity.CautiousLevel, got.To)
+		assert.Equal(t, "dave", got.Actor, "the approver is the authenticated principal")
+		assert.True(t, got.RiskModel.Active)
+		assert.Equal(t, "20", got.RiskModel.Thresholds["PRODUCTIVITY_TOOLS"])
+		require.NotNil(t, got.Evaluation.Decision)
+		assert.Equal(t, "dave", got.Evaluation.Decision.By)
+
+		st := ok[maturityStatusDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/status", token: tokCAB}), http.StatusOK)
+		assert.Equal(t, maturity.CautiousLevel, st.Level)
+		assert.Equal(t, got.RiskModel.Version, st.ModelVersion)
+	})
+	t.Run("approving twice is a conflict", func(t *testing.T) {
+		requireProblem(t, approve(ready.ID, tokCAB), http.StatusConflict, codeDecided)
+	})
+}

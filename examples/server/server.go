@@ -1,0 +1,254 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
+)
+
+// Default limits.
+const (
+	defaultMaxBody        = 1 << 20                           // 1 MiB
+	evidenceMaxBody       = security.MaxEvidenceSize + 64<<10 // the evidence plus its envelope
+	defaultRequestTimeout = 15 * time.Second                  // per request, for the library calls
+	defaultListLimit      = 50                                // evaluations per page
+)
+
+// deps are the Server's dependencies. Store and Principals are required;
+// the rest have defaults.
+type deps struct {
+	Store      store.Store
+	Principals []principal
+	// Now is the clock of the workflow, the engine and the handlers;
+	// default time.Now. Give the store the same clock.
+	Now func() time.Time
+	// NewID makes evidence, incident and request ids; default UUIDv7.
+	NewID func() uuid.UUID
+	// Logger receives the access log and the library's records; default
+	// discards.
+	Logger *slog.Logger
+	// Classifier classifies inputs; default: the default rules.
+	Classifier *blastradius.Classifier
+	// Maturity configures the engine (levels, policy).
+	Maturity maturity.Options
+	// SBOMOptional lets a deployment through the digest gates without an
+	// SBOM when its evidence declares none.
+	SBOMOptional bool
+	// MaxBody bounds request bodies other than evidence; default 1 MiB.
+	MaxBody int64
+	// RequestTimeout bounds each request's work; default 15s.
+	RequestTimeout time.Duration
+}
+
+// Server is the HTTP API over one trustgate store.
+type Server struct {
+	store      store.Store
+	workflow   *cab.Workflow
+	engine     *maturity.Engine
+	validator  *security.Validator
+	levels     []maturity.Definition // the engine's levels, for their names
+	classifier *blastradius.Classifier
+	auth       *authenticator
+	now        func() time.Time
+	newID      func() uuid.UUID
+	log        *slog.Logger
+
+	sbomOptional bool
+	maxBody      int64
+	timeout      time.Duration
+
+	mux     *http.ServeMux
+	handler http.Handler
+}
+
+// newServer wires the library over d.Store.
+func newServer(d deps) (*Server, error) {
+	if d.Store == nil {
+		return nil, errors.New("server: a store is required")
+	}
+	auth, err := newAuthenticator(d.Principals)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		store: d.Store, auth: auth, now: d.Now, newID: d.NewID, classifier: d.Classifier,
+		sbomOptional: d.SBOMOptional, maxBody: d.MaxBody, timeout: d.RequestTimeout,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.newID == nil {
+		s.newID = func() uuid.UUID {
+			if id, err := uuid.NewV7(); err == nil {
+				return id
+			}
+			return uuid.New()
+		}
+	}
+	base := d.Logger
+	if base == nil {
+		base = slog.New(slog.DiscardHandler)
+	}
+	if _, ok := base.Handler().(contextHandler); ok {
+		s.log = base
+	} else {
+		s.log = slog.New(contextHandler{base.Handler()})
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = defaultMaxBody
+	}
+	if s.timeout <= 0 {
+		s.timeout = defaultRequestTimeout
+	}
+	if s.classifier == nil {
+		if s.classifier, err = blastradius.NewClassifier(blastradius.DefaultRules(), blastradius.Options{}); err != nil {
+			return nil, err
+		}
+	}
+	s.workflow, err = cab.NewWorkflow(d.Store, cab.Options{
+		Members: auth.members(), Classifier: s.classifier, Now: s.now, NewID: s.newID, Logger: s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	mopts := d.Maturity
+	mopts.Now, mopts.NewID, mopts.Logger = s.now, s.newID, s.log
+	s.levels = mopts.Levels
+	if s.levels == nil {
+		s.levels = maturity.Levels()
+	}
+	if s.engine, err = maturity.NewEngine(d.Store, mopts); err != nil {
+		return nil, err
+	}
+	if s.validator, err = security.NewValidator(d.Store, security.Options{
+		Policy: security.Policy{SBOMOptional: s.sbomOptional}, Logger: s.log,
+	}); err != nil {
+		return nil, err
+	}
+	s.routes()
+	s.handler = s.recoverer(s.correlate(s.accessLog(s.withTimeout(s.mux))))
+	return s, nil
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// apiHandler handles one endpoint for an authenticated principal. A
+// returned error is written as a problem.
+type apiHandler func(w http.ResponseWriter, r *http.Request, p *principal) error
+
+// route is one endpoint: its pattern, its handler, and the roles that may
+// call it (admins always may).
+type route struct {
+	pattern string
+	handler apiHandler
+	roles   []role
+}
+
+// routeTable lists every endpoint of the API.
+func (s *Server) routeTable() []route {
+	const v1 = "/api/v1"
+	sub, cabR, rep := roleSubmitter, roleCAB, roleIncidentReporter
+	r := func(pattern string, h apiHandler, roles ...role) route {
+		return route{pattern: pattern, handler: h, roles: roles}
+	}
+	return []route{
+		// Incidents.
+		r("POST "+v1+"/incidents", s.createIncident, rep),
+		r("GET "+v1+"/incidents", s.listIncidents, rep, cabR),
+		r("GET "+v1+"/incidents/{id}", s.getIncident, rep, cabR),
+		r("PATCH "+v1+"/incidents/{id}", s.updateIncident, rep),
+
+		// Maturity.
+		r("GET "+v1+"/maturity/status", s.maturityStatus, cabR),
+		r("POST "+v1+"/maturity/evaluate", s.evaluateMaturity, cabR),
+		r("GET "+v1+"/maturity/evaluations", s.listEvaluations, cabR),
+		r("GET "+v1+"/maturity/evaluations/{id}", s.getEvaluation, cabR),
+		r("POST "+v1+"/maturity/evaluations/{id}/approve", s.approveEvaluation, cabR),
+
+		// Blast radius.
+		r("POST "+v1+"/blast-radius/classify", s.classify, sub, cabR),
+		r("GET "+v1+"/blast-radius/classes", s.listClasses, sub, cabR),
+
+		// Risk models.
+		r("GET "+v1+"/risk-models", s.listRiskModels, sub, cabR),
+		r("POST "+v1+"/risk-models", s.createRiskModel, cabR),
+		r("GET "+v1+"/risk-models/active", s.activeRiskModel, sub, cabR),
+		r("GET "+v1+"/risk-models/{version}", s.getRiskModel, sub, cabR),
+		r("POST "+v1+"/risk-models/{version}/approve", s.approveRiskModel, cabR),
+		r("POST "+v1+"/risk-models/{version}/activate", s.activateRiskModel, cabR),
+
+		// Evidence.
+		r("POST "+v1+"/evidence", s.createEvidence, sub),
+		r("GET "+v1+"/evidence/{correlation_id}", s.getEvidence, sub, cabR),
+		r("POST "+v1+"/evidence/{id}/validate", s.validateEvidence, sub),
+
+		// The CAB flow.
+		r("POST "+v1+"/cab/requests", s.submitRequest, sub),
+		r("GET "+v1+"/cab/requests/{id}", s.getRequest, sub, cabR),
+		r("POST "+v1+"/cab/requests/{id}/approve", s.approveRequest, cabR),
+		r("POST "+v1+"/cab/requests/{id}/reject", s.rejectRequest, cabR),
+		r("POST "+v1+"/cab/requests/{id}/exception", s.requestException, sub),
+		r("POST "+v1+"/cab/requests/{id}/exception/approve", s.approveException, cabR),
+		r("POST "+v1+"/cab/requests/{id}/deployments", s.recordDeployment, sub),
+	}
+}
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	for _, rt := range s.routeTable() {
+		s.mux.Handle(rt.pattern, s.endpoint(rt))
+	}
+	// Everything else: 404, or 405 when the path exists for other methods.
+	s.mux.HandleFunc("/", s.notFound)
+}
+
+// endpoint authenticates the caller, checks its roles, and runs the
+// handler, writing any error as a problem.
+func (s *Server) endpoint(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.auth.authenticate(r)
+		if err == nil {
+			if info := infoFrom(r.Context()); info != nil {
+				info.principal = p.Name
+			}
+			if !p.has(rt.roles...) {
+				err = forbidden(p, rt.roles)
+			}
+		}
+		if err == nil {
+			err = rt.handler(w, r, p)
+		}
+		if err != nil {
+			s.writeProblem(w, r, err)
+		}
+	})
+}
+
+// notFound answers requests no endpoint matches.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		e := newHTTPError(http.StatusMethodNotAllowed, codeMethodNotAllowed, "", r.Method+" is not allowed here")
+		e.header = map[string]string{"Allow": strings.Join(allow, ", ")}
+		s.writeProblem(w, r, e)
+		return
+	}
+	s.writeProblem(w, r, newHTTPError(http.StatusNotFound, codeNotFound, "", "no endpoint at "+r.URL.Path))
+}
