@@ -22,7 +22,22 @@
 //     factor weights, per-class auto-approve thresholds, the exception
 //     threshold, validation and scoring, and the seed version 1.1.
 //   - [github.com/buildworksai/trustgate/cab]: the decision function, pure
-//     and allocation-free.
+//     and allocation-free, and the approval workflow: quorum, separation of
+//     duties, time-boxed exceptions pinned to an artifact digest,
+//     authorisation, shadow evaluation of candidate models.
+//   - [github.com/buildworksai/trustgate/security]: evidence packages
+//     hashed over their RFC 8785 canonical form, the pre-deployment
+//     validator, and the hash-chained audit log with signed checkpoints.
+//   - [github.com/buildworksai/trustgate/incident]: deployment records,
+//     incidents, and calibration rates.
+//   - [github.com/buildworksai/trustgate/maturity]: the trust maturity
+//     levels and the engine that evaluates, progresses and regresses them.
+//   - [github.com/buildworksai/trustgate/store]: the storage contract, with
+//     the memstore and sqlstore (SQLite, PostgreSQL) adapters and the
+//     storetest conformance suite.
+//
+// The programs under examples/ show them together: a quickstart, a
+// connector, and a reference HTTP server.
 //
 // # A deployment, end to end
 //
