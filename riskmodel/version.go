@@ -203,23 +203,38 @@ func isJSONObject(b []byte) bool {
 	return len(t) > 0 && t[0] == '{' && json.Valid(t)
 }
 
-// ParseDecimal parses s as an exact decimal for the named field. It rejects
-// what strconv-style parsers let through and a governance record must not
-// hold: empty strings, NaN and infinities, hexadecimal, and surrounding
-// spaces. The error is a [*FieldError] wrapping [ErrMalformed].
+// ParseDecimal parses s as an exact decimal for the named field. It accepts
+// plain notation only (an optional sign, digits, an optional fraction: at
+// most 64 bytes) and rejects what strconv-style parsers let through and a
+// governance record must not hold: empty strings, NaN and infinities,
+// hexadecimal, surrounding spaces, and exponents, which would let a short
+// string such as "1e1000000000" stand for a billion-digit number. The error
+// is a [*FieldError] wrapping [ErrMalformed].
 func ParseDecimal(field, s string) (decimal.Decimal, error) {
-	if s == "" || len(s) > 64 {
-		return decimal.Decimal{}, fieldErr(ErrMalformed, field, "%q is not a decimal number", s)
+	bad := func() (decimal.Decimal, error) {
+		return decimal.Decimal{}, fieldErr(ErrMalformed, field, "%q is not a plain decimal number", s)
 	}
+	if s == "" || len(s) > 64 {
+		return bad()
+	}
+	digits, dot := 0, false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < '0' || c > '9') && c != '.' && c != '-' && c != '+' && c != 'e' && c != 'E' {
-			return decimal.Decimal{}, fieldErr(ErrMalformed, field, "%q is not a decimal number", s)
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case (c == '-' || c == '+') && i == 0:
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return bad()
 		}
+	}
+	if digits == 0 || s[len(s)-1] == '.' {
+		return bad()
 	}
 	d, err := decimal.NewFromString(s)
 	if err != nil {
-		return decimal.Decimal{}, fieldErr(ErrMalformed, field, "%q is not a decimal number", s)
+		return bad()
 	}
 	return d, nil
 }

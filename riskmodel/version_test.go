@@ -139,11 +139,11 @@ func TestParseModeAndParseDecimal(t *testing.T) {
 	_, err := riskmodel.ParseMode("cautious")
 	assert.ErrorIs(t, err, riskmodel.ErrMalformed)
 
-	for _, ok := range []string{"0", "12.5", "-3", "1e2", "100.00"} {
+	for _, ok := range []string{"0", "12.5", "-3", "+7", "100.00", "0.000001"} {
 		_, err := riskmodel.ParseDecimal("score", ok)
 		assert.NoError(t, err, ok)
 	}
-	for _, bad := range []string{"", "NaN", "nan", "Inf", "-Infinity", "0x10", " 5", "5 ", "1,5", "1..2", "--1", "e", "12abc", "１２"} {
+	for _, bad := range []string{"", "NaN", "nan", "Inf", "-Infinity", "0x10", " 5", "5 ", "1,5", "1..2", "--1", "e", "12abc", "１２", "1e2", "1E-7", "1e1000000000", ".5", "5.", "-", "1-2"} {
 		_, err := riskmodel.ParseDecimal("score", bad)
 		var fe *riskmodel.FieldError
 		require.ErrorAs(t, err, &fe, "%q", bad)

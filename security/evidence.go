@@ -23,6 +23,8 @@ const (
 	MaxEvidenceSize = 1 << 20
 	// MaxCorrelationIDLength bounds correlation ids, in bytes.
 	MaxCorrelationIDLength = 256
+	// MaxArtifactNameLength bounds artifact names, in bytes.
+	MaxArtifactNameLength = 1024
 )
 
 // Evidence is an evidence package: what a build says it produced (artifact
@@ -191,8 +193,13 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 			return &FieldError{Field: field(), Reason: err.Error(), Err: ErrMalformedJSON}
 		}
 		n, ok := jsonString(name)
-		if !ok || strings.TrimSpace(n) == "" {
+		switch {
+		case !ok || strings.TrimSpace(n) == "":
 			return &FieldError{Field: field() + ".name", Reason: "required, a non-empty string"}
+		case len(n) > MaxArtifactNameLength:
+			return &FieldError{Field: field() + ".name", Reason: fmt.Sprintf("longer than %d bytes", MaxArtifactNameLength)}
+		case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }):
+			return &FieldError{Field: field() + ".name", Reason: "must be valid UTF-8 without control characters"}
 		}
 		if seen[n] {
 			return &FieldError{Field: field() + ".name", Reason: fmt.Sprintf("artifact %q is listed twice", n)}

@@ -74,6 +74,8 @@ func TestNewEvidenceRejectsBadInput(t *testing.T) {
 		{"sbom that is not an object", `{` + art + `,"sbom":"` + sha + `"}`, "sbom", nil},
 		{"name with escapes is decoded", `{"artifacts":[{"name":"a\\u0000","sha256":"zz"}]}`, "artifacts[0].sha256", nil},
 		{"artifact listed twice", `{"artifacts":[{"name":"a","sha256":"` + sha + `"},{"name":"a","sha256":"` + sha + `"}]}`, "artifacts[1].name", nil},
+		{"artifact name with a control character", `{"artifacts":[{"name":"a\u0000.msi","sha256":"` + sha + `"}]}`, "artifacts[0].name", nil},
+		{"artifact name too long", `{"artifacts":[{"name":"` + strings.Repeat("n", security.MaxArtifactNameLength+1) + `","sha256":"` + sha + `"}]}`, "artifacts[0].name", nil},
 		{"sbom without a hash", `{` + art + `,"sbom":{"format":"spdx"}}`, "sbom.sha256", nil},
 		{"sbom hash of the wrong length", `{` + art + `,"sbom":{"sha256":"` + sha + `00"}}`, "sbom.sha256", nil},
 	}

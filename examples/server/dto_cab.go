@@ -2,8 +2,11 @@ package main
 
 import (
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
@@ -31,6 +34,11 @@ type submitDTO struct {
 func (d *submitDTO) toSubmission(key, submitter string) (cab.Submission, error) {
 	sub := cab.Submission{CorrelationID: key, Application: d.Application, ArtifactName: d.ArtifactName,
 		Class: blastradius.Class(d.Class), Submitter: submitter}
+	for _, f := range []struct{ name, v string }{{"correlation_id", key}, {"application", d.Application}, {"artifact_name", d.ArtifactName}} {
+		if err := checkName(f.name, f.v); err != nil {
+			return sub, err
+		}
+	}
 	var err error
 	if sub.EvidenceID, err = parseUUID("evidence_id", d.EvidenceID); err != nil {
 		return sub, err
@@ -205,4 +213,15 @@ func toDeploymentDTO(d incident.Deployment) deploymentDTO {
 type recordedDeploymentDTO struct {
 	Deployment deploymentDTO `json:"deployment"`
 	Validation reportDTO     `json:"validation"`
+}
+
+// checkName refuses an identifier (a correlation id, an application or
+// artifact name) that is not valid UTF-8 or holds control characters: it
+// is stored, logged and shown, and cab.Workflow checks only its length.
+func checkName(field, s string) error {
+	if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) {
+		return newHTTPError(http.StatusUnprocessableEntity, codeValidationFailed, field,
+			field+": must be valid UTF-8 without control characters")
+	}
+	return nil
 }

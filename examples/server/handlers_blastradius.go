@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,6 +31,9 @@ type cmdbDTO struct {
 	RPOMinutes          int64  `json:"rpo_minutes,omitempty"`
 }
 
+// maxDurationMinutes is the most minutes a time.Duration holds.
+const maxDurationMinutes = math.MaxInt64 / int64(time.Minute)
+
 // toInput parses the DTO into a classifier input. Parse errors are the
 // blastradius package's field errors.
 func (d *classifyInputDTO) toInput() (blastradius.Input, error) {
@@ -44,6 +48,17 @@ func (d *classifyInputDTO) toInput() (blastradius.Input, error) {
 		return in, err
 	}
 	if d.CMDB != nil {
+		// Minutes beyond what a time.Duration holds would wrap around to
+		// a negative or a small duration: refuse them.
+		for _, m := range []struct {
+			field string
+			v     int64
+		}{{"CMDB.RTO", d.CMDB.RTOMinutes}, {"CMDB.RPO", d.CMDB.RPOMinutes}} {
+			if m.v > maxDurationMinutes {
+				return in, &blastradius.FieldError{Field: m.field, Value: strconv.FormatInt(m.v, 10) + " minutes",
+					Reason: "must be at most " + strconv.FormatInt(maxDurationMinutes, 10) + " minutes"}
+			}
+		}
 		c := &blastradius.CMDBRecord{
 			RTO: time.Duration(d.CMDB.RTOMinutes) * time.Minute,
 			RPO: time.Duration(d.CMDB.RPOMinutes) * time.Minute,

@@ -2,15 +2,18 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/google/uuid"
@@ -51,7 +54,16 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, dst any, re
 		io.Closer
 	}{br, r.Body}, limit)
 	r.Body = body
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return decodeError(err)
+	}
+	// encoding/json would silently turn invalid UTF-8 into U+FFFD, so a
+	// stored name would differ from the bytes sent: refuse it.
+	if !utf8.Valid(data) {
+		return newHTTPError(http.StatusBadRequest, codeMalformedJSON, "", "the request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err)
@@ -59,11 +71,117 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, dst any, re
 	var extra json.RawMessage
 	switch err := dec.Decode(&extra); {
 	case errors.Is(err, io.EOF):
-		return nil
 	case err == nil:
 		return newHTTPError(http.StatusBadRequest, codeMalformedJSON, "", "the body holds more than one JSON value")
 	default:
 		return decodeError(err)
+	}
+	// encoding/json keeps the last of duplicate members (matched without
+	// regard to case), so two readers of one body could see different
+	// values: refuse them. Members kept verbatim (json.RawMessage, such as
+	// the evidence) are checked by the library that parses them.
+	if name, dup := duplicateMember(data, rawMembers(dst)); dup {
+		return newHTTPError(http.StatusBadRequest, codeMalformedJSON, name, "duplicate member "+strconv.Quote(name))
+	}
+	return nil
+}
+
+var rawMessageType = reflect.TypeFor[json.RawMessage]()
+
+// rawMembers returns the folded JSON names of the top-level members of dst
+// (a pointer to a struct) that are kept verbatim as json.RawMessage.
+func rawMembers(dst any) map[string]bool {
+	t := reflect.TypeOf(dst)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return nil
+	}
+	raw := map[string]bool{}
+	for f := range t.Fields() {
+		ft := f.Type
+		if ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if ft != rawMessageType {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		raw[foldName(name)] = true
+	}
+	return raw
+}
+
+// foldName folds a member name the way encoding/json matches it to a field.
+func foldName(s string) string { return strings.ToLower(strings.ToUpper(s)) }
+
+// duplicateMember reports the first member name that appears twice in one
+// object of the valid JSON data, outside the values of the top-level
+// members in skip. It walks tokens, so deep nesting costs no stack.
+func duplicateMember(data []byte, skip map[string]bool) (string, bool) {
+	type frame struct {
+		names     map[string]bool // nil for an array
+		expectKey bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []frame
+	skipNext := false // the next value is a skipped member's
+	skipFrom := 0     // while > 0, frames from this depth on are not checked
+	value := func() {
+		if n := len(stack); n > 0 && stack[n-1].names != nil {
+			stack[n-1].expectKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false // the end (the data was decoded already)
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{', '[':
+				value()
+				f := frame{}
+				if t == '{' {
+					f = frame{names: map[string]bool{}, expectKey: true}
+				}
+				stack = append(stack, f)
+				if skipNext {
+					skipNext, skipFrom = false, len(stack)
+				}
+			default:
+				stack = stack[:len(stack)-1]
+				if len(stack) < skipFrom {
+					skipFrom = 0
+				}
+			}
+		case string:
+			n := len(stack)
+			if n > 0 && stack[n-1].names != nil && stack[n-1].expectKey {
+				stack[n-1].expectKey = false
+				if skipFrom > 0 {
+					continue
+				}
+				k := foldName(t)
+				if stack[n-1].names[k] {
+					return t, true
+				}
+				stack[n-1].names[k] = true
+				skipNext = n == 1 && skip[k]
+				continue
+			}
+			value()
+			skipNext = false
+		default:
+			value()
+			skipNext = false
+		}
 	}
 }
 
@@ -153,7 +271,13 @@ func parseUUID(field, s string) (uuid.UUID, error) {
 }
 
 // parseDecimal parses a decimal carried as a JSON string.
+// Exponent notation is refused: "1e1000000000" would parse to a value
+// whose plain text is a billion digits long.
 func parseDecimal(field, s string) (decimal.Decimal, error) {
+	if strings.ContainsAny(s, "eE") {
+		return decimal.Decimal{}, newHTTPError(http.StatusUnprocessableEntity, codeValidationFailed, field,
+			field+": "+strconv.Quote(s)+" is not a plain decimal such as \"42.50\"")
+	}
 	return riskmodel.ParseDecimal(field, s)
 }
 
