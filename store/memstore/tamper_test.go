@@ -106,3 +106,15 @@ func (tp tamperer) EditEvidence(_ context.Context, id uuid.UUID) error {
 	tp.s.st.evidence[id] = e
 	return nil
 }
+
+func (tp tamperer) DeleteEvidence(_ context.Context, id uuid.UUID) error {
+	tp.s.mu.Lock()
+	defer tp.s.mu.Unlock()
+	e, ok := tp.s.st.evidence[id]
+	if !ok {
+		return fmt.Errorf("tamper: no evidence %s: %w", id, store.ErrNotFound)
+	}
+	delete(tp.s.st.evidence, id)
+	delete(tp.s.st.evidenceByCorrelation, e.CorrelationID)
+	return nil
+}

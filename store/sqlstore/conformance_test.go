@@ -36,6 +36,7 @@ func (b backend) tamper(t *testing.T, s store.Store) storetest.Tamperer {
 		"audit_events_no_update":      "audit_events",
 		"audit_events_no_delete":      "audit_events",
 		"evidence_packages_no_update": "evidence_packages", // SQLite
+		"evidence_packages_no_delete": "evidence_packages", // SQLite
 		"evidence_packages_immutable": "evidence_packages", // PostgreSQL
 	}
 	for trigger, table := range triggers {
@@ -108,6 +109,11 @@ func (tp *tamperer) EditEvidence(ctx context.Context, id uuid.UUID) error {
 	}
 	data[i] = '0' + (data[i]-'0'+1)%10
 	return tp.exec(ctx, `UPDATE evidence_packages SET data = ? WHERE id = ?`, data, id.String())
+}
+
+// DeleteEvidence removes the package's row.
+func (tp *tamperer) DeleteEvidence(ctx context.Context, id uuid.UUID) error {
+	return tp.exec(ctx, `DELETE FROM evidence_packages WHERE id = ?`, id.String())
 }
 
 // SwapAuditEvents exchanges every column but seq of events a and b: a

@@ -40,4 +40,6 @@ type Tamperer interface {
 	// id (for example a digit of a number in it) without fixing its content
 	// hash.
 	EditEvidence(ctx context.Context, id uuid.UUID) error
+	// DeleteEvidence removes evidence package id.
+	DeleteEvidence(ctx context.Context, id uuid.UUID) error
 }

@@ -75,6 +75,28 @@ func runTamper(t *testing.T, h Harness) {
 			assert.Equal(e.t, "build-5", ve.CorrelationID)
 			assert.Equal(e.t, security.EventValidationFailed, e.lastEvent().Type)
 		},
+		"ADeletedEvidencePackageIsBlockedAndItsUploadStaysOnRecord": func(e *env) {
+			ev := e.upload("build-6", evidenceData(6))
+			require.NoError(e.t, e.h.Tamper(e.t, e.s).DeleteEvidence(e.ctx(), ev.ID))
+			_, err := e.validate(ev.ID)
+			var ve *security.ValidationError
+			require.ErrorAs(e.t, err, &ve)
+			assert.Equal(e.t, security.EvidenceNotFound, ve.Code)
+			// The log still names the package that was uploaded, with its
+			// content hash: the deletion is visible to an auditor.
+			events, err := e.s.ListAuditEvents(e.ctx(), 0, 100)
+			require.NoError(e.t, err)
+			found := false
+			for _, x := range events {
+				if x.Type == security.EventEvidenceCreated && x.Subject == "evidence:"+ev.ID.String() {
+					found = true
+					assert.Contains(e.t, string(x.Data), ev.ContentHash.String())
+				}
+			}
+			assert.True(e.t, found, "the evidence.created event of the deleted package")
+			_, err = e.verify(security.VerifyOptions{})
+			require.NoError(e.t, err)
+		},
 		"AnEditBeforeACheckpointIsDetected": func(e *env) {
 			e.appendN(5)
 			head, err := e.s.AuditHead(e.ctx())
