@@ -29,3 +29,19 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMode checks that ParseMode accepts exactly the five mode names.
+func FuzzParseMode(f *testing.F) {
+	for _, s := range []string{"CAUTIOUS", "cautious", "GREENFIELD_CONSERVATIVE", "", "OPTIMIZED "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		m, err := riskmodel.ParseMode(s)
+		if err == nil && (!m.Valid() || string(m) != s) {
+			t.Fatalf("ParseMode(%q) = %q", s, m)
+		}
+		if err != nil && !errors.Is(err, riskmodel.ErrMalformed) {
+			t.Fatalf("ParseMode(%q): %v is not ErrMalformed", s, err)
+		}
+	})
+}
