@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
+	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
 )
 
 // submitRequest: POST /api/v1/cab/requests. The request is decided at once
@@ -60,20 +63,24 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, _ *principal
 	return nil
 }
 
-// approveRequest: POST /api/v1/cab/requests/{id}/approve, body optional
-// {"comment": …}. The approver is the authenticated CAB member; the
-// submitter cannot approve (403 SEPARATION_OF_DUTIES), nor anyone twice
-// (409 DUPLICATE_APPROVAL).
-func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
+// requestStep answers a workflow step on request {id}: decode the body
+// (optional or required) into B, run step as the authenticated principal,
+// and answer 200 with the request as it now stands.
+func requestStep[B any](s *Server, w http.ResponseWriter, r *http.Request, p *principal, optionalBody bool,
+	step func(ctx context.Context, id uuid.UUID, actor string, body B) (cab.Request, error)) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var body commentDTO
-	if err := decodeOptionalJSON(w, r, s.maxBody, &body); err != nil {
+	var body B
+	decode := decodeJSON
+	if optionalBody {
+		decode = decodeOptionalJSON
+	}
+	if err := decode(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
-	req, err := s.workflow.Approve(r.Context(), id, p.Name, body.Comment)
+	req, err := step(r.Context(), id, p.Name, body)
 	if err != nil {
 		return err
 	}
@@ -81,61 +88,38 @@ func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, p *princ
 	return nil
 }
 
+// approveRequest: POST /api/v1/cab/requests/{id}/approve, body optional
+// {"comment": …}. The approver is the authenticated CAB member; the
+// submitter cannot approve (403 SEPARATION_OF_DUTIES), nor anyone twice
+// (409 DUPLICATE_APPROVAL).
+func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return requestStep(s, w, r, p, true, func(ctx context.Context, id uuid.UUID, actor string, b commentDTO) (cab.Request, error) {
+		return s.workflow.Approve(ctx, id, actor, b.Comment)
+	})
+}
+
 // rejectRequest: POST /api/v1/cab/requests/{id}/reject, body {"reason": …}.
 func (s *Server) rejectRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var body rejectDTO
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
-		return err
-	}
-	req, err := s.workflow.Reject(r.Context(), id, p.Name, body.Reason)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toRequestDTO(req))
-	return nil
+	return requestStep(s, w, r, p, false, func(ctx context.Context, id uuid.UUID, actor string, b rejectDTO) (cab.Request, error) {
+		return s.workflow.Reject(ctx, id, actor, b.Reason)
+	})
 }
 
 // requestException: POST /api/v1/cab/requests/{id}/exception, body
 // {"justification": …, "expires_at": RFC 3339}, 1 to 90 days ahead. The
 // requester is the authenticated principal.
 func (s *Server) requestException(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var body exceptionRequestDTO
-	if err := decodeJSON(w, r, s.maxBody, &body); err != nil {
-		return err
-	}
-	req, err := s.workflow.RequestException(r.Context(), id, p.Name, body.Justification, body.ExpiresAt)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toRequestDTO(req))
-	return nil
+	return requestStep(s, w, r, p, false, func(ctx context.Context, id uuid.UUID, actor string, b exceptionRequestDTO) (cab.Request, error) {
+		return s.workflow.RequestException(ctx, id, actor, b.Justification, b.ExpiresAt)
+	})
 }
 
 // approveException: POST /api/v1/cab/requests/{id}/exception/approve, body
 // optional {"comment": …}.
 func (s *Server) approveException(w http.ResponseWriter, r *http.Request, p *principal) error {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return err
-	}
-	var body commentDTO
-	if err := decodeOptionalJSON(w, r, s.maxBody, &body); err != nil {
-		return err
-	}
-	req, err := s.workflow.ApproveException(r.Context(), id, p.Name, body.Comment)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toRequestDTO(req))
-	return nil
+	return requestStep(s, w, r, p, true, func(ctx context.Context, id uuid.UUID, actor string, b commentDTO) (cab.Request, error) {
+		return s.workflow.ApproveException(ctx, id, actor, b.Comment)
+	})
 }
 
 // recordDeployment: POST /api/v1/cab/requests/{id}/deployments. It runs
