@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestTheQuickstartShowsEveryOutcome runs the walk-through on a fresh
@@ -40,5 +45,41 @@ func TestTheQuickstartShowsEveryOutcome(t *testing.T) {
 	}
 	if err := run(t.Context(), &bytes.Buffer{}, db, ""); err == nil {
 		t.Error("a second walk-through on the same database was not refused")
+	}
+}
+
+// TestTheQuickstartRunsOnPostgreSQL runs the same walk-through with
+// -postgres, in a schema of its own, when TRUSTGATE_TEST_POSTGRES_DSN is set.
+func TestTheQuickstartRunsOnPostgreSQL(t *testing.T) {
+	base := os.Getenv("TRUSTGATE_TEST_POSTGRES_DSN")
+	if base == "" {
+		t.Skip("TRUSTGATE_TEST_POSTGRES_DSN not set: skipping the quickstart on PostgreSQL (.ci/run starts a server and sets it)")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TRUSTGATE_TEST_POSTGRES_DSN must be a URL: %v", err)
+	}
+	schema := fmt.Sprintf("quickstart_%d", time.Now().UnixNano())
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+
+	var out bytes.Buffer
+	if err := run(t.Context(), &out, "", u.String()); err != nil {
+		t.Fatalf("quickstart on PostgreSQL failed: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"store: PostgreSQL", "BLOCKED before any device: ARTIFACT_HASH_MISMATCH", "audit chain verified"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out.String())
+		}
 	}
 }

@@ -45,7 +45,7 @@ func (w *walk) run(ctx context.Context) error {
 	if head, err := w.s.AuditHead(ctx); err != nil {
 		return err
 	} else if head.Size > 0 {
-		return errors.New("the database already holds a walk-through; pass a new -db path")
+		return errors.New("the database already holds data: run the walk-through on a new -db file or an empty PostgreSQL database")
 	}
 	var err error
 	if w.cab, err = cab.NewWorkflow(w.s, cab.Options{Members: cab.Members{"alice": true, "bob": true, "carol": true}, Now: w.clock.Now}); err != nil {
