@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/internal/stored"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
@@ -34,44 +35,12 @@ func validStatus(s cab.Status) bool {
 	return false
 }
 
-// normApprovals returns a copy of a with its times normalised (nil for
-// none).
-func normApprovals(a []cab.Approval) []cab.Approval {
-	a = slices.Clone(a)
-	for i := range a {
-		a[i].At = normTime(a[i].At)
-	}
-	return a
-}
-
-// normRejection returns a copy of r with its time normalised.
-func normRejection(r *cab.Rejection) *cab.Rejection {
-	if r == nil {
-		return nil
-	}
-	c := *r
-	c.At = normTime(c.At)
-	return &c
-}
-
-// normException returns a deep copy of x with its times normalised.
-func normException(x *cab.Exception) *cab.Exception {
-	if x == nil {
-		return nil
-	}
-	c := *x
-	c.RequestedAt = normTime(c.RequestedAt)
-	c.ExpiresAt = normTime(c.ExpiresAt)
-	c.Approvals = normApprovals(c.Approvals)
-	return &c
-}
-
 // normRequest returns a deep copy of r with its times normalised. Decimals
 // are immutable values and are shared.
 func normRequest(r cab.Request) cab.Request {
-	r.Approvals = normApprovals(r.Approvals)
-	r.Rejection = normRejection(r.Rejection)
-	r.Exception = normException(r.Exception)
+	r.Approvals = stored.Approvals(r.Approvals)
+	r.Rejection = stored.Rejection(r.Rejection)
+	r.Exception = stored.Exception(r.Exception)
 	r.CreatedAt = normTime(r.CreatedAt)
 	r.UpdatedAt = normTime(r.UpdatedAt)
 	return r
@@ -216,9 +185,9 @@ func (t *tx) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reques
 	now := t.clock()
 	updated := old // the submission is kept as stored; the rest is fn's, copied
 	updated.Status = next.Status
-	updated.Approvals = normApprovals(next.Approvals)
-	updated.Rejection = normRejection(next.Rejection)
-	updated.Exception = normException(next.Exception)
+	updated.Approvals = stored.Approvals(next.Approvals)
+	updated.Rejection = stored.Rejection(next.Rejection)
+	updated.Exception = stored.Exception(next.Exception)
 	updated.UpdatedAt = normTime(next.UpdatedAt)
 	if updated.UpdatedAt.IsZero() {
 		updated.UpdatedAt = now

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/buildworksai/trustgate/cab"
@@ -155,38 +154,4 @@ func validStatus(s cab.Status) bool {
 		return true
 	}
 	return false
-}
-
-// normApprovals returns a copy of a with its times normalised (nil for
-// none).
-func normApprovals(a []cab.Approval) []cab.Approval {
-	if len(a) == 0 {
-		return nil
-	}
-	a = slices.Clone(a)
-	for i := range a {
-		a[i].At = normTime(a[i].At)
-	}
-	return a
-}
-
-// normRejection returns a copy of x with its time normalised.
-func normRejection(x *cab.Rejection) *cab.Rejection {
-	if x == nil {
-		return nil
-	}
-	c := *x
-	c.At = normTime(c.At)
-	return &c
-}
-
-// normException returns a deep copy of x with its times normalised.
-func normException(x *cab.Exception) *cab.Exception {
-	if x == nil {
-		return nil
-	}
-	c := *x
-	c.RequestedAt, c.ExpiresAt = normTime(c.RequestedAt), normTime(c.ExpiresAt)
-	c.Approvals = normApprovals(c.Approvals)
-	return &c
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/internal/stored"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
 )
@@ -62,7 +63,7 @@ func (c conn) createRequest(ctx context.Context, r cab.Request) (cab.Request, er
 	}
 
 	now := normTime(c.s.now())
-	r.Approvals, r.Rejection, r.Exception = normApprovals(r.Approvals), normRejection(r.Rejection), normException(r.Exception)
+	r.Approvals, r.Rejection, r.Exception = stored.Approvals(r.Approvals), stored.Rejection(r.Rejection), stored.Exception(r.Exception)
 	r.CreatedAt, r.UpdatedAt = normTime(r.CreatedAt), normTime(r.UpdatedAt)
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now
@@ -162,9 +163,9 @@ func (c conn) updateRequest(ctx context.Context, id uuid.UUID,
 	now := normTime(c.s.now())
 	updated := old // the submission as stored; the rest is fn's, copied
 	updated.Status = next.Status
-	updated.Approvals = normApprovals(next.Approvals)
-	updated.Rejection = normRejection(next.Rejection)
-	updated.Exception = normException(next.Exception)
+	updated.Approvals = stored.Approvals(next.Approvals)
+	updated.Rejection = stored.Rejection(next.Rejection)
+	updated.Exception = stored.Exception(next.Exception)
 	updated.UpdatedAt = normTime(next.UpdatedAt)
 	if updated.UpdatedAt.IsZero() {
 		updated.UpdatedAt = now
