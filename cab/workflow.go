@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,4 +247,26 @@ func (s *Submission) hash(score decimal.Decimal, class blastradius.Class, app st
 	b, _ := json.Marshal([]string{s.EvidenceID.String(), s.DeploymentIntentID.String(), s.CorrelationID,
 		app, s.ArtifactName, score.String(), string(class), s.Submitter})
 	return sha256.Sum256(b)
+}
+
+// SubmittedEvent is the audit event that records a request's submission
+// and decision. Stores append it, in the same transaction, when they create
+// a request, so that every adapter records the same thing.
+func SubmittedEvent(r Request) security.EventInput {
+	d := r.Decision
+	data, _ := json.Marshal(map[string]string{ // strings only: cannot fail
+		"request_id":          r.ID.String(),
+		"outcome":             string(d.Outcome),
+		"reason":              string(d.Reason.Code),
+		"score":               d.Score.String(),
+		"class":               string(d.Class),
+		"threshold":           d.Threshold.String(),
+		"exception_threshold": d.ExceptionThreshold.String(),
+		"model_version":       d.ModelVersion,
+		"quorum":              strconv.Itoa(d.Quorum),
+		"status":              string(r.Status),
+		"artifact_sha256":     r.ArtifactDigest.String(),
+	})
+	return security.EventInput{Type: EventSubmitted, Actor: r.Submitter, Subject: "cab-request:" + r.ID.String(),
+		CorrelationID: r.CorrelationID, Data: data}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -152,14 +153,16 @@ func (s *Server) createRiskModel(w http.ResponseWriter, r *http.Request, p *prin
 	return nil
 }
 
-// approveRiskModel: POST /api/v1/risk-models/{version}/approve, by the
-// authenticated CAB member. Approving twice is 409.
-func (s *Server) approveRiskModel(w http.ResponseWriter, r *http.Request, p *principal) error {
+// modelStep answers a state change of risk model {version} by the
+// authenticated CAB member (the body, if any, must be an empty object) with
+// the version as it now stands.
+func (s *Server) modelStep(w http.ResponseWriter, r *http.Request, p *principal,
+	step func(ctx context.Context, version, actor string) error) error {
 	version := r.PathValue("version")
 	if err := decodeOptionalJSON(w, r, s.maxBody, &struct{}{}); err != nil {
 		return err
 	}
-	if err := s.store.ApproveRiskModel(r.Context(), version, p.Name); err != nil {
+	if err := step(r.Context(), version, p.Name); err != nil {
 		return err
 	}
 	v, err := s.store.RiskModel(r.Context(), version)
@@ -170,21 +173,15 @@ func (s *Server) approveRiskModel(w http.ResponseWriter, r *http.Request, p *pri
 	return nil
 }
 
+// approveRiskModel: POST /api/v1/risk-models/{version}/approve, by the
+// authenticated CAB member. Approving twice is 409.
+func (s *Server) approveRiskModel(w http.ResponseWriter, r *http.Request, p *principal) error {
+	return s.modelStep(w, r, p, s.store.ApproveRiskModel)
+}
+
 // activateRiskModel: POST /api/v1/risk-models/{version}/activate. Only a
 // CAB-approved version can be active (409 MODEL_NOT_APPROVED); activating
 // the active version again changes nothing and answers the same.
 func (s *Server) activateRiskModel(w http.ResponseWriter, r *http.Request, p *principal) error {
-	version := r.PathValue("version")
-	if err := decodeOptionalJSON(w, r, s.maxBody, &struct{}{}); err != nil {
-		return err
-	}
-	if err := s.store.ActivateRiskModel(r.Context(), version, p.Name); err != nil {
-		return err
-	}
-	v, err := s.store.RiskModel(r.Context(), version)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, toRiskModelDTO(v))
-	return nil
+	return s.modelStep(w, r, p, s.store.ActivateRiskModel)
 }

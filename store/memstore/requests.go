@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -89,26 +88,7 @@ func (t *tx) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, err
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = now
 	}
-	d := &r.Decision
-	e, err := t.newEvent(st, security.EventInput{
-		Type:          cab.EventSubmitted,
-		Actor:         r.Submitter,
-		Subject:       "cab-request:" + r.ID.String(),
-		CorrelationID: r.CorrelationID,
-		Data: auditData(map[string]string{
-			"request_id":          r.ID.String(),
-			"outcome":             string(d.Outcome),
-			"reason":              string(d.Reason.Code),
-			"score":               d.Score.String(),
-			"class":               string(d.Class),
-			"threshold":           d.Threshold.String(),
-			"exception_threshold": d.ExceptionThreshold.String(),
-			"model_version":       d.ModelVersion,
-			"quorum":              strconv.Itoa(d.Quorum),
-			"status":              string(r.Status),
-			"artifact_sha256":     r.ArtifactDigest.String(),
-		}),
-	}, now)
+	e, err := t.newEvent(st, cab.SubmittedEvent(r), now)
 	if err != nil {
 		return cab.Request{}, err
 	}

@@ -3,10 +3,8 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -77,24 +75,7 @@ func (c conn) createRequest(ctx context.Context, r cab.Request) (cab.Request, er
 	if err != nil {
 		return cab.Request{}, fmt.Errorf("sqlstore: %s: %w", op, err)
 	}
-	data, err := json.Marshal(map[string]string{
-		"request_id":          r.ID.String(),
-		"outcome":             string(d.Outcome),
-		"reason":              string(d.Reason.Code),
-		"score":               d.Score.String(),
-		"class":               string(d.Class),
-		"threshold":           d.Threshold.String(),
-		"exception_threshold": d.ExceptionThreshold.String(),
-		"model_version":       d.ModelVersion,
-		"quorum":              strconv.Itoa(d.Quorum),
-		"status":              string(r.Status),
-		"artifact_sha256":     r.ArtifactDigest.String(),
-	})
-	if err != nil {
-		return cab.Request{}, fmt.Errorf("sqlstore: %s: %w", op, err)
-	}
-	e, err := c.nextAuditEvent(ctx, security.EventInput{Type: cab.EventSubmitted, Actor: r.Submitter,
-		Subject: "cab-request:" + r.ID.String(), CorrelationID: r.CorrelationID, Data: data}, now)
+	e, err := c.nextAuditEvent(ctx, cab.SubmittedEvent(r), now)
 	if err != nil {
 		return cab.Request{}, err
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -150,31 +149,14 @@ func runEvidence(t *testing.T, h Harness) {
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 		"ConcurrentDuplicateUploadsStoreOnePackage": func(e *env) {
-			const n = 16
-			ids := make(chan uuid.UUID, n)
-			var wg sync.WaitGroup
-			for range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					ev, err := security.NewEvidence(uuid.New(), "build-dup", evidenceData(3), e.clock.Now())
-					if err == nil {
-						ev, err = e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
-					}
-					assert.NoError(e.t, err)
-					ids <- ev.ID
-				}()
-			}
-			wg.Wait()
-			close(ids)
-			var first uuid.UUID
-			for id := range ids {
-				if first == uuid.Nil {
-					first = id
+			e.duplicatesStoreOne(16, func() (uuid.UUID, error) {
+				ev, err := security.NewEvidence(uuid.New(), "build-dup", evidenceData(3), e.clock.Now())
+				if err != nil {
+					return uuid.Nil, err
 				}
-				assert.Equal(e.t, first, id, "every uploader gets the one stored package")
-			}
-			assert.Equal(e.t, int64(1), e.auditSize())
+				ev, err = e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
+				return ev.ID, err
+			})
 		},
 		"ValidateDeploymentPassesAgainstTheStoreAndAudits": func(e *env) {
 			ev := e.upload("build-9", evidenceData(9))

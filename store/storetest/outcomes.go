@@ -3,7 +3,6 @@ package storetest
 import (
 	"encoding/json"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -365,27 +364,10 @@ func runIncidents(t *testing.T, h Harness) {
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 		"ConcurrentDuplicateReportsStoreOneIncident": func(e *env) {
-			var wg sync.WaitGroup
-			ids := make(chan uuid.UUID, 16)
-			for range 16 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					got, err := e.s.CreateIncident(e.ctx(), report("inc-dup", incident.P3, "Zoom", Epoch.Add(-time.Hour)))
-					assert.NoError(e.t, err)
-					ids <- got.ID
-				}()
-			}
-			wg.Wait()
-			close(ids)
-			var first uuid.UUID
-			for id := range ids {
-				if first == uuid.Nil {
-					first = id
-				}
-				assert.Equal(e.t, first, id)
-			}
-			assert.Equal(e.t, int64(1), e.auditSize())
+			e.duplicatesStoreOne(16, func() (uuid.UUID, error) {
+				got, err := e.s.CreateIncident(e.ctx(), report("inc-dup", incident.P3, "Zoom", Epoch.Add(-time.Hour)))
+				return got.ID, err
+			})
 		},
 	})
 }

@@ -24,6 +24,9 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // Epoch is the suite's starting time: the stores it makes read this from
@@ -98,4 +101,37 @@ func subtests(t *testing.T, h Harness, cases map[string]func(e *env)) {
 		fn := cases[name]
 		t.Run(name, func(t *testing.T) { fn(h.env(t)) })
 	}
+}
+
+// duplicatesStoreOne calls create from n goroutines at once, each creating
+// the same record under the same idempotency key, and requires that every
+// call succeeded and got the one stored record, and that exactly one audit
+// event was written.
+func (e *env) duplicatesStoreOne(n int, create func() (uuid.UUID, error)) {
+	e.t.Helper()
+	type result struct {
+		id  uuid.UUID
+		err error
+	}
+	results := make(chan result, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id, err := create()
+			results <- result{id, err}
+		}()
+	}
+	wg.Wait()
+	close(results)
+	var first uuid.UUID
+	for r := range results {
+		require.NoError(e.t, r.err)
+		if first == uuid.Nil {
+			first = r.id
+		}
+		assert.Equal(e.t, first, r.id, "every caller gets the one stored record")
+	}
+	assert.Equal(e.t, int64(1), e.auditSize())
 }
