@@ -16,7 +16,7 @@ import (
 
 func ExampleWorkflow_Submit() {
 	ctx := context.Background()
-	s := memstore.New(memstore.Options{})
+	s, _ := store.New(memstore.New(memstore.Options{}), store.Options{})
 	_ = store.Seed(ctx, s, time.Now()) // model 1.1: every threshold 0
 	ev, _ := security.NewEvidence(uuid.New(), "build-sap-8.0",
 		[]byte(`{"artifacts":[{"name":"sapgui.msi","sha256":"`+hexSHA(artifactBytes)+`"}]}`), time.Now())

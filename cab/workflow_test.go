@@ -40,7 +40,7 @@ type fixture struct {
 	t     *testing.T
 	ctx   context.Context
 	clock *clock
-	s     store.Store
+	s     *store.Store
 	w     *cab.Workflow
 }
 
@@ -52,7 +52,8 @@ func digest(b []byte) security.Digest { return sha256.Sum256(b) }
 
 func newFixture(t *testing.T) *fixture {
 	c := &clock{now: epoch}
-	s := memstore.New(memstore.Options{Now: c.Now})
+	s, err := store.New(memstore.New(memstore.Options{}), store.Options{Now: c.Now})
+	require.NoError(t, err)
 	require.NoError(t, store.Seed(t.Context(), s, c.Now()))
 	w, err := cab.NewWorkflow(s, cab.Options{Members: cab.Members{"alice": true, "bob": true, "carol": true}, Now: c.Now})
 	require.NoError(t, err)

@@ -21,13 +21,15 @@ import (
 type engineFixture struct {
 	t   *testing.T
 	now time.Time
-	s   store.Store
+	s   *store.Store
 	e   *maturity.Engine
 }
 
 func newEngineFixture(t *testing.T) *engineFixture {
 	f := &engineFixture{t: t, now: epoch}
-	f.s = memstore.New(memstore.Options{Now: func() time.Time { return f.now }})
+	s, err := store.New(memstore.New(memstore.Options{}), store.Options{Now: func() time.Time { return f.now }})
+	require.NoError(t, err)
+	f.s = s
 	require.NoError(t, store.Seed(t.Context(), f.s, f.now))
 	e, err := maturity.NewEngine(f.s, maturity.Options{Now: func() time.Time { return f.now }})
 	require.NoError(t, err)

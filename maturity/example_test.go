@@ -18,7 +18,7 @@ func ExampleEngine_Evaluate() {
 	ctx := context.Background()
 	now := time.Date(2026, 2, 9, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	s := memstore.New(memstore.Options{Now: clock})
+	s, _ := store.New(memstore.New(memstore.Options{}), store.Options{Now: clock})
 	_ = store.Seed(ctx, s, now)
 
 	// Four weeks of 100 deployments a week, every one reviewed by the CAB.

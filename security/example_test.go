@@ -8,13 +8,14 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/memstore"
 	"github.com/google/uuid"
 )
 
 func ExampleValidator_ValidateDeployment() {
 	ctx := context.Background()
-	s := memstore.New(memstore.Options{})
+	s, _ := store.New(memstore.New(memstore.Options{}), store.Options{})
 	artifact := []byte("the installer's bytes")
 
 	// The packaging pipeline uploads evidence naming the artifact's digest.

@@ -1,21 +1,50 @@
 package store
 
-import "github.com/buildworksai/trustgate/internal/errs"
+import (
+	"context"
+	"errors"
+	"fmt"
 
-// Portable errors. Every adapter returns these (possibly wrapped, with
-// detail) for the same situations, so callers match them with errors.Is and
-// never with an adapter's native errors. Domain packages match the same
-// values without importing this package.
+	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/internal/errs"
+)
+
+// The store's sentinel errors, for errors.Is. Each is a *trustgate.Error,
+// so an error wrapping one carries its code as well.
 var (
-	// ErrNotFound: the record asked for does not exist.
+	// ErrNotFound: the record asked for does not exist (code
+	// [trustgate.NotFound]).
 	ErrNotFound = errs.ErrNotFound
 	// ErrConflict: the write contradicts what is stored: a duplicate key,
 	// different content under an idempotency key, a state change that is no
-	// longer possible.
+	// longer possible (code [trustgate.Conflict]).
 	ErrConflict = errs.ErrConflict
-	// ErrTxDone: a transaction handle was used after its function returned.
+	// ErrTxDone: a transaction handle was used after its function returned
+	// (code [trustgate.Internal], reason TX_DONE).
 	ErrTxDone = errs.ErrTxDone
-	// ErrInvalid: the input breaks a rule of the store itself (as opposed to
-	// a domain rule, which comes as the domain package's typed error).
-	ErrInvalid = errs.ErrInvalid
 )
+
+// invalid returns a [trustgate.Invalid] error naming field.
+func invalid(field, format string, args ...any) error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// notFound returns an error wrapping [ErrNotFound].
+func notFound(format string, args ...any) error {
+	return fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrNotFound)
+}
+
+// conflict returns an error wrapping [ErrConflict].
+func conflict(format string, args ...any) error {
+	return fmt.Errorf("store: %s: %w", fmt.Sprintf(format, args...), ErrConflict)
+}
+
+// canceled returns a [trustgate.Canceled] error wrapping the context's
+// error, so that errors.Is(err, context.Canceled) holds too.
+func canceled(what string, err error) error {
+	return &trustgate.Error{Code: trustgate.Canceled, Message: "store: " + what + ": " + err.Error(), Err: err}
+}
+
+func isContextErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

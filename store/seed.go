@@ -2,18 +2,13 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
-	"github.com/buildworksai/trustgate/security"
 )
-
-// SeedActor is the actor recorded on audit events written by [Seed].
-const SeedActor = "trustgate-seed"
 
 // Seed loads the seed data into s, idempotently and in one transaction:
 // the four blast radius class definitions, risk model 1.1 (approved, and
@@ -24,8 +19,8 @@ const SeedActor = "trustgate-seed"
 //
 // When Seed writes anything it appends one store.seeded audit event listing
 // what it created.
-func Seed(ctx context.Context, s Store, now time.Time) error {
-	return s.WithTx(ctx, func(ctx context.Context, tx Tx) error {
+func Seed(ctx context.Context, s *Store, now time.Time) error {
+	return s.WithTx(ctx, func(ctx context.Context, tx *Tx) error {
 		var created []string
 		for _, d := range blastradius.Definitions() {
 			_, err := tx.ClassDefinition(ctx, d.Class)
@@ -58,8 +53,7 @@ func Seed(ctx context.Context, s Store, now time.Time) error {
 			if err := tx.ActivateRiskModel(ctx, riskmodel.SeedVersion, SeedActor); err != nil {
 				return err
 			}
-			active, err = tx.ActiveRiskModel(ctx)
-			if err != nil {
+			if active, err = tx.ActiveRiskModel(ctx); err != nil {
 				return err
 			}
 		case err != nil:
@@ -81,11 +75,7 @@ func Seed(ctx context.Context, s Store, now time.Time) error {
 		if len(created) == 0 {
 			return nil
 		}
-		data, err := json.Marshal(map[string]any{"created": created})
-		if err != nil {
-			return err
-		}
-		_, err = tx.AppendAudit(ctx, security.EventInput{Type: security.EventSeeded, Actor: SeedActor, Subject: "store", Data: data})
+		_, err = tx.AppendAudit(ctx, seeded(created))
 		return err
 	})
 }

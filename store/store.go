@@ -2,158 +2,286 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
 
-	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/maturity"
-	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
 )
 
-// RiskModels stores risk model versions. A version, once created, is
-// immutable except for its approval and activation state. At most one version
-// is active at any time, and the database itself enforces it where there is
-// one.
-type RiskModels interface {
-	// CreateRiskModel stores a new, inactive version and appends a
-	// riskmodel.created audit event. The version must pass
-	// riskmodel.Version.Validate (its typed errors are returned as they are)
-	// and must not be Active ([ErrInvalid]: activation is a separate,
-	// audited step). A version string that exists is [ErrConflict].
-	CreateRiskModel(ctx context.Context, v riskmodel.Version, actor string) error
-
-	// RiskModel returns the version with the given version string, or
-	// [ErrNotFound].
-	RiskModel(ctx context.Context, version string) (riskmodel.Version, error)
-
-	// ListRiskModels returns every version, oldest first (by creation time,
-	// then version string).
-	ListRiskModels(ctx context.Context) ([]riskmodel.Version, error)
-
-	// ActiveRiskModel returns the active version, or [ErrNotFound] if none is.
-	ActiveRiskModel(ctx context.Context) (riskmodel.Version, error)
-
-	// ApproveRiskModel records the CAB's approval of a version by approver
-	// at the store's current time, and appends a riskmodel.approved audit
-	// event. [ErrNotFound] if there is no such version, [ErrConflict] if it
-	// is already approved, [ErrInvalid] for an empty approver.
-	ApproveRiskModel(ctx context.Context, version, approver string) error
-
-	// ActivateRiskModel makes version the one active version, deactivating
-	// any other, atomically, and appends a riskmodel.activated audit event
-	// naming actor and the version it replaced. The version must be
-	// CAB-approved (an error wrapping riskmodel.ErrNotApproved otherwise).
-	// Activating the active version again changes nothing and writes no
-	// event. [ErrNotFound] if there is no such version.
-	ActivateRiskModel(ctx context.Context, version, actor string) error
+// Options configures a [Store]. The zero value means the documented
+// defaults.
+type Options struct {
+	// Now is the store's clock: approval times, creation times left unset
+	// by the caller, audit event times. Default: time.Now.
+	Now func() time.Time
+	// NewID returns the id of each new audit event, and of each incident
+	// reported without one. Default: uuid.NewV7, falling back to uuid.New.
+	NewID func() uuid.UUID
+	// Logger receives the store's few debug records. Default: a logger that
+	// discards everything; the store never logs through slog.Default.
+	Logger *slog.Logger
 }
 
-// Classes stores the blast radius class definitions.
-type Classes interface {
-	// CreateClassDefinition stores the definition of a class that has none
-	// yet; [ErrConflict] if it has one. The class must be valid and the
-	// quorum and auto-approve flag must be those the class fixes
-	// ([ErrInvalid] otherwise): storage describes the classes, it does not
-	// redefine them.
-	CreateClassDefinition(ctx context.Context, d blastradius.Definition) error
-
-	// ClassDefinition returns the definition of class c, or [ErrNotFound].
-	ClassDefinition(ctx context.Context, c blastradius.Class) (blastradius.Definition, error)
-
-	// ListClassDefinitions returns every stored definition, most severe
-	// class first.
-	ListClassDefinitions(ctx context.Context) ([]blastradius.Definition, error)
+// Store is trustgate's storage, over a [driver.Driver] that keeps its rows.
+// Create it with [New]. It is safe for concurrent use by many goroutines,
+// and by many processes when the driver's database is shared.
+//
+// Every method runs in a transaction of its own; [Store.WithTx] runs
+// several in one. The methods are those of [Tx] too.
+type Store struct {
+	ops
 }
 
-// Maturity stores the installation's current trust maturity level.
-type Maturity interface {
-	// MaturityState returns the current state, or [ErrNotFound] before the
-	// store is seeded.
-	MaturityState(ctx context.Context) (maturity.State, error)
-
-	// InitMaturityState sets the first state; [ErrConflict] if there is
-	// one already (a level changes only through the maturity engine's
-	// audited transitions). The level must be valid ([ErrInvalid]).
-	InitMaturityState(ctx context.Context, s maturity.State) error
+// Tx is the handle [Store.WithTx] gives its function: the Store's methods,
+// inside one transaction. After the function returns, every method returns
+// an error matching [ErrTxDone].
+type Tx struct {
+	ops
 }
 
-// Audit is the append-only, hash-chained audit log.
-type Audit interface {
-	// AppendAudit appends an event after the current head, with a new id and
-	// the store's current time, and returns it with its hash. Appends are
-	// serialised: the chain never forks, whatever the number of writers.
-	// Invalid input is the security package's typed error.
-	AppendAudit(ctx context.Context, in security.EventInput) (security.Event, error)
-
-	// ListAuditEvents returns up to limit events with Seq > after, in
-	// ascending order. A limit ≤ 0 or above 10,000 is [ErrInvalid].
-	ListAuditEvents(ctx context.Context, after int64, limit int) ([]security.Event, error)
-
-	// AuditHead returns the number of events and the last event's hash.
-	AuditHead(ctx context.Context) (security.Head, error)
-
-	// SaveCheckpoint stores a signed checkpoint. [ErrConflict] if one for
-	// the same size and key is stored with different content; storing the
-	// same one again is a no-op. The store does not check the signature (it
-	// has no keys); VerifyChain does.
-	SaveCheckpoint(ctx context.Context, c security.Checkpoint) error
-
-	// LatestCheckpoint returns the checkpoint with the largest size, or
-	// [ErrNotFound].
-	LatestCheckpoint(ctx context.Context) (security.Checkpoint, error)
+// core is what every operation of a store shares.
+type core struct {
+	drv       driver.Driver
+	t         *tables
+	now       func() time.Time
+	newID     func() uuid.UUID
+	log       *slog.Logger
+	precision time.Duration
 }
 
-// Evidence stores evidence packages. Packages are never updated or deleted.
-type Evidence interface {
-	// CreateEvidence stores a package built by security.NewEvidence and
-	// appends an evidence.created audit event naming actor. Uploads are
-	// idempotent on the correlation id: when a package with the same
-	// correlation id is stored with the same content hash, CreateEvidence
-	// returns the stored package (its id and creation time) and writes
-	// nothing; with a different content hash it is [ErrConflict]. A package
-	// that is not intact (its data does not hash to its content hash), or
-	// has a nil id or a blank correlation id, is [ErrInvalid]; an id that is
-	// taken by another package is [ErrConflict]. CreatedAt defaults to the
-	// store's clock.
-	CreateEvidence(ctx context.Context, e security.Evidence, actor string) (security.Evidence, error)
-
-	// EvidenceByID returns the package with the given id, exactly as
-	// stored (the validator checks its integrity), or [ErrNotFound].
-	EvidenceByID(ctx context.Context, id uuid.UUID) (security.Evidence, error)
-
-	// EvidenceByCorrelationID returns the package uploaded under the given
-	// correlation id, or [ErrNotFound].
-	EvidenceByCorrelationID(ctx context.Context, correlationID string) (security.Evidence, error)
+// ops holds every record operation, promoted to both Store and Tx. tx is
+// nil for the Store, whose operations each begin and end a transaction of
+// their own.
+type ops struct {
+	c  *core
+	tx *txn
 }
 
-// Tx is every record operation, run inside one transaction. Its methods
-// behave as the [Store]'s, except that their effects become visible to
-// others only when the transaction commits, and that after the transaction
-// ends they return [ErrTxDone].
-type Tx interface {
-	RiskModels
-	Classes
-	Maturity
-	Audit
-	Evidence
-	Deployments
-	Incidents
-	Evaluations
-	Requests
+// txn is the state of a transaction opened by WithTx.
+type txn struct {
+	mu     sync.Mutex // serialises operations, and their end with the transaction's
+	dtx    driver.Tx
+	done   bool
+	failed error // an error of the database, after which the transaction can only roll back
 }
 
-// Store is the storage contract every adapter satisfies: every record
-// operation, plus atomic multi-record work. Implementations are safe for
-// concurrent use by many goroutines; SQL adapters also by many processes
-// sharing one database.
-type Store interface {
-	Tx
-
-	// WithTx runs fn in one transaction: it commits if fn returns nil and
-	// rolls back if fn returns an error or panics (the panic is re-raised
-	// after rollback; it is the caller's). Write transactions are
-	// serialised. fn must use only tx, never the Store itself, which may
-	// block until the transaction ends. ctx cancellation aborts the
-	// transaction.
-	WithTx(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+// New returns a store over d. It runs nothing on d; a driver's own
+// constructor (sqlite.Open, postgres.Open) prepares its database. A
+// precision d declares ([driver.TimePrecisioner]) that is not a whole
+// number of microseconds between one microsecond and one second is an
+// [trustgate.Invalid] error.
+func New(d driver.Driver, opts Options) (*Store, error) {
+	if d == nil {
+		return nil, invalid("driver", "store: a driver is required")
+	}
+	c := &core{drv: d, t: newTables(), now: opts.Now, newID: opts.NewID, log: opts.Logger, precision: time.Microsecond}
+	if p, ok := d.(driver.TimePrecisioner); ok {
+		switch prec := p.TimePrecision(); {
+		case prec <= time.Microsecond:
+		case prec > time.Second || prec%time.Microsecond != 0:
+			return nil, invalid("driver.time_precision", "store: a driver's time precision must be whole microseconds up to a second, not %s", prec)
+		default:
+			c.precision = prec
+		}
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.newID == nil {
+		c.newID = func() uuid.UUID {
+			if id, err := uuid.NewV7(); err == nil {
+				return id
+			}
+			return uuid.New()
+		}
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return &Store{ops{c: c}}, nil
 }
+
+// Driver returns the driver the store runs on.
+func (s *Store) Driver() driver.Driver { return s.c.drv }
+
+// TimePrecision returns the precision times are stored at.
+func (s *Store) TimePrecision() time.Duration { return s.c.precision }
+
+// Close closes the driver when it is an io.Closer (the sqlite package's
+// is); otherwise it does nothing. The store must not be used afterwards.
+func (s *Store) Close() error {
+	if c, ok := s.c.drv.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// WithTx runs fn in one write transaction. It commits if fn returns nil;
+// it rolls back if fn returns an error (returned as it is), panics or calls
+// runtime.Goexit (both go on after the rollback), or ctx is done by the
+// time fn returns. Write transactions are serialised with every other, in
+// this process and in others sharing the database, which is what lets an
+// operation check and then write without a race.
+//
+// An operation that fails inside fn because of its input (a typed
+// validation error, a conflict, a record not found) writes nothing, and
+// the transaction goes on. One that fails because of the database dooms
+// the transaction: every later operation fails, and WithTx rolls back and
+// returns that error even if fn returns nil.
+//
+// fn must use only tx, never the Store, which may wait for the
+// transaction to end.
+func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return canceled("begin transaction", err)
+	}
+	dtx, err := s.c.drv.Begin(ctx, driver.TxOptions{Write: true})
+	if err != nil {
+		return s.c.dbErr(ctx, "begin transaction", err)
+	}
+	t := &txn{dtx: dtx}
+	committed := false
+	defer func() {
+		if !committed {
+			t.finish()
+			if err := dtx.Rollback(); err != nil {
+				s.c.log.DebugContext(ctx, "store: rollback", "err", err)
+			}
+		}
+	}()
+	if err := fn(ctx, &Tx{ops{c: s.c, tx: t}}); err != nil {
+		return err
+	}
+	t.finish()
+	if t.failed != nil {
+		return t.failed
+	}
+	if err := ctx.Err(); err != nil {
+		return canceled("commit", err)
+	}
+	if err := dtx.Commit(); err != nil {
+		return s.c.dbErr(ctx, "commit", err)
+	}
+	committed = true
+	return nil
+}
+
+// finish ends the handle, waiting for an operation in progress.
+func (t *txn) finish() {
+	t.mu.Lock()
+	t.done = true
+	t.mu.Unlock()
+}
+
+// op is one operation's view of its transaction: the store's shared
+// state, the operation's context, and the driver transaction it runs on.
+type op struct {
+	*core
+	ctx context.Context
+	dtx driver.Tx
+	txn *txn // the WithTx transaction, or nil for a transaction of the op's own
+}
+
+// run runs fn as one operation: inside the WithTx transaction when h has
+// one, else in a transaction of its own, a write one when write is set,
+// committed when fn succeeds.
+func run[T any](ctx context.Context, h ops, write bool, fn func(o *op) (T, error)) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, canceled("operation", err)
+	}
+	if t := h.tx; t != nil {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		switch {
+		case t.done:
+			return zero, ErrTxDone
+		case t.failed != nil:
+			return zero, fmt.Errorf("store: the transaction failed earlier and can only roll back: %w", t.failed)
+		}
+		return fn(&op{core: h.c, ctx: ctx, dtx: t.dtx, txn: t})
+	}
+	dtx, err := h.c.drv.Begin(ctx, driver.TxOptions{Write: write})
+	if err != nil {
+		return zero, h.c.dbErr(ctx, "begin transaction", err)
+	}
+	defer func() { _ = dtx.Rollback() }() // a no-op after Commit
+	v, err := fn(&op{core: h.c, ctx: ctx, dtx: dtx})
+	if err != nil {
+		return zero, err
+	}
+	if err := ctx.Err(); err != nil {
+		return zero, canceled("commit", err)
+	}
+	if err := dtx.Commit(); err != nil {
+		return zero, h.c.dbErr(ctx, "commit", err)
+	}
+	return v, nil
+}
+
+// read runs fn as a read-only operation.
+func read[T any](ctx context.Context, h ops, fn func(o *op) (T, error)) (T, error) {
+	return run(ctx, h, false, fn)
+}
+
+// write runs fn as a write operation.
+func write[T any](ctx context.Context, h ops, fn func(o *op) (T, error)) (T, error) {
+	return run(ctx, h, true, fn)
+}
+
+// write0 runs fn, which returns nothing but an error, as a write operation.
+func write0(ctx context.Context, h ops, fn func(o *op) error) error {
+	_, err := run(ctx, h, true, func(o *op) (struct{}, error) { return struct{}{}, fn(o) })
+	return err
+}
+
+// dbErr translates an error of the driver, and dooms the WithTx
+// transaction the operation runs in: after a database error the state of
+// the transaction is unknown (PostgreSQL refuses every later statement).
+func (o *op) dbErr(what string, err error) error {
+	e := o.core.dbErr(o.ctx, what, err)
+	if o.txn != nil && o.txn.failed == nil {
+		o.txn.failed = e
+	}
+	return e
+}
+
+// dbErr translates an error of the driver into the store's: a context's
+// error stays one (code [trustgate.Canceled]), a finished transaction is
+// [ErrTxDone], a duplicate key [ErrConflict], and anything else a failure of
+// the database (code [trustgate.Internal]) whose text carries the driver's
+// but which wraps no driver error or type.
+func (c *core) dbErr(ctx context.Context, what string, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return canceled(what, ctx.Err())
+	case isContextErr(err):
+		return canceled(what, err)
+	case errors.Is(err, driver.ErrTxDone):
+		return fmt.Errorf("store: %s: %w", what, ErrTxDone)
+	case errors.Is(err, driver.ErrConflict):
+		return &trustgate.Error{Code: trustgate.Conflict, Message: "store: " + what + ": " + err.Error(), Err: ErrConflict}
+	}
+	return &trustgate.Error{Code: trustgate.Internal, Message: "store: " + what + ": " + err.Error()}
+}
+
+// The store satisfies the interfaces the domain packages declare, inside a
+// transaction too.
+var (
+	_ cab.Store            = (*Store)(nil)
+	_ cab.Store            = (*Tx)(nil)
+	_ maturity.Store       = (*Store)(nil)
+	_ maturity.Store       = (*Tx)(nil)
+	_ security.Store       = (*Store)(nil)
+	_ security.Store       = (*Tx)(nil)
+	_ security.EventReader = (*Store)(nil)
+)

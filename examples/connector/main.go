@@ -106,8 +106,12 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if err := store.Seed(ctx, db, time.Now()); err != nil {
+	st, err := store.New(db, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := store.Seed(ctx, st, time.Now()); err != nil {
 		return err
 	}
 
@@ -125,12 +129,12 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if ev, err = db.CreateEvidence(ctx, ev, "packaging-pipeline"); err != nil {
+	if ev, err = st.CreateEvidence(ctx, ev, "packaging-pipeline"); err != nil {
 		return err
 	}
 
 	// The CAB's side: a request approved by one member (the class quorum).
-	workflow, err := cab.NewWorkflow(db, cab.Options{Members: cab.Members{"alice": true}})
+	workflow, err := cab.NewWorkflow(st, cab.Options{Members: cab.Members{"alice": true}})
 	if err != nil {
 		return err
 	}
@@ -145,7 +149,7 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 
 	// SBOMs are optional for this fleet; a real one should keep the default.
-	validator, err := security.NewValidator(db, security.Options{Policy: security.Policy{SBOMOptional: true}})
+	validator, err := security.NewValidator(st, security.Options{Policy: security.Policy{SBOMOptional: true}})
 	if err != nil {
 		return err
 	}
@@ -175,7 +179,7 @@ func run(ctx context.Context, out io.Writer) error {
 	}
 	explain(out, c.push(ctx, pending.ID, ev.ID, pkg))
 
-	head, err := security.VerifyChain(ctx, db, security.VerifyOptions{})
+	head, err := security.VerifyChain(ctx, st, security.VerifyOptions{})
 	if err != nil {
 		return err
 	}

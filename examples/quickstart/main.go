@@ -30,7 +30,9 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/store"
+	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/buildworksai/trustgate/store/sqlstore"
+	"github.com/buildworksai/trustgate/store/sqlstore/postgres"
 	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
@@ -53,9 +55,9 @@ func (c *fleetClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
 func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 	clock := &fleetClock{now: time.Date(2026, 2, 9, 8, 0, 0, 0, time.UTC)}
-	opts := sqlstore.Options{Now: clock.Now, Logger: slog.New(slog.DiscardHandler)}
+	opts := sqlstore.Options{Logger: slog.New(slog.DiscardHandler)}
 
-	var s store.Store
+	var d driver.Driver
 	switch {
 	case dsn != "":
 		db, err := sql.Open("pgx", dsn)
@@ -63,14 +65,9 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 			return err
 		}
 		defer db.Close()
-		ss, err := sqlstore.New(db, sqlstore.PostgreSQL, opts)
-		if err != nil {
+		if d, err = postgres.Open(ctx, db, opts); err != nil {
 			return err
 		}
-		if err := ss.Migrate(ctx); err != nil {
-			return err
-		}
-		s = ss
 		fmt.Fprintln(out, "store: PostgreSQL")
 	default:
 		if dbPath == "" {
@@ -86,8 +83,12 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 			return err
 		}
 		defer db.Close()
-		s = db
+		d = db
 		fmt.Fprintln(out, "store: SQLite at", dbPath)
+	}
+	s, err := store.New(d, store.Options{Now: clock.Now})
+	if err != nil {
+		return err
 	}
 	return newWalk(s, clock, out).run(ctx)
 }

@@ -26,7 +26,7 @@ import (
 
 // walk holds the library's services over one store.
 type walk struct {
-	s          store.Store
+	s          *store.Store
 	clock      *fleetClock
 	out        io.Writer
 	cab        *cab.Workflow
@@ -35,7 +35,7 @@ type walk struct {
 	classifier *blastradius.Classifier
 }
 
-func newWalk(s store.Store, clock *fleetClock, out io.Writer) *walk {
+func newWalk(s *store.Store, clock *fleetClock, out io.Writer) *walk {
 	return &walk{s: s, clock: clock, out: out}
 }
 

@@ -69,10 +69,10 @@ func (c *testClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// testStore is a memstore that a test can make misbehave: return tampered
-// evidence, or fail with an internal error.
+// testStore is a store over memory that a test can make misbehave: return
+// tampered evidence, or fail with an internal error.
 type testStore struct {
-	*memstore.Store
+	*store.Store
 	mu       sync.Mutex
 	tampered map[uuid.UUID]bool
 	failing  error
@@ -154,7 +154,8 @@ func (b *syncBuffer) String() string {
 func newTestEnv(tb testing.TB, configure ...func(*deps)) *testEnv {
 	tb.Helper()
 	clock := &testClock{t: epoch}
-	ms := memstore.New(memstore.Options{Now: clock.Now})
+	ms, err := store.New(memstore.New(memstore.Options{}), store.Options{Now: clock.Now})
+	require.NoError(tb, err)
 	require.NoError(tb, store.Seed(context.Background(), ms, clock.Now()))
 	ts := &testStore{Store: ms, tampered: map[uuid.UUID]bool{}}
 	logs := &syncBuffer{}

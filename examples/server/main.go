@@ -174,7 +174,9 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/store"
+	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/buildworksai/trustgate/store/sqlstore"
+	"github.com/buildworksai/trustgate/store/sqlstore/postgres"
 	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
 	_ "github.com/jackc/pgx/v5/stdlib"
 )
@@ -305,30 +307,38 @@ func loadPrincipals(cfg config) ([]principal, map[string]string, error) {
 
 // openStore opens PostgreSQL when a DSN is given and the SQLite file
 // otherwise, migrated.
-func openStore(ctx context.Context, cfg config, log *slog.Logger) (store.Store, func(), error) {
+func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, func(), error) {
 	opts := sqlstore.Options{Logger: log}
+	var (
+		d       driver.Driver
+		closeDB func() error
+	)
 	if cfg.dsn != "" {
 		db, err := sql.Open("pgx", cfg.dsn)
 		if err != nil {
 			return nil, nil, err
 		}
-		ss, err := sqlstore.New(db, sqlstore.PostgreSQL, opts)
-		if err == nil {
-			err = ss.Migrate(ctx)
-		}
+		pd, err := postgres.Open(ctx, db, opts)
 		if err != nil {
 			_ = db.Close()
 			return nil, nil, fmt.Errorf("postgres: %w", err)
 		}
+		d, closeDB = pd, db.Close
 		log.Info("store opened", slog.String("dialect", "postgresql"))
-		return ss, func() { _ = db.Close() }, nil
+	} else {
+		db, err := sqlite.Open(ctx, cfg.dbPath, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		d, closeDB = db, db.Close
+		log.Info("store opened", slog.String("dialect", "sqlite"), slog.String("path", cfg.dbPath))
 	}
-	db, err := sqlite.Open(ctx, cfg.dbPath, opts)
+	s, err := store.New(d, store.Options{Logger: log})
 	if err != nil {
+		_ = closeDB()
 		return nil, nil, err
 	}
-	log.Info("store opened", slog.String("dialect", "sqlite"), slog.String("path", cfg.dbPath))
-	return db, func() { _ = db.Close() }, nil
+	return s, func() { _ = closeDB() }, nil
 }
 
 // serve runs srv on ln until ctx ends, then shuts down gracefully.

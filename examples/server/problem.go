@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
@@ -208,7 +209,7 @@ func problemFor(err error) problem {
 		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), jsonFieldOf(bfe.Field))
 	case errors.As(err, &bce):
 		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), "class")
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, riskmodel.ErrInvalid), errors.Is(err, maturity.ErrInvalid):
+	case trustgate.ErrorCode(err) == trustgate.Invalid, errors.Is(err, riskmodel.ErrInvalid), errors.Is(err, maturity.ErrInvalid):
 		return mk(http.StatusUnprocessableEntity, codeValidationFailed)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem{Status: http.StatusServiceUnavailable, Code: codeTimeout, Detail: "the request took too long or was cancelled, and was abandoned"}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
@@ -37,7 +38,7 @@ func TestErrorMapping(t *testing.T) {
 	}{
 		{"not found", fmt.Errorf("x: %w", store.ErrNotFound), http.StatusNotFound, codeNotFound, ""},
 		{"conflict", fmt.Errorf("x: %w", store.ErrConflict), http.StatusConflict, codeConflict, ""},
-		{"store invalid", fmt.Errorf("x: %w", store.ErrInvalid), http.StatusUnprocessableEntity, codeValidationFailed, ""},
+		{"store invalid", fmt.Errorf("x: %w", &trustgate.Error{Code: trustgate.Invalid}), http.StatusUnprocessableEntity, codeValidationFailed, ""},
 		{"riskmodel field", errors.Join(&riskmodel.FieldError{Field: "weights", Err: riskmodel.ErrWeightsSum}), http.StatusUnprocessableEntity, codeValidationFailed, "weights"},
 		{"not approved", &riskmodel.FieldError{Field: "active", Err: riskmodel.ErrNotApproved}, http.StatusConflict, codeModelNotApproved, ""},
 		{"incident field", &incident.FieldError{Field: "severity"}, http.StatusUnprocessableEntity, codeValidationFailed, "severity"},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
@@ -23,10 +26,36 @@ const (
 	defaultListLimit      = 50                                // evaluations per page
 )
 
+// storage is what the server needs of a store: what the workflow, the
+// engine and the validator need, and the reads and writes its handlers make
+// themselves. *store.Store has it all; the tests wrap one to make it
+// misbehave.
+type storage interface {
+	cab.Store
+	maturity.Store
+	security.Store
+	ListRiskModels(ctx context.Context) ([]riskmodel.Version, error)
+	RiskModel(ctx context.Context, version string) (riskmodel.Version, error)
+	CreateRiskModel(ctx context.Context, v riskmodel.Version, actor string) error
+	ApproveRiskModel(ctx context.Context, version, approver string) error
+	ActivateRiskModel(ctx context.Context, version, actor string) error
+	ListClassDefinitions(ctx context.Context) ([]blastradius.Definition, error)
+	CreateEvidence(ctx context.Context, e security.Evidence, actor string) (security.Evidence, error)
+	EvidenceByCorrelationID(ctx context.Context, correlationID string) (security.Evidence, error)
+	Deployment(ctx context.Context, id uuid.UUID) (incident.Deployment, error)
+	CreateIncident(ctx context.Context, in incident.Incident) (incident.Incident, error)
+	Incident(ctx context.Context, id uuid.UUID) (incident.Incident, error)
+	UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Update) (incident.Incident, error)
+	ListEvaluations(ctx context.Context, limit int) ([]maturity.Evaluation, error)
+	RequestByCorrelationID(ctx context.Context, correlationID string) (cab.Request, error)
+}
+
+var _ storage = (*store.Store)(nil)
+
 // deps are the Server's dependencies. Store and Principals are required;
 // the rest have defaults.
 type deps struct {
-	Store      store.Store
+	Store      storage
 	Principals []principal
 	// Now is the clock of the workflow, the engine and the handlers;
 	// default time.Now. Give the store the same clock.
@@ -51,7 +80,7 @@ type deps struct {
 
 // Server is the HTTP API over one trustgate store.
 type Server struct {
-	store      store.Store
+	store      storage
 	workflow   *cab.Workflow
 	engine     *maturity.Engine
 	validator  *security.Validator

@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // migrations holds the schema, one directory of numbered .sql files per
@@ -57,7 +59,7 @@ func Migrations(d Dialect) ([]Migration, error) {
 // once: on PostgreSQL they queue on a session advisory lock held on one
 // connection for the whole run; on SQLite on the database's write lock
 // (BEGIN IMMEDIATE).
-func (s *Store) Migrate(ctx context.Context) error {
+func (s *Driver) Migrate(ctx context.Context) error {
 	ms, err := Migrations(s.dialect)
 	if err != nil {
 		return err
@@ -100,7 +102,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return s.fail(ctx, "migrate: begin", err)
 		}
-		applied, err := s.applyMigration(ctx, conn{s: s, q: tx}, m, i == 0, createTable)
+		applied, err := s.applyMigration(ctx, tx, m, i == 0, createTable)
 		if err == nil {
 			err = tx.Commit()
 			if err != nil {
@@ -118,28 +120,34 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return nil
 }
 
-// applyMigration applies m on c unless schema_migrations records it, and
+// applyMigration applies m on tx unless schema_migrations records it, and
 // reports whether it did.
-func (s *Store) applyMigration(ctx context.Context, c conn, m Migration, first bool, createTable string) (bool, error) {
+func (s *Driver) applyMigration(ctx context.Context, tx *sql.Tx, m Migration, first bool, createTable string) (bool, error) {
 	if first {
-		if _, err := c.exec(ctx, createTable); err != nil {
+		if _, err := tx.ExecContext(ctx, createTable); err != nil {
 			return false, s.fail(ctx, "migrate: create schema_migrations", err)
 		}
 	}
+	param := func(n int) string {
+		if s.dialect == PostgreSQL {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
 	var one int
-	err := c.queryRow(ctx, `SELECT 1 FROM schema_migrations WHERE version = ?`, m.Version).Scan(&one)
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM schema_migrations WHERE version = `+param(1), m.Version).Scan(&one)
 	switch {
 	case err == nil:
 		return false, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return false, s.fail(ctx, "migrate: read schema_migrations", err)
 	}
-	// The file as it is: several statements, no arguments, no rebinding.
-	if _, err := c.q.ExecContext(ctx, m.SQL); err != nil {
+	// The file as it is: several statements, no arguments.
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 		return false, s.fail(ctx, "migrate: apply "+m.Version, err)
 	}
-	if _, err := c.exec(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`,
-		m.Version, s.timeArg(s.now())); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (`+param(1)+`, `+param(2)+`)`,
+		m.Version, s.arg(time.Now().Truncate(time.Microsecond))); err != nil {
 		return false, s.fail(ctx, "migrate: record "+m.Version, err)
 	}
 	return true, nil

@@ -5,15 +5,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
+	"sync"
 	"time"
 
-	"github.com/buildworksai/trustgate/store"
-	"github.com/google/uuid"
+	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/store/driver"
 )
 
-// Dialect names the SQL database behind a [Store]. The zero value is not a
+// Dialect names the SQL database behind a [Driver]. The zero value is not a
 // dialect.
 type Dialect int
 
@@ -23,7 +23,7 @@ const (
 	// github.com/ncruces/go-sqlite3; see the sqlite subpackage.
 	SQLite Dialect = iota + 1
 	// PostgreSQL is PostgreSQL 13 or later, for example through
-	// github.com/jackc/pgx/v5/stdlib.
+	// github.com/jackc/pgx/v5/stdlib; see the postgres subpackage.
 	PostgreSQL
 )
 
@@ -47,153 +47,119 @@ const (
 	migrateLockKey int64 = 0x74677374_6d696772 // "tgst" "migr"
 )
 
-// Options configures a [Store]. The zero value means the documented defaults.
+// Options configures a [Driver]. The zero value means the documented
+// defaults.
 type Options struct {
-	// ReadDB, when set, is a separate pool for reads outside transactions,
-	// such as a SQLite pool opened read-only beside a one-connection writer
-	// pool. It must read the same database as the writer pool, with no
+	// ReadDB, when set, is a separate pool for read-only transactions, such
+	// as a SQLite pool opened read-only beside a one-connection writer pool.
+	// It must read the same database as the writer pool, with no
 	// replication delay. Default: the pool passed to [New].
 	ReadDB *sql.DB
-	// Now is the store's clock. Default: time.Now.
-	Now func() time.Time
-	// NewID returns the id of each new audit event. Default: uuid.NewV7.
-	NewID func() uuid.UUID
-	// Logger receives the store's few log records (migrations applied).
-	// Default: a logger that discards everything; the store never logs
+	// Logger receives the driver's few log records (migrations applied).
+	// Default: a logger that discards everything; the driver never logs
 	// through slog.Default.
 	Logger *slog.Logger
 }
 
-// Store is a [store.Store] over a database/sql pool. Create it with [New]
-// and create its schema with [Store.Migrate]. It is safe for concurrent use
-// by many goroutines, and by many processes sharing one database.
+// Driver is a [driver.Driver] over a database/sql pool. Create it with
+// [New] and its schema with [Driver.Migrate]; hand it to store.New. It is
+// safe for concurrent use by many goroutines, and by many processes
+// sharing one database.
 //
-// A Store has no Close method: it closes nothing, because the pools it uses
-// belong to the caller.
-type Store struct {
-	db      *sql.DB // writes, and reads when rdb is db
-	rdb     *sql.DB // reads outside transactions
+// A Driver has no Close method: it closes nothing, because the pools it
+// uses belong to the caller.
+type Driver struct {
+	db      *sql.DB // write transactions, and reads when rdb is db
+	rdb     *sql.DB // read-only transactions
 	dialect Dialect
-	now     func() time.Time
-	newID   func() uuid.UUID
 	log     *slog.Logger
+	// stmts caches the SQL text of each query shape (see build.go).
+	stmts sync.Map
 }
 
-var _ store.Store = (*Store)(nil)
+var _ driver.Driver = (*Driver)(nil)
 
-// New returns a store over db, a pool of the given dialect that the caller
-// opened and will close. It runs no SQL: call [Store.Migrate] to create or
+// New returns a driver over db, a pool of the given dialect that the caller
+// opened and will close. It runs no SQL: call [Driver.Migrate] to create or
 // upgrade the schema.
 //
 // Write transactions must be serialised by the database. On PostgreSQL the
-// store does it itself with an advisory lock. On SQLite, db must start its
+// driver does it itself with an advisory lock. On SQLite, db must start its
 // transactions with BEGIN IMMEDIATE (the ncruces driver's default, or
 // _txlock=immediate in the DSN) and should hold a single connection, with a
 // busy timeout set in the DSN; the sqlite subpackage opens pools that way.
-func New(db *sql.DB, dialect Dialect, opts Options) (*Store, error) {
+func New(db *sql.DB, dialect Dialect, opts Options) (*Driver, error) {
 	if db == nil {
-		return nil, errors.New("sqlstore: New: db is nil")
+		return nil, &trustgate.Error{Code: trustgate.Invalid, Field: "db", Message: "sqlstore: New: db is nil"}
 	}
 	if dialect != SQLite && dialect != PostgreSQL {
-		return nil, fmt.Errorf("sqlstore: New: unknown dialect %v", dialect)
+		return nil, &trustgate.Error{Code: trustgate.Invalid, Field: "dialect", Message: fmt.Sprintf("sqlstore: New: unknown dialect %v", dialect)}
 	}
-	s := &Store{db: db, rdb: opts.ReadDB, dialect: dialect, now: opts.Now, newID: opts.NewID, log: opts.Logger}
-	if s.rdb == nil {
-		s.rdb = db
+	d := &Driver{db: db, rdb: opts.ReadDB, dialect: dialect, log: opts.Logger}
+	if d.rdb == nil {
+		d.rdb = db
 	}
-	if s.now == nil {
-		s.now = time.Now
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
 	}
-	if s.log == nil {
-		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	return s, nil
+	return d, nil
 }
 
-// Dialect returns the store's dialect.
-func (s *Store) Dialect() Dialect { return s.dialect }
+// Dialect returns the driver's dialect.
+func (d *Driver) Dialect() Dialect { return d.dialect }
 
-// eventID returns the id of a new audit event.
-func (s *Store) eventID() (uuid.UUID, error) {
-	if s.newID != nil {
-		return s.newID(), nil
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return uuid.UUID{}, fmt.Errorf("sqlstore: new event id: %w", err)
-	}
-	return id, nil
-}
+// TimePrecision implements [driver.TimePrecisioner]: both dialects keep
+// microseconds (PostgreSQL's timestamptz does; SQLite's fixed-width text
+// does by construction).
+func (d *Driver) TimePrecision() time.Duration { return time.Microsecond }
 
-// beginWrite starts a write transaction on the writer pool and, on
-// PostgreSQL, takes the transaction-scoped advisory lock that serialises
-// writers. The transaction stays READ COMMITTED there: each statement after
-// the lock then sees everything committed before it was granted.
-func (s *Store) beginWrite(ctx context.Context) (*sql.Tx, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, s.fail(ctx, "begin transaction", err)
+// Begin implements [driver.Driver]. A write transaction begins on the
+// writer pool and, on PostgreSQL, takes the transaction-scoped advisory lock
+// that serialises writers; it stays READ COMMITTED, so each statement after
+// the lock sees everything committed before it was granted. On SQLite the
+// writer pool's BEGIN IMMEDIATE takes the database's write lock. A
+// read-only transaction runs each query on its own on the read pool,
+// without BEGIN: it sees committed data, statement by statement.
+func (d *Driver) Begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if !opts.Write {
+		return &tx{d: d, q: d.rdb}, nil
 	}
-	if s.dialect == PostgreSQL {
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLockKey); err != nil {
-			_ = tx.Rollback()
-			return nil, s.fail(ctx, "lock writers", err)
+	sqlTx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, d.fail(ctx, "begin transaction", err)
+	}
+	if d.dialect == PostgreSQL {
+		if _, err := sqlTx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, writeLockKey); err != nil {
+			_ = sqlTx.Rollback()
+			return nil, d.fail(ctx, "lock writers", err)
 		}
 	}
-	return tx, nil
+	return &tx{d: d, q: sqlTx, sqlTx: sqlTx, write: true}, nil
 }
 
-// write runs fn in its own write transaction.
-func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
-	tx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }() // a no-op after Commit
-	if err := fn(conn{s: s, q: tx}); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return s.fail(ctx, "commit", err)
-	}
-	return nil
+// querier is what *sql.DB, *sql.Conn and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// read runs fn on the read pool, outside any transaction. Reads that take
-// several statements stay consistent without one because what they combine
-// is immutable: a risk model's thresholds and weights are written with it
-// and never change.
-func (s *Store) read(fn func(c conn) error) error {
-	return fn(conn{s: s, q: s.rdb})
-}
-
-// WithTx runs fn in one write transaction; see [store.Store]. The
-// transaction commits if fn returns nil and rolls back if it returns an
-// error (returned as it is) or panics (the panic goes on after the
-// rollback). After WithTx returns, tx's methods return [store.ErrTxDone].
-// Cancelling ctx aborts the transaction.
-func (s *Store) WithTx(ctx context.Context, fn func(ctx context.Context, tx store.Tx) error) error {
-	sqlTx, err := s.beginWrite(ctx)
-	if err != nil {
-		return err
+// fail translates an error from the database, in this one place: a
+// context's error stays matchable with errors.Is, database/sql's finished
+// transaction is driver.ErrTxDone, and anything else becomes an opaque
+// error whose text carries the driver's message but which wraps no driver
+// error or type.
+func (d *Driver) fail(ctx context.Context, op string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return fmt.Errorf("sqlstore: %s: %w", op, ctxErr)
 	}
-	t := &txn{c: conn{s: s, q: sqlTx}}
-	committed := false
-	defer func() {
-		if !committed {
-			t.finish()
-			if err := sqlTx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
-				s.log.WarnContext(ctx, "sqlstore: rollback failed", "err", err)
-			}
+	for _, sentinel := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, sentinel) {
+			return fmt.Errorf("sqlstore: %s: %w", op, sentinel)
 		}
-	}()
-	if err := fn(ctx, t); err != nil {
-		return err
 	}
-	t.finish()
-	if err := sqlTx.Commit(); err != nil {
-		return s.fail(ctx, "commit", err)
+	if errors.Is(err, sql.ErrTxDone) {
+		return fmt.Errorf("sqlstore: %s: %w", op, driver.ErrTxDone)
 	}
-	committed = true
-	return nil
+	return fmt.Errorf("sqlstore: %s: %v", op, err)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"github.com/buildworksai/trustgate"
 	"sync"
 	"testing"
 	"time"
@@ -120,7 +121,7 @@ func runAudit(t *testing.T, h Harness) {
 		"ListAuditEventsRejectsABadLimit": func(e *env) {
 			for _, limit := range []int{0, -1, 10001} {
 				_, err := e.s.ListAuditEvents(e.ctx(), 0, limit)
-				require.ErrorIs(e.t, err, store.ErrInvalid, "limit %d", limit)
+				requireCode(e.t, err, trustgate.Invalid, "limit %d", limit)
 			}
 		},
 		"TheChainNeverForksUnder32ConcurrentAppenders": func(e *env) {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"github.com/buildworksai/trustgate"
 	"testing"
 	"time"
 
@@ -44,15 +45,15 @@ func runClasses(t *testing.T, h Harness) {
 		"CreateClassDefinitionRejectsAnUnknownClass": func(e *env) {
 			d := blastradius.Definitions()[3]
 			d.Class = "MISSION_CRITICAL"
-			require.ErrorIs(e.t, e.s.CreateClassDefinition(e.ctx(), d), store.ErrInvalid)
+			requireCode(e.t, e.s.CreateClassDefinition(e.ctx(), d), trustgate.Invalid)
 		},
 		"CreateClassDefinitionRejectsAQuorumOrAutoApprovalTheClassDoesNotHave": func(e *env) {
 			d := blastradius.Definitions()[0]
 			d.Quorum = 1
-			require.ErrorIs(e.t, e.s.CreateClassDefinition(e.ctx(), d), store.ErrInvalid)
+			requireCode(e.t, e.s.CreateClassDefinition(e.ctx(), d), trustgate.Invalid)
 			d = blastradius.Definitions()[0]
 			d.AutoApproveAllowed = true
-			require.ErrorIs(e.t, e.s.CreateClassDefinition(e.ctx(), d), store.ErrInvalid)
+			requireCode(e.t, e.s.CreateClassDefinition(e.ctx(), d), trustgate.Invalid)
 			_, err := e.s.ClassDefinition(e.ctx(), d.Class)
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
@@ -100,8 +101,8 @@ func runMaturity(t *testing.T, h Harness) {
 			assert.Equal(e.t, maturity.Baseline, got.Level)
 		},
 		"InitMaturityStateRejectsAnInvalidLevel": func(e *env) {
-			require.ErrorIs(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: 5, Since: Epoch}), store.ErrInvalid)
-			require.ErrorIs(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: -1, Since: Epoch}), store.ErrInvalid)
+			requireCode(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: 5, Since: Epoch}), trustgate.Invalid)
+			requireCode(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: -1, Since: Epoch}), trustgate.Invalid)
 			_, err := e.s.MaturityState(e.ctx())
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},

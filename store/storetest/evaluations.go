@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"github.com/buildworksai/trustgate"
 	"sync"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func runEvaluations(t *testing.T, h Harness) {
 		"CreateEvaluationRejectsAMissingOrTakenID": func(e *env) {
 			ev := readyEvaluation(e.clock.Now())
 			ev.ID = uuid.Nil
-			require.ErrorIs(e.t, e.s.CreateEvaluation(e.ctx(), ev), store.ErrInvalid)
+			requireCode(e.t, e.s.CreateEvaluation(e.ctx(), ev), trustgate.Invalid)
 			ev.ID = uuid.New()
 			require.NoError(e.t, e.s.CreateEvaluation(e.ctx(), ev))
 			require.ErrorIs(e.t, e.s.CreateEvaluation(e.ctx(), ev), store.ErrConflict)
@@ -97,7 +98,7 @@ func runEvaluations(t *testing.T, h Harness) {
 			assert.Equal(e.t, ids[2], got[0].ID)
 			assert.Equal(e.t, ids[1], got[1].ID)
 			_, err = e.s.ListEvaluations(e.ctx(), 0)
-			require.ErrorIs(e.t, err, store.ErrInvalid)
+			requireCode(e.t, err, trustgate.Invalid)
 		},
 		"ApplyTransitionActivatesTheLevelAndItsModelTogether": func(e *env) {
 			ev, tr := e.progression()

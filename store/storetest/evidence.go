@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/buildworksai/trustgate"
 	"testing"
 	"time"
 
@@ -117,7 +118,7 @@ func runEvidence(t *testing.T, h Harness) {
 			ev := e.newEvidence("build-1", evidenceData(1))
 			ev.Data = bytes.Replace(ev.Data, []byte(`"run":1`), []byte(`"run":2`), 1)
 			_, err := e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
-			require.ErrorIs(e.t, err, store.ErrInvalid)
+			requireCode(e.t, err, trustgate.Invalid)
 			_, err = e.s.EvidenceByID(e.ctx(), ev.ID)
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 			assert.Zero(e.t, e.auditSize())
@@ -127,13 +128,13 @@ func runEvidence(t *testing.T, h Harness) {
 			noID := ev
 			noID.ID = uuid.Nil
 			_, err := e.s.CreateEvidence(e.ctx(), noID, "ci-pipeline")
-			require.ErrorIs(e.t, err, store.ErrInvalid)
+			requireCode(e.t, err, trustgate.Invalid)
 			noCorr := ev
 			noCorr.CorrelationID = " "
 			_, err = e.s.CreateEvidence(e.ctx(), noCorr, "ci-pipeline")
-			require.ErrorIs(e.t, err, store.ErrInvalid)
+			requireCode(e.t, err, trustgate.Invalid)
 			_, err = e.s.CreateEvidence(e.ctx(), ev, "")
-			require.ErrorIs(e.t, err, store.ErrInvalid)
+			requireCode(e.t, err, trustgate.Invalid)
 		},
 		"CreateEvidenceReturnsErrConflictForATakenID": func(e *env) {
 			first := e.upload("build-1", evidenceData(1))

@@ -3,23 +3,22 @@ package storetest
 import (
 	"context"
 	"testing"
-	"time"
 
-	"github.com/buildworksai/trustgate/store"
+	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
 )
 
-// Harness tells the suite how to make stores of the adapter under test.
+// Harness tells the suite how to make drivers of the database under test.
 type Harness struct {
-	// New returns a fresh, empty store (schema in place, no seed data) whose
-	// clock is now. Each subtest calls it once; release resources with
-	// t.Cleanup. Stores from separate calls must not share records.
-	New func(t *testing.T, now func() time.Time) store.Store
+	// New returns a driver on a fresh, empty database (schema in place, no
+	// rows). Each subtest calls it once; release resources with t.Cleanup.
+	// Drivers from separate calls must not share rows.
+	New func(t *testing.T) driver.Driver
 
 	// Tamper, when set, returns a Tamperer that edits the raw storage
-	// behind s, which New returned, the way an attacker with database access
+	// behind d, which New returned, the way an attacker with database access
 	// would. The tamper-detection tests skip when it is nil.
-	Tamper func(t *testing.T, s store.Store) Tamperer
+	Tamper func(t *testing.T, d driver.Driver) Tamperer
 }
 
 // Tamperer changes stored records behind the store's back. Test code

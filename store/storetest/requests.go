@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"github.com/buildworksai/trustgate"
 	"sync"
 	"testing"
 	"time"
@@ -112,7 +113,7 @@ func runRequests(t *testing.T, h Harness) {
 				r := e.newRequest("chg-bad-"+name, "42.5", blastradius.BusinessCritical, e.clock.Now())
 				mutate(&r)
 				_, err := e.s.CreateRequest(e.ctx(), r)
-				require.ErrorIs(e.t, err, store.ErrInvalid, name)
+				requireCode(e.t, err, trustgate.Invalid, name)
 			}
 			assert.Zero(e.t, e.auditSize())
 		},
@@ -170,7 +171,7 @@ func runRequests(t *testing.T, h Harness) {
 					mutate(&cur)
 					return cur, security.EventInput{Type: "cab.tamper", Actor: "mallory"}, nil
 				})
-				require.ErrorIs(e.t, err, store.ErrInvalid, name)
+				requireCode(e.t, err, trustgate.Invalid, name)
 			}
 			read, err := e.s.Request(e.ctx(), r.ID)
 			require.NoError(e.t, err)
@@ -263,7 +264,7 @@ func runRequests(t *testing.T, h Harness) {
 			}
 			assert.Equal(e.t, want, got)
 			_, err := e.s.ListRequests(e.ctx(), cab.RequestFilter{From: Epoch, To: Epoch.Add(time.Hour), Limit: 0})
-			require.ErrorIs(e.t, err, store.ErrInvalid)
+			requireCode(e.t, err, trustgate.Invalid)
 		},
 	})
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"github.com/buildworksai/trustgate"
 	"sync"
 	"testing"
 	"time"
@@ -163,12 +164,12 @@ func runRiskModels(t *testing.T, h Harness) {
 		"CreateRiskModelRejectsAnActiveVersion": func(e *env) {
 			v := candidate("2.0")
 			v.Active = true
-			require.ErrorIs(e.t, e.s.CreateRiskModel(e.ctx(), v, "cab-admin"), store.ErrInvalid)
+			requireCode(e.t, e.s.CreateRiskModel(e.ctx(), v, "cab-admin"), trustgate.Invalid)
 			_, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 		"CreateRiskModelRequiresAnActor": func(e *env) {
-			require.ErrorIs(e.t, e.s.CreateRiskModel(e.ctx(), candidate("2.0"), "  "), store.ErrInvalid)
+			requireCode(e.t, e.s.CreateRiskModel(e.ctx(), candidate("2.0"), "  "), trustgate.Invalid)
 		},
 		"RiskModelReturnsErrNotFoundForAnUnknownVersion": func(e *env) {
 			_, err := e.s.RiskModel(e.ctx(), "9.9")
@@ -263,7 +264,7 @@ func runRiskModels(t *testing.T, h Harness) {
 		},
 		"ApproveRiskModelRequiresAnApprover": func(e *env) {
 			e.create(unapproved("2.0"))
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", ""), store.ErrInvalid)
+			requireCode(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", ""), trustgate.Invalid)
 		},
 		"ExactlyOneVersionIsActiveAfter32ConcurrentActivations": func(e *env) {
 			const n = 32

@@ -1,22 +1,8 @@
-// Package storetest is the conformance suite for store.Store adapters.
-//
-// Every adapter in this module runs it from its own tests, and an adapter
-// written by a user can run it too:
-//
-//	func TestConformance(t *testing.T) {
-//		storetest.Run(t, storetest.Harness{
-//			New: func(t *testing.T, now func() time.Time) store.Store { return mystore.New(…) },
-//		})
-//	}
-//
-// Each subtest gets a fresh store from the harness and is named as the
-// sentence it checks. The suite asserts on the store's portable errors
-// (store.ErrNotFound, store.ErrConflict, …) and on the domain packages'
-// typed errors; it never branches on which adapter it is testing. Tests that
-// need a capability the harness lacks (tampering with raw storage) skip.
 package storetest
 
 import (
+	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/store/driver"
 	"maps"
 	"slices"
 	"sync"
@@ -57,10 +43,12 @@ func (c *Clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// env is what one subtest works with.
+// env is what one subtest works with: a store over a fresh driver, with a
+// clock the test moves.
 type env struct {
 	t     *testing.T
-	s     store.Store
+	d     driver.Driver
+	s     *store.Store
 	clock *Clock
 	h     Harness
 }
@@ -68,18 +56,34 @@ type env struct {
 func (h Harness) env(t *testing.T) *env {
 	t.Helper()
 	clock := NewClock(Epoch)
-	s := h.New(t, clock.Now)
-	if s == nil {
+	d := h.New(t)
+	if d == nil {
 		t.Fatal("storetest: Harness.New returned nil")
 	}
-	return &env{t: t, s: s, clock: clock, h: h}
+	s, err := store.New(d, store.Options{Now: clock.Now})
+	require.NoError(t, err)
+	return &env{t: t, d: d, s: s, clock: clock, h: h}
 }
 
-// Run runs the whole conformance suite against the adapter h makes.
+// tamper returns the harness's Tamperer for the env's driver.
+func (e *env) tamper() Tamperer { return e.h.Tamper(e.t, e.d) }
+
+// requireCode asserts that err carries code.
+func requireCode(t require.TestingT, err error, code trustgate.Code, msgAndArgs ...any) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+	require.Error(t, err, msgAndArgs...)
+	require.Equal(t, code, trustgate.ErrorCode(err), append([]any{"error %q"}, err.Error())...)
+}
+
+// Run runs the whole conformance suite against the driver h makes: the
+// driver contract directly, then every behaviour of the store over it.
 func Run(t *testing.T, h Harness) {
 	if h.New == nil {
 		t.Fatal("storetest: Harness.New is required")
 	}
+	t.Run("Driver", func(t *testing.T) { runDriver(t, h) })
 	t.Run("RiskModels", func(t *testing.T) { runRiskModels(t, h) })
 	t.Run("Classes", func(t *testing.T) { runClasses(t, h) })
 	t.Run("Maturity", func(t *testing.T) { runMaturity(t, h) })

@@ -25,17 +25,17 @@ func runTamper(t *testing.T, h Harness) {
 	subtests(t, h, map[string]func(e *env){
 		"AnEditedEventIsDetectedAtItsPosition": func(e *env) {
 			e.appendN(6)
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).EditAuditEvent(e.ctx(), 4))
+			require.NoError(e.t, e.tamper().EditAuditEvent(e.ctx(), 4))
 			brokenAt(e, security.VerifyOptions{}, 4)
 		},
 		"ADeletedEventIsDetectedAtItsPosition": func(e *env) {
 			e.appendN(6)
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).DeleteAuditEvent(e.ctx(), 3))
+			require.NoError(e.t, e.tamper().DeleteAuditEvent(e.ctx(), 3))
 			brokenAt(e, security.VerifyOptions{}, 3)
 		},
 		"ReorderedEventsAreDetected": func(e *env) {
 			e.appendN(6)
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).SwapAuditEvents(e.ctx(), 2, 5))
+			require.NoError(e.t, e.tamper().SwapAuditEvents(e.ctx(), 2, 5))
 			brokenAt(e, security.VerifyOptions{}, 2)
 		},
 		"ATruncatedTailIsDetectedAgainstACheckpoint": func(e *env) {
@@ -44,7 +44,7 @@ func runTamper(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
 			require.NoError(e.t, err)
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).TruncateAudit(e.ctx(), 5))
+			require.NoError(e.t, e.tamper().TruncateAudit(e.ctx(), 5))
 			// The chain alone still verifies: this is what checkpoints are for.
 			short, err := e.verify(security.VerifyOptions{})
 			require.NoError(e.t, err)
@@ -63,7 +63,7 @@ func runTamper(t *testing.T, h Harness) {
 		},
 		"EditedEvidenceIsBlockedAsTampered": func(e *env) {
 			ev := e.upload("build-5", evidenceData(5))
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).EditEvidence(e.ctx(), ev.ID))
+			require.NoError(e.t, e.tamper().EditEvidence(e.ctx(), ev.ID))
 			stored, err := e.s.EvidenceByID(e.ctx(), ev.ID)
 			require.NoError(e.t, err)
 			assert.False(e.t, stored.Intact())
@@ -77,7 +77,7 @@ func runTamper(t *testing.T, h Harness) {
 		},
 		"ADeletedEvidencePackageIsBlockedAndItsUploadStaysOnRecord": func(e *env) {
 			ev := e.upload("build-6", evidenceData(6))
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).DeleteEvidence(e.ctx(), ev.ID))
+			require.NoError(e.t, e.tamper().DeleteEvidence(e.ctx(), ev.ID))
 			_, err := e.validate(ev.ID)
 			var ve *security.ValidationError
 			require.ErrorAs(e.t, err, &ve)
@@ -103,7 +103,7 @@ func runTamper(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
 			require.NoError(e.t, err)
-			require.NoError(e.t, e.h.Tamper(e.t, e.s).EditAuditEvent(e.ctx(), 1))
+			require.NoError(e.t, e.tamper().EditAuditEvent(e.ctx(), 1))
 			brokenAt(e, security.VerifyOptions{Checkpoint: &cp, PublicKey: testKey().Public().(ed25519.PublicKey)}, 1)
 		},
 	})

@@ -17,7 +17,7 @@ var errAbort = errors.New("storetest: abort")
 func runTransactions(t *testing.T, h Harness) {
 	subtests(t, h, map[string]func(e *env){
 		"WithTxCommitsEveryWriteTogether": func(e *env) {
-			err := e.s.WithTx(e.ctx(), func(ctx context.Context, tx store.Tx) error {
+			err := e.s.WithTx(e.ctx(), func(ctx context.Context, tx *store.Tx) error {
 				if err := tx.CreateRiskModel(ctx, candidate("2.0"), "cab-admin"); err != nil {
 					return err
 				}
@@ -44,7 +44,7 @@ func runTransactions(t *testing.T, h Harness) {
 			e.appendN(2)
 			before, err := e.s.AuditHead(e.ctx())
 			require.NoError(e.t, err)
-			err = e.s.WithTx(e.ctx(), func(ctx context.Context, tx store.Tx) error {
+			err = e.s.WithTx(e.ctx(), func(ctx context.Context, tx *store.Tx) error {
 				if err := tx.CreateRiskModel(ctx, candidate("2.0"), "cab-admin"); err != nil {
 					return err
 				}
@@ -78,7 +78,7 @@ func runTransactions(t *testing.T, h Harness) {
 				defer func() {
 					assert.Equal(e.t, "boom", recover(), "the caller's panic comes back to the caller")
 				}()
-				_ = e.s.WithTx(e.ctx(), func(ctx context.Context, tx store.Tx) error {
+				_ = e.s.WithTx(e.ctx(), func(ctx context.Context, tx *store.Tx) error {
 					if err := tx.CreateRiskModel(ctx, candidate("2.0"), "cab-admin"); err != nil {
 						return err
 					}
@@ -91,8 +91,8 @@ func runTransactions(t *testing.T, h Harness) {
 			e.create(candidate("2.1"))
 		},
 		"ATxHandleReturnsErrTxDoneAfterTheTransaction": func(e *env) {
-			var leaked store.Tx
-			require.NoError(e.t, e.s.WithTx(e.ctx(), func(ctx context.Context, tx store.Tx) error {
+			var leaked *store.Tx
+			require.NoError(e.t, e.s.WithTx(e.ctx(), func(ctx context.Context, tx *store.Tx) error {
 				leaked = tx
 				return nil
 			}))
@@ -107,7 +107,7 @@ func runTransactions(t *testing.T, h Harness) {
 		"WithTxOnACancelledContextWritesNothing": func(e *env) {
 			ctx, cancel := context.WithCancel(e.ctx())
 			cancel()
-			err := e.s.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			err := e.s.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 				return tx.CreateRiskModel(ctx, candidate("2.0"), "cab-admin")
 			})
 			require.ErrorIs(e.t, err, context.Canceled)
@@ -116,7 +116,7 @@ func runTransactions(t *testing.T, h Harness) {
 		},
 		"AContextCancelledDuringTheTransactionRollsItBack": func(e *env) {
 			ctx, cancel := context.WithCancel(e.ctx())
-			err := e.s.WithTx(ctx, func(ctx context.Context, tx store.Tx) error {
+			err := e.s.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
 				if err := tx.CreateRiskModel(ctx, candidate("2.0"), "cab-admin"); err != nil {
 					return err
 				}

@@ -26,17 +26,21 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer func() { _ = db.Close() }()
-
-	if err := store.Seed(ctx, db, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)); err != nil {
+	s, err := store.New(db, store.Options{})
+	if err != nil {
 		log.Fatal(err)
 	}
-	v, err := db.ActiveRiskModel(ctx)
+	defer func() { _ = s.Close() }() // closes db's pools
+
+	if err := store.Seed(ctx, s, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)); err != nil {
+		log.Fatal(err)
+	}
+	v, err := s.ActiveRiskModel(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("active model:", v.Version, v.Mode)
-	head, err := security.VerifyChain(ctx, db, security.VerifyOptions{})
+	head, err := security.VerifyChain(ctx, s, security.VerifyOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

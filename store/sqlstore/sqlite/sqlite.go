@@ -1,7 +1,15 @@
-// Package sqlite opens a trustgate [sqlstore.Store] on a SQLite database
-// file, through the cgo-free driver github.com/ncruces/go-sqlite3. It is the
-// only package of trustgate that imports a SQL driver, so a program that
-// stores its records in PostgreSQL does not compile SQLite.
+// Package sqlite opens a trustgate storage driver ([sqlstore.Driver]) on a
+// SQLite database file, through the cgo-free driver
+// github.com/ncruces/go-sqlite3. It is the only package of trustgate that
+// imports a SQL driver, and its tests the only ones that open SQLite, so a
+// program that stores its records in PostgreSQL neither compiles nor
+// downloads SQLite.
+//
+//	db, err := sqlite.Open(ctx, "/var/lib/trustgate/trustgate.db", sqlstore.Options{})
+//	if err != nil { … }
+//	s, err := store.New(db, store.Options{})
+//	if err != nil { … }
+//	defer s.Close() // closes db's pools too
 //
 // [Open] sets the database up the way it holds up under concurrent writers:
 // every pragma in the DSN, so that each new connection gets it; one writer
@@ -68,15 +76,15 @@ func escapePath(p string) string {
 	return b.String()
 }
 
-// DB is a [sqlstore.Store] on a SQLite file, with the two pools it opened.
-// Close it when done.
+// DB is a [sqlstore.Driver] on a SQLite file, with the two pools it
+// opened. Close it when done (store.Store.Close does).
 type DB struct {
-	*sqlstore.Store
+	*sqlstore.Driver
 	write, read *sql.DB
 }
 
 // Open opens (creating it if need be) the SQLite database file at path,
-// migrates its schema, and returns the store on it. It opens a writer pool
+// migrates its schema, and returns the driver on it, for store.New. It opens a writer pool
 // of one connection and a pool of read-only connections, both with
 // [DSN]'s pragmas, and passes the read pool as opts.ReadDB (replacing any
 // set there). path is a file path; an in-memory database cannot be shared
@@ -108,7 +116,7 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*DB, error) 
 	r.SetMaxIdleConns(n)
 	db := &DB{write: w, read: r}
 	opts.ReadDB = r
-	db.Store, err = sqlstore.New(w, sqlstore.SQLite, opts)
+	db.Driver, err = sqlstore.New(w, sqlstore.SQLite, opts)
 	if err == nil {
 		err = db.Migrate(ctx)
 	}

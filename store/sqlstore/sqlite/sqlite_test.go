@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -81,14 +82,19 @@ func TestConcurrentOpenOfANewFile(t *testing.T) {
 	require.NoError(t, dbs[0].read.QueryRowContext(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&applied))
 	assert.Equal(t, len(ms), applied)
 	// Every process appends to one chain.
+	stores := make([]*store.Store, n)
+	for i := range n {
+		stores[i], err = store.New(dbs[i], store.Options{})
+		require.NoError(t, err)
+	}
 	for i := range n {
 		wg.Go(func() {
-			_, err := dbs[i].AppendAudit(t.Context(), security.EventInput{Type: "t", Actor: "a"})
+			_, err := stores[i].AppendAudit(t.Context(), security.EventInput{Type: "t", Actor: "a"})
 			assert.NoError(t, err)
 		})
 	}
 	wg.Wait()
-	head, err := security.VerifyChain(t.Context(), dbs[0], security.VerifyOptions{})
+	head, err := security.VerifyChain(t.Context(), stores[0], security.VerifyOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(n), head.Size)
 }

@@ -1,0 +1,189 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store/driver"
+)
+
+// The audit log: events in sequence order, hash-chained, and the signed
+// checkpoints of its head.
+
+func eventTable() *driver.Table {
+	return &driver.Table{
+		Name: "audit_events",
+		Columns: []driver.Column{
+			col("seq", driver.Int), col("id", driver.UUID), col("type", driver.Text), col("actor", driver.Text),
+			col("subject", driver.Text), col("correlation_id", driver.Text), col("occurred_at", driver.Time),
+			// The canonical JSON the hash covers, kept as text so that it
+			// reads back byte for byte.
+			col("data", driver.Text), col("prev_hash", driver.Text), col("hash", driver.Text),
+		},
+		Key:    []string{"seq"},
+		Unique: [][]string{{"id"}},
+	}
+}
+
+func eventRow(e security.Event) []any {
+	return []any{e.Seq, e.ID, string(e.Type), e.Actor, e.Subject, e.CorrelationID, e.OccurredAt, string(e.Data),
+		e.PrevHash.String(), e.Hash.String()}
+}
+
+func decodeEvent(t *driver.Table, row []any) (security.Event, error) {
+	r := newReader(t, row)
+	e := security.Event{Seq: r.int(), ID: r.uuid(), Type: security.EventType(r.text()), Actor: r.text(),
+		Subject: r.text(), CorrelationID: r.text(), OccurredAt: r.time(), Data: json.RawMessage(r.text()),
+		PrevHash: r.digest(), Hash: r.digest()}
+	return e, r.done()
+}
+
+// MaxAuditPage is the largest limit ListAuditEvents accepts.
+const MaxAuditPage = 10000
+
+// AppendAudit appends an event after the current head, with a new id and
+// the store's current time, and returns it with its hash. Appends are
+// serialised: the chain never forks, whatever the number of writers.
+// Invalid input is the security package's error, and nothing is written.
+func (h ops) AppendAudit(ctx context.Context, in security.EventInput) (security.Event, error) {
+	return write(ctx, h, func(o *op) (security.Event, error) {
+		es, err := o.apply(nil, in)
+		if err != nil {
+			return security.Event{}, err
+		}
+		return es[0], nil
+	})
+}
+
+// ListAuditEvents returns up to limit events with Seq > after, in
+// ascending order: fewer than limit only at the end of the log. A limit
+// outside [1, MaxAuditPage] is [trustgate.Invalid]. It implements
+// security.EventReader.
+func (h ops) ListAuditEvents(ctx context.Context, after int64, limit int) ([]security.Event, error) {
+	if limit <= 0 || limit > MaxAuditPage {
+		return nil, invalid("limit", "store: audit page limit %d is outside [1, %d]", limit, MaxAuditPage)
+	}
+	return read(ctx, h, func(o *op) ([]security.Event, error) {
+		out := make([]security.Event, 0, min(limit, 256))
+		err := o.query(&driver.Query{Table: o.t.events, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
+			Order: []driver.Order{{Column: "seq"}}, Limit: limit}, func(row []any) error {
+			e, err := decodeEvent(o.t.events, row)
+			out = append(out, e)
+			return err
+		})
+		return out, err
+	})
+}
+
+// AuditHead returns the number of events and the last event's hash: the
+// last stored event's sequence number (the size of an intact log) and
+// hash, or the zero Head for an empty log.
+func (h ops) AuditHead(ctx context.Context) (security.Head, error) {
+	return read(ctx, h, func(o *op) (security.Head, error) { return o.head() })
+}
+
+// head reads the head of the log.
+func (o *op) head() (security.Head, error) {
+	row, ok, err := o.first(&driver.Query{Table: o.t.events, Order: []driver.Order{{Column: "seq", Desc: true}}})
+	if err != nil || !ok {
+		return security.Head{}, err
+	}
+	e, err := decodeEvent(o.t.events, row)
+	return security.Head{Size: e.Seq, Hash: e.Hash}, err
+}
+
+// Checkpoints keep their signing time to the nanosecond, as text, because
+// the signature covers it; the signature is base64.
+func checkpointTable() *driver.Table {
+	return &driver.Table{
+		Name: "audit_checkpoints",
+		Columns: []driver.Column{
+			col("size", driver.Int), col("key_id", driver.Text), col("head", driver.Text),
+			col("signed_at", driver.Text), col("signature", driver.Text),
+		},
+		Key: []string{"size", "key_id"},
+	}
+}
+
+// nanoTimeLayout keeps a checkpoint's signing time exactly, in a fixed
+// width that sorts as time does.
+const nanoTimeLayout = "2006-01-02T15:04:05.000000000Z"
+
+func checkpointRow(c *security.Checkpoint) []any {
+	return []any{c.Size, c.KeyID, c.Head.String(), c.SignedAt.UTC().Format(nanoTimeLayout),
+		base64.StdEncoding.EncodeToString(c.Signature)}
+}
+
+func decodeCheckpoint(t *driver.Table, row []any) (security.Checkpoint, error) {
+	r := newReader(t, row)
+	c := security.Checkpoint{Size: r.int(), KeyID: r.text(), Head: r.digest()}
+	signedAt, sig := r.text(), r.text()
+	if err := r.done(); err != nil {
+		return security.Checkpoint{}, err
+	}
+	at, err := time.Parse(time.RFC3339Nano, signedAt)
+	if err != nil {
+		return security.Checkpoint{}, fmt.Errorf("store: checkpoint %d: signed_at %q: %v", c.Size, signedAt, err)
+	}
+	c.SignedAt = at.UTC()
+	if sig != "" {
+		if c.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
+			return security.Checkpoint{}, fmt.Errorf("store: checkpoint %d: signature: %v", c.Size, err)
+		}
+	}
+	return c, nil
+}
+
+// SaveCheckpoint stores a signed checkpoint, its signing time to the
+// nanosecond (its signature covers them). Storing the same one again is a
+// no-op; a different one for the same size and key is [ErrConflict]. The
+// store does not check the signature (it has no keys): VerifyChain does. A
+// negative size is [trustgate.Invalid].
+func (h ops) SaveCheckpoint(ctx context.Context, c security.Checkpoint) error {
+	if c.Size < 0 {
+		return invalid("size", "store: checkpoint size %d is negative", c.Size)
+	}
+	return write0(ctx, h, func(o *op) error {
+		t := o.t.checkpoints
+		row, ok, err := o.first(&driver.Query{Table: t, Where: []driver.Cond{
+			driver.Where("size", driver.Eq, c.Size), driver.Where("key_id", driver.Eq, c.KeyID)}})
+		if err != nil {
+			return err
+		}
+		if ok {
+			old, err := decodeCheckpoint(t, row)
+			switch {
+			case err != nil:
+				return err
+			case old.Head == c.Head && old.SignedAt.Equal(c.SignedAt) && bytes.Equal(old.Signature, c.Signature):
+				return nil
+			}
+			return conflict("a different checkpoint of size %d by key %q is stored", c.Size, c.KeyID)
+		}
+		_, err = o.apply([]change{insert(t, checkpointRow(&c))})
+		return err
+	})
+}
+
+// LatestCheckpoint returns the checkpoint with the largest size (of
+// several, the latest signed, then the greatest key id), or
+// [ErrNotFound].
+func (h ops) LatestCheckpoint(ctx context.Context) (security.Checkpoint, error) {
+	return read(ctx, h, func(o *op) (security.Checkpoint, error) {
+		t := o.t.checkpoints
+		row, ok, err := o.first(&driver.Query{Table: t, Order: []driver.Order{
+			{Column: "size", Desc: true}, {Column: "signed_at", Desc: true}, {Column: "key_id", Desc: true}}})
+		switch {
+		case err != nil:
+			return security.Checkpoint{}, err
+		case !ok:
+			return security.Checkpoint{}, notFound("no checkpoint")
+		}
+		return decodeCheckpoint(t, row)
+	})
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store/driver"
+	"github.com/google/uuid"
+)
+
+// Evidence packages: a row each, their data the exact bytes uploaded.
+// Packages are never updated or deleted.
+
+func evidenceTable() *driver.Table {
+	return &driver.Table{
+		Name: "evidence_packages",
+		Columns: []driver.Column{
+			col("id", driver.UUID), col("correlation_id", driver.Text), col("data", driver.Bytes),
+			col("content_hash", driver.Text), col("created_at", driver.Time),
+		},
+		Key:    []string{"id"},
+		Unique: [][]string{{"correlation_id"}},
+	}
+}
+
+func decodeEvidence(t *driver.Table, row []any) (security.Evidence, error) {
+	r := newReader(t, row)
+	e := security.Evidence{ID: r.uuid(), CorrelationID: r.text(), Data: r.bytes(), ContentHash: r.digest(), CreatedAt: r.time()}
+	return e, r.done()
+}
+
+// evidenceBy returns the package whose column col holds v.
+func (o *op) evidenceBy(col string, v any) (security.Evidence, bool, error) {
+	row, ok, err := o.byKey(o.t.evidence, col, v)
+	if err != nil || !ok {
+		return security.Evidence{}, false, err
+	}
+	e, err := decodeEvidence(o.t.evidence, row)
+	return e, err == nil, err
+}
+
+// CreateEvidence stores a package built by security.NewEvidence and
+// appends an evidence.created audit event naming actor. Uploads are
+// idempotent on the correlation id: when a package with the same
+// correlation id is stored with the same content hash, CreateEvidence
+// returns the stored package (its id and creation time) and writes nothing;
+// with a different content hash it is [ErrConflict]. A package that is not
+// intact (its data does not hash to its content hash), or has a nil id or a
+// blank correlation id, or a blank actor, is [trustgate.Invalid]; an id
+// taken by another package is [ErrConflict]. CreatedAt defaults to the
+// store's clock.
+func (h ops) CreateEvidence(ctx context.Context, e security.Evidence, actor string) (security.Evidence, error) {
+	if err := requireActor("actor", actor); err != nil {
+		return security.Evidence{}, err
+	}
+	switch {
+	case e.ID == uuid.Nil:
+		return security.Evidence{}, invalid("id", "store: evidence needs an id")
+	case strings.TrimSpace(e.CorrelationID) == "":
+		return security.Evidence{}, invalid("correlation_id", "store: evidence needs a correlation id")
+	case !e.Intact():
+		return security.Evidence{}, invalid("content_hash", "store: evidence %s does not hash to its content hash", e.ID)
+	}
+	return write(ctx, h, func(o *op) (security.Evidence, error) {
+		stored, ok, err := o.evidenceBy("correlation_id", e.CorrelationID)
+		switch {
+		case err != nil:
+			return security.Evidence{}, err
+		case ok && !stored.ContentHash.Equal(e.ContentHash):
+			return security.Evidence{}, conflict("correlation id %q holds evidence with content hash %s, not %s",
+				e.CorrelationID, stored.ContentHash, e.ContentHash)
+		case ok:
+			return stored, nil // the same upload again
+		}
+		if _, ok, err := o.byKey(o.t.evidence, "id", e.ID); err != nil {
+			return security.Evidence{}, err
+		} else if ok {
+			return security.Evidence{}, conflict("evidence id %s is taken", e.ID)
+		}
+		e.Data = append(make([]byte, 0, len(e.Data)), e.Data...) // a copy of its own, and never nil
+		e.CreatedAt = o.norm(e.CreatedAt)
+		if e.CreatedAt.IsZero() {
+			e.CreatedAt = o.clock()
+		}
+		_, err = o.apply([]change{insert(o.t.evidence, []any{e.ID, e.CorrelationID, []byte(e.Data), e.ContentHash.String(), e.CreatedAt})},
+			evidenceCreated(&e, actor))
+		return e, err
+	})
+}
+
+// EvidenceByID returns the package with the given id, exactly as stored
+// (the validator checks its integrity), or [ErrNotFound].
+func (h ops) EvidenceByID(ctx context.Context, id uuid.UUID) (security.Evidence, error) {
+	return read(ctx, h, func(o *op) (security.Evidence, error) {
+		e, ok, err := o.evidenceBy("id", id)
+		if err == nil && !ok {
+			err = notFound("evidence %s", id)
+		}
+		return e, err
+	})
+}
+
+// EvidenceByCorrelationID returns the package uploaded under the given
+// correlation id, or [ErrNotFound].
+func (h ops) EvidenceByCorrelationID(ctx context.Context, correlationID string) (security.Evidence, error) {
+	return read(ctx, h, func(o *op) (security.Evidence, error) {
+		e, ok, err := o.evidenceBy("correlation_id", correlationID)
+		if err == nil && !ok {
+			err = notFound("evidence with correlation id %q", correlationID)
+		}
+		return e, err
+	})
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store/driver"
+)
+
+// How an operation reads and writes rows. Reads go straight to the
+// driver. Writes go through apply, which every write operation ends with:
+// the operation first reads and checks everything and builds its rows,
+// then apply builds (and so validates) its audit events on the head of the
+// log, and only then writes, so that bad input never leaves half a change
+// behind, inside a WithTx that goes on to commit too.
+
+// query calls fn with every row q selects.
+func (o *op) query(q *driver.Query, fn func(row []any) error) error {
+	var fnErr error
+	err := o.dtx.Query(o.ctx, q, func(row []any) error {
+		if fnErr = fn(row); fnErr != nil {
+			return fnErr
+		}
+		return nil
+	})
+	switch {
+	case err == nil:
+		return nil
+	case fnErr != nil && err == fnErr:
+		return err // the caller's own error, as it is
+	}
+	return o.dbErr("read "+q.Table.Name, err)
+}
+
+// first returns the first row q selects, and whether there is one.
+func (o *op) first(q *driver.Query) ([]any, bool, error) {
+	q.Limit = 1
+	var out []any
+	err := o.query(q, func(row []any) error { out = row; return nil })
+	return out, out != nil, err
+}
+
+// byKey returns the row of t whose column col holds v, if there is one.
+func (o *op) byKey(t *driver.Table, col string, v any) ([]any, bool, error) {
+	return o.first(&driver.Query{Table: t, Where: []driver.Cond{driver.Where(col, driver.Eq, v)}})
+}
+
+// change is one write of an operation: an insert of row into table, or,
+// when key is set, an update of the named columns of the row with that
+// primary key.
+type change struct {
+	table  *driver.Table
+	row    []any
+	key    []any
+	cols   []string
+	values []any
+}
+
+func insert(t *driver.Table, row []any) change { return change{table: t, row: row} }
+
+func update(t *driver.Table, key []any, cols []string, values ...any) change {
+	return change{table: t, key: key, cols: cols, values: values}
+}
+
+// apply builds the audit events of events on the head of the log, in
+// order, stamped with the store's clock, then makes the writes of changes,
+// in order, then appends the events, and returns them. An invalid event
+// input is the security package's error and nothing is written; an error
+// of the database after that dooms the transaction (see [Store.WithTx]).
+func (o *op) apply(changes []change, events ...security.EventInput) ([]security.Event, error) {
+	var built []security.Event
+	if len(events) > 0 {
+		head, err := o.head()
+		if err != nil {
+			return nil, err
+		}
+		now := o.clock()
+		built = make([]security.Event, len(events))
+		for i, in := range events {
+			e, err := security.NewEvent(head, in, o.newID(), now)
+			if err != nil {
+				return nil, err
+			}
+			built[i], head = e, security.Head{Size: e.Seq, Hash: e.Hash}
+		}
+	}
+	for _, c := range changes {
+		var err error
+		if c.key == nil {
+			err = o.dtx.Insert(o.ctx, c.table, c.row)
+		} else {
+			err = o.dtx.Update(o.ctx, c.table, c.key, c.cols, c.values)
+		}
+		if err != nil {
+			return nil, o.dbErr("write "+c.table.Name, err)
+		}
+	}
+	for _, e := range built {
+		if err := o.dtx.Insert(o.ctx, o.t.events, eventRow(e)); err != nil {
+			return nil, o.dbErr("append audit event", err)
+		}
+	}
+	return built, nil
+}

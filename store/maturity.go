@@ -1,0 +1,73 @@
+package store
+
+import (
+	"context"
+
+	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/store/driver"
+)
+
+// The installation's maturity level: one row, which only ApplyTransition
+// changes once it is set.
+
+func maturityTable() *driver.Table {
+	return &driver.Table{
+		Name: "maturity_state",
+		Columns: []driver.Column{
+			col("id", driver.Int), // always 1: the one row
+			col("level", driver.Int), col("since", driver.Time), col("model_version", driver.Text), col("reason", driver.Text),
+		},
+		Key: []string{"id"},
+	}
+}
+
+// stateID is the primary key of the one maturity_state row.
+const stateID int64 = 1
+
+func decodeState(t *driver.Table, row []any) (maturity.State, error) {
+	r := newReader(t, row)
+	r.int()
+	s := maturity.State{Level: maturity.Level(r.int()), Since: r.time(), ModelVersion: r.text(), Reason: r.text()}
+	return s, r.done()
+}
+
+// state reads the current state, and whether there is one.
+func (o *op) state() (maturity.State, bool, error) {
+	row, ok, err := o.byKey(o.t.maturity, "id", stateID)
+	if err != nil || !ok {
+		return maturity.State{}, false, err
+	}
+	s, err := decodeState(o.t.maturity, row)
+	return s, err == nil, err
+}
+
+// MaturityState returns the current state, or [ErrNotFound] before the
+// store is seeded.
+func (h ops) MaturityState(ctx context.Context) (maturity.State, error) {
+	return read(ctx, h, func(o *op) (maturity.State, error) {
+		s, ok, err := o.state()
+		if err == nil && !ok {
+			err = notFound("no maturity state: the store is not seeded")
+		}
+		return s, err
+	})
+}
+
+// InitMaturityState sets the first state, Since stored at the store's
+// precision; [ErrConflict] if there is one already (a level changes only
+// through the maturity engine's audited transitions). The level must be
+// valid ([trustgate.Invalid]).
+func (h ops) InitMaturityState(ctx context.Context, s maturity.State) error {
+	if !s.Level.Valid() {
+		return invalid("level", "store: %v is not a maturity level", s.Level)
+	}
+	return write0(ctx, h, func(o *op) error {
+		if cur, ok, err := o.state(); err != nil {
+			return err
+		} else if ok {
+			return conflict("the maturity state is set (%v); levels change only through audited transitions", cur.Level)
+		}
+		_, err := o.apply([]change{insert(o.t.maturity, []any{stateID, int64(s.Level), o.norm(s.Since), s.ModelVersion, s.Reason})})
+		return err
+	})
+}

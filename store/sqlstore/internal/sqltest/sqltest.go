@@ -1,0 +1,67 @@
+// Package sqltest holds what the tests of the SQL drivers share: a
+// backend for each dialect, the conformance run with a tamperer that edits
+// the database with SQL the way an attacker would, and the tests of what
+// the database itself enforces. It imports no database driver; the sqlite
+// and postgres packages' tests, the only ones that do, pass it the pools.
+package sqltest
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"testing"
+
+	"github.com/buildworksai/trustgate/store/driver"
+	"github.com/buildworksai/trustgate/store/sqlstore"
+	"github.com/buildworksai/trustgate/store/storetest"
+)
+
+// Backend makes databases of one dialect for tests.
+type Backend struct {
+	// Name is the dialect's name in test names: "SQLite", "PostgreSQL".
+	Name    string
+	Dialect sqlstore.Dialect
+	// New returns a driver on a fresh, migrated, empty database, closed
+	// when the test ends.
+	New func(t testing.TB) driver.Driver
+	// Raw opens a new pool on the database behind d, which New returned,
+	// outside the driver, closed when the test ends.
+	Raw func(t testing.TB, d driver.Driver) *sql.DB
+	// Pools creates a new, empty database (not migrated) and returns a
+	// function that opens another pool on it each time it is called, as
+	// another process would.
+	Pools func(t testing.TB) func(t testing.TB) *sql.DB
+}
+
+// Conformance runs the conformance suite against b's driver, with raw
+// SQL tampering.
+func Conformance(t *testing.T, b Backend) {
+	storetest.Run(t, storetest.Harness{
+		New:    func(t *testing.T) driver.Driver { return b.New(t) },
+		Tamper: func(t *testing.T, d driver.Driver) storetest.Tamperer { return Tamper(t, b, d) },
+	})
+}
+
+// Exec runs query on db with ? placeholders, rebound for b's dialect.
+func (b Backend) Exec(ctx context.Context, db *sql.DB, query string, args ...any) (sql.Result, error) {
+	return db.ExecContext(ctx, b.Rebind(query), args...)
+}
+
+// Rebind turns the ? placeholders of query into b's dialect's.
+func (b Backend) Rebind(query string) string {
+	if b.Dialect != sqlstore.PostgreSQL {
+		return query
+	}
+	out := make([]byte, 0, len(query)+8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			out = append(out, query[i])
+			continue
+		}
+		n++
+		out = append(out, '$')
+		out = strconv.AppendInt(out, int64(n), 10)
+	}
+	return string(out)
+}

@@ -1,0 +1,164 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/buildworksai/trustgate/store/driver"
+)
+
+// tx is a transaction: a *sql.Tx for a write one, the read pool itself for
+// a read-only one.
+type tx struct {
+	d     *Driver
+	q     querier
+	sqlTx *sql.Tx // nil for a read-only transaction
+	write bool
+	done  bool
+}
+
+var (
+	_ driver.Tx              = (*tx)(nil)
+	_ driver.IncidentCounter = (*tx)(nil)
+)
+
+// begin checks that the transaction can still be used.
+func (t *tx) begin(write bool) error {
+	switch {
+	case t.done:
+		return driver.ErrTxDone
+	case write && !t.write:
+		return driver.ErrReadOnly
+	}
+	return nil
+}
+
+// Insert implements [driver.Tx] with INSERT … ON CONFLICT DO NOTHING: a row
+// that would duplicate a primary or unique key inserts nothing, which is
+// how a conflict is told apart from other errors in both dialects without
+// reading a driver's error codes.
+func (t *tx) Insert(ctx context.Context, tb *driver.Table, row []any) error {
+	if err := t.begin(true); err != nil {
+		return err
+	}
+	if len(row) != len(tb.Columns) {
+		return fmt.Errorf("sqlstore: insert into %s: %d values for %d columns", tb.Name, len(row), len(tb.Columns))
+	}
+	args := make([]any, len(row))
+	for i, v := range row {
+		args[i] = t.d.arg(v)
+	}
+	res, err := t.q.ExecContext(ctx, t.d.insertSQL(tb), args...)
+	if err != nil {
+		return t.d.fail(ctx, "insert into "+tb.Name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.d.fail(ctx, "insert into "+tb.Name, err)
+	}
+	if n != 1 {
+		return fmt.Errorf("sqlstore: insert into %s: %w", tb.Name, driver.ErrConflict)
+	}
+	return nil
+}
+
+// Update implements [driver.Tx].
+func (t *tx) Update(ctx context.Context, tb *driver.Table, key []any, columns []string, values []any) error {
+	if err := t.begin(true); err != nil {
+		return err
+	}
+	if len(columns) != len(values) || len(key) != len(tb.Key) {
+		return fmt.Errorf("sqlstore: update %s: %d columns, %d values, %d key values for %d key columns",
+			tb.Name, len(columns), len(values), len(key), len(tb.Key))
+	}
+	query, err := t.d.updateSQL(tb, columns)
+	if err != nil {
+		return err
+	}
+	args := make([]any, 0, len(values)+len(key))
+	for _, v := range append(values[:len(values):len(values)], key...) {
+		args = append(args, t.d.arg(v))
+	}
+	res, err := t.q.ExecContext(ctx, query, args...)
+	if err != nil {
+		return t.d.fail(ctx, "update "+tb.Name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return t.d.fail(ctx, "update "+tb.Name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("sqlstore: update %s: %w: key %v", tb.Name, driver.ErrNotFound, key)
+	}
+	return nil
+}
+
+// Query implements [driver.Tx].
+func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) error) error {
+	if err := t.begin(false); err != nil {
+		return err
+	}
+	query, args, err := t.d.selectSQL(q)
+	if err != nil {
+		return err
+	}
+	rows, err := t.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return t.d.fail(ctx, "query "+q.Table.Name, err)
+	}
+	defer func() { _ = rows.Close() }()
+	cols := q.Table.Columns
+	cells := make([]cell, len(cols))
+	dest := make([]any, len(cols))
+	for i := range cells {
+		cells[i].typ = cols[i].Type
+		dest[i] = &cells[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return t.d.fail(ctx, "query "+q.Table.Name, err)
+		}
+		row := make([]any, len(cells))
+		for i := range cells {
+			row[i] = cells[i].v
+		}
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return t.d.fail(ctx, "query "+q.Table.Name, err)
+	}
+	return nil
+}
+
+// Commit implements [driver.Tx].
+func (t *tx) Commit() error {
+	if t.done {
+		return driver.ErrTxDone
+	}
+	t.done = true
+	if t.sqlTx == nil {
+		return nil
+	}
+	if err := t.sqlTx.Commit(); err != nil {
+		return t.d.fail(context.Background(), "commit", err)
+	}
+	return nil
+}
+
+// Rollback implements [driver.Tx].
+func (t *tx) Rollback() error {
+	if t.done {
+		return driver.ErrTxDone
+	}
+	t.done = true
+	if t.sqlTx == nil {
+		return nil
+	}
+	if err := t.sqlTx.Rollback(); err != nil {
+		return t.d.fail(context.Background(), "rollback", err)
+	}
+	return nil
+}
