@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"errors"
 	"fmt"
 
 	"github.com/buildworksai/trustgate"
@@ -43,8 +41,4 @@ func conflict(format string, args ...any) error {
 // error, so that errors.Is(err, context.Canceled) holds too.
 func canceled(what string, err error) error {
 	return &trustgate.Error{Code: trustgate.Canceled, Message: "store: " + what + ": " + err.Error(), Err: err}
-}
-
-func isContextErr(err error) bool {
-	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }

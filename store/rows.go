@@ -181,13 +181,6 @@ func nullID(id uuid.UUID) any {
 	return id
 }
 
-func nullText(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func nullBool(b *bool) any {
 	if b == nil {
 		return nil

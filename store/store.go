@@ -264,8 +264,10 @@ func (c *core) dbErr(ctx context.Context, what string, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return canceled(what, ctx.Err())
-	case isContextErr(err):
-		return canceled(what, err)
+	case errors.Is(err, context.Canceled):
+		return canceled(what, context.Canceled) // the context's error alone, never the driver's
+	case errors.Is(err, context.DeadlineExceeded):
+		return canceled(what, context.DeadlineExceeded)
 	case errors.Is(err, driver.ErrTxDone):
 		return fmt.Errorf("store: %s: %w", what, ErrTxDone)
 	case errors.Is(err, driver.ErrConflict):

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/buildworksai/trustgate/store/storetest"
@@ -14,8 +15,31 @@ import (
 func TestConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		New:    func(t *testing.T) driver.Driver { return New(Options{}) },
-		Tamper: func(t *testing.T, d driver.Driver) storetest.Tamperer { return &tamperer{d: d.(*Driver)} },
+		Tamper: newTamperer,
 	})
+}
+
+// TestConformanceAtMillisecondPrecision runs the suite again on a driver
+// that declares millisecond precision, as a database that keeps
+// milliseconds would. The store rounds every time to the precision its
+// driver declares, in one place (store/time.go), and the suite expects
+// every time at the precision the store reports: this run is what keeps
+// both honest about precisions other than PostgreSQL's microseconds.
+func TestConformanceAtMillisecondPrecision(t *testing.T) {
+	storetest.Run(t, storetest.Harness{
+		New:    func(t *testing.T) driver.Driver { return New(Options{TimePrecision: time.Millisecond}) },
+		Tamper: newTamperer,
+	})
+}
+
+// newTamperer returns a tamperer for d, which New returned.
+func newTamperer(t *testing.T, d driver.Driver) storetest.Tamperer {
+	t.Helper()
+	md, ok := d.(*Driver)
+	if !ok {
+		t.Fatalf("memstore: cannot tamper with a %T", d)
+	}
+	return &tamperer{d: md}
 }
 
 // tamperer edits the committed snapshot directly, as someone with access

@@ -4,13 +4,18 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
-	"github.com/buildworksai/trustgate"
+	"math"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -46,8 +51,22 @@ func (e *env) verify(opts security.VerifyOptions) (security.Head, error) {
 	return security.VerifyChain(e.ctx(), e.s, opts)
 }
 
+// seqs returns the sequence numbers of evs.
+func seqs(evs []security.Event) []int64 {
+	out := []int64{}
+	for _, ev := range evs {
+		out = append(out, ev.Seq)
+	}
+	return out
+}
+
 func runAudit(t *testing.T, h Harness) {
-	subtests(t, h, map[string]func(e *env){
+	subtests(t, h, cases(auditCases(), checkpointCases()))
+}
+
+// auditCases are the audit log's events.
+func auditCases() map[string]func(e *env) {
+	return map[string]func(e *env){
 		"AppendAuditChainsEventsInOrder": func(e *env) {
 			evs := e.appendN(5)
 			for i, ev := range evs {
@@ -71,7 +90,7 @@ func runAudit(t *testing.T, h Harness) {
 		"AppendAuditStampsTheStoreClockAndCanonicalData": func(e *env) {
 			ev, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a", Data: json.RawMessage(`{ "b" : 1.0, "a" : "x" }`)})
 			require.NoError(e.t, err)
-			assert.True(e.t, ev.OccurredAt.Equal(Epoch))
+			assert.True(e.t, ev.OccurredAt.Equal(e.at(Epoch)))
 			assert.Equal(e.t, `{"a":"x","b":1}`, string(ev.Data))
 			got, err := e.s.ListAuditEvents(e.ctx(), 0, 10)
 			require.NoError(e.t, err)
@@ -94,7 +113,64 @@ func runAudit(t *testing.T, h Harness) {
 				_, err := e.s.AppendAudit(e.ctx(), in)
 				require.ErrorIs(e.t, err, security.ErrInvalid, "%+v", in)
 			}
+			_, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "test.event"})
+			var fe *security.FieldError
+			require.ErrorAs(e.t, err, &fe)
+			assert.Equal(e.t, "actor", fe.Field)
 			assert.Zero(e.t, e.auditSize())
+		},
+		"EventsReadBackExactlyAsAppended": func(e *env) {
+			e.clock.Advance(789 * time.Nanosecond)
+			var appended []security.Event
+			for i := range 5 {
+				ev, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "test.event", Actor: "tester",
+					Subject: fmt.Sprintf("thing:%d", i), CorrelationID: "req-1",
+					Data: json.RawMessage(fmt.Sprintf(`{"z": 1, "a": [%d, "é"]}`, i))})
+				require.NoError(e.t, err)
+				appended = append(appended, ev)
+			}
+			assert.Equal(e.t, int64(5), appended[4].Seq)
+			assert.Equal(e.t, e.at(Epoch.Add(789*time.Nanosecond)), appended[0].OccurredAt)
+			list, err := e.s.ListAuditEvents(e.ctx(), 0, 10)
+			require.NoError(e.t, err)
+			assert.Equal(e.t, appended, list, "events read back exactly as appended")
+			list, err = e.s.ListAuditEvents(e.ctx(), 3, 1)
+			require.NoError(e.t, err)
+			require.Len(e.t, list, 1)
+			assert.Equal(e.t, int64(4), list[0].Seq)
+			head, err := e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			assert.Equal(e.t, security.Head{Size: 5, Hash: appended[4].Hash}, head)
+		},
+		"TheDefaultOptionsGiveTimeOrderedEventIDsAndTheRealClock": func(e *env) {
+			s, err := store.New(e.d, store.Options{})
+			require.NoError(e.t, err)
+			ev, err := s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a"})
+			require.NoError(e.t, err)
+			assert.Equal(e.t, uuid.Version(7), ev.ID.Version())
+			assert.WithinDuration(e.t, time.Now(), ev.OccurredAt, time.Minute)
+			assert.Equal(e.t, time.UTC, ev.OccurredAt.Location())
+			assert.Equal(e.t, ev.OccurredAt.Truncate(s.TimePrecision()), ev.OccurredAt, "at the store's precision")
+		},
+		"TheNewIDOptionGivesEveryEventItsIDAndEveryIncidentReportedWithoutOne": func(e *env) {
+			ids := []uuid.UUID{uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8057"),
+				uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8058"), uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8059")}
+			var next atomic.Int64
+			s := e.storeWith(store.Options{NewID: func() uuid.UUID { return ids[next.Add(1)-1] }})
+			v := riskmodel.Seed(Epoch)
+			v.Version, v.Active = "1.0", false
+			require.NoError(e.t, s.CreateRiskModel(e.ctx(), v, "admin"))
+			evs := e.events()
+			require.Len(e.t, evs, 1)
+			assert.Equal(e.t, ids[0], evs[0].ID)
+			assert.JSONEq(e.t, `{"version":"1.0","mode":"GREENFIELD_CONSERVATIVE"}`, string(evs[0].Data))
+			in, err := s.CreateIncident(e.ctx(), report("inc-1", incident.P3, "Zoom", Epoch.Add(-time.Hour)))
+			require.NoError(e.t, err)
+			evs = e.events()
+			require.Len(e.t, evs, 2)
+			got := []uuid.UUID{in.ID, evs[1].ID}
+			slices.SortFunc(got, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
+			assert.Equal(e.t, ids[1:], got, "the incident's id and its event's both come from NewID")
 		},
 		"AuditHeadOfAnEmptyLogIsZero": func(e *env) {
 			h, err := e.s.AuditHead(e.ctx())
@@ -119,34 +195,68 @@ func runAudit(t *testing.T, h Harness) {
 			assert.Equal(e.t, []int64{1, 2, 3, 4, 5, 6, 7}, seqs)
 		},
 		"ListAuditEventsRejectsABadLimit": func(e *env) {
-			for _, limit := range []int{0, -1, 10001} {
+			for _, limit := range []int{0, -1, store.MaxAuditPage + 1} {
 				_, err := e.s.ListAuditEvents(e.ctx(), 0, limit)
-				requireCode(e.t, err, trustgate.Invalid, "limit %d", limit)
+				requireInvalid(e.t, err, "limit", "limit %d", limit)
 			}
 		},
+		"ListAuditEventsTakesAnyAfterAndBoundsItsLimit": func(e *env) {
+			for range 5 {
+				_, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a"})
+				require.NoError(e.t, err)
+			}
+			list := func(after int64, limit int) []int64 {
+				e.t.Helper()
+				evs, err := e.s.ListAuditEvents(e.ctx(), after, limit)
+				require.NoError(e.t, err)
+				return seqs(evs)
+			}
+			assert.Equal(e.t, []int64{1, 2, 3, 4, 5}, list(-7, store.MaxAuditPage))
+			assert.Equal(e.t, []int64{1, 2}, list(math.MinInt64, 2))
+			assert.Equal(e.t, []int64{4, 5}, list(3, 10))
+			assert.Equal(e.t, []int64{}, list(5, 10))
+			assert.Equal(e.t, []int64{}, list(math.MaxInt64, 10))
+			_, err := e.s.ListAuditEvents(e.ctx(), 0, store.MaxAuditPage+1)
+			requireInvalid(e.t, err, "limit")
+		},
+		"ReturnedEventsAreCopies": func(e *env) {
+			ev, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a", Data: json.RawMessage(`{"a":1}`)})
+			require.NoError(e.t, err)
+			ev.Data[1] = 'X'
+			evs := e.events()
+			require.Len(e.t, evs, 1)
+			evs[0].Data[1] = 'Y'
+			assert.Equal(e.t, `{"a":1}`, string(e.events()[0].Data))
+		},
 		"TheChainNeverForksUnder32ConcurrentAppenders": func(e *env) {
-			const writers, each = 32, 5
+			const writers, each = 32, 10
 			var wg sync.WaitGroup
 			errs := make(chan error, writers*each)
 			for w := range writers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
+				wg.Go(func() {
 					for i := range each {
 						_, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "concurrent", Actor: fmt.Sprintf("w%d", w), Subject: fmt.Sprint(i)})
 						errs <- err
 					}
-				}()
+				})
 			}
 			wg.Wait()
 			close(errs)
 			for err := range errs {
 				require.NoError(e.t, err)
 			}
-			head, err := e.verify(security.VerifyOptions{PageSize: 17})
-			require.NoError(e.t, err)
-			assert.Equal(e.t, int64(writers*each), head.Size)
+			for _, page := range []int{0, 17} {
+				head, err := e.verify(security.VerifyOptions{PageSize: page})
+				require.NoError(e.t, err)
+				assert.Equal(e.t, int64(writers*each), head.Size)
+			}
 		},
+	}
+}
+
+// checkpointCases are the signed checkpoints of the log's head.
+func checkpointCases() map[string]func(e *env) {
+	return map[string]func(e *env){
 		"SaveCheckpointStoresAndReturnsTheLatest": func(e *env) {
 			_, err := e.s.LatestCheckpoint(e.ctx())
 			require.ErrorIs(e.t, err, store.ErrNotFound)
@@ -193,5 +303,60 @@ func runAudit(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, int64(6), head.Size)
 		},
-	})
+		"ACheckpointKeepsItsSigningTimeToTheNanosecond": func(e *env) {
+			pub, key, err := ed25519.GenerateKey(nil)
+			require.NoError(e.t, err)
+			e.appendN(3)
+			head, err := e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			// Signed at a time with nanoseconds: the signature covers them,
+			// whatever the precision of other times.
+			cp, err := security.SignCheckpoint(key, "k1", head, Epoch.Add(987*time.Nanosecond))
+			require.NoError(e.t, err)
+			require.NoError(e.t, e.s.SaveCheckpoint(e.ctx(), cp))
+			require.NoError(e.t, e.s.SaveCheckpoint(e.ctx(), cp), "saving the same checkpoint again is a no-op")
+			other, err := security.SignCheckpoint(key, "k1", head, Epoch.Add(time.Second))
+			require.NoError(e.t, err)
+			require.ErrorIs(e.t, e.s.SaveCheckpoint(e.ctx(), other), store.ErrConflict)
+			requireInvalid(e.t, e.s.SaveCheckpoint(e.ctx(), security.Checkpoint{Size: -1}), "size")
+			older, err := security.SignCheckpoint(key, "k1", security.Head{Size: 1}, Epoch.Add(time.Hour))
+			require.NoError(e.t, err)
+			require.NoError(e.t, e.s.SaveCheckpoint(e.ctx(), older))
+			got, err := e.s.LatestCheckpoint(e.ctx())
+			require.NoError(e.t, err)
+			assert.Equal(e.t, cp, got)
+			_, err = e.verify(security.VerifyOptions{Checkpoint: &got, PublicKey: pub})
+			require.NoError(e.t, err)
+		},
+		"LatestCheckpointIsTheLargestSizeThenTheLatestSigned": func(e *env) {
+			requireInvalid(e.t, e.s.SaveCheckpoint(e.ctx(), security.Checkpoint{Size: -1, KeyID: "k"}), "size")
+			a := security.Checkpoint{Size: 5, KeyID: "a", SignedAt: Epoch, Signature: []byte{1}}
+			b := security.Checkpoint{Size: 5, KeyID: "b", SignedAt: Epoch.Add(time.Second), Signature: []byte{2}}
+			c := security.Checkpoint{Size: 3, KeyID: "c", SignedAt: Epoch.Add(time.Hour), Signature: []byte{3}}
+			for _, cp := range []security.Checkpoint{a, b, c} {
+				require.NoError(e.t, e.s.SaveCheckpoint(e.ctx(), cp))
+			}
+			got, err := e.s.LatestCheckpoint(e.ctx())
+			require.NoError(e.t, err)
+			assert.Equal(e.t, "b", got.KeyID, "largest size, then latest signed")
+			other := a
+			other.SignedAt = Epoch.Add(time.Minute)
+			require.ErrorIs(e.t, e.s.SaveCheckpoint(e.ctx(), other), store.ErrConflict, "another signing time")
+			other = a
+			other.Signature = []byte{9}
+			require.ErrorIs(e.t, e.s.SaveCheckpoint(e.ctx(), other), store.ErrConflict, "another signature")
+			assert.Zero(e.t, e.auditSize(), "checkpoints are not audit events")
+		},
+		"ReturnedCheckpointsAreCopies": func(e *env) {
+			cp := security.Checkpoint{Size: 2, KeyID: "k", SignedAt: Epoch, Signature: []byte{1, 2, 3}}
+			require.NoError(e.t, e.s.SaveCheckpoint(e.ctx(), cp))
+			cp.Signature[0] = 9
+			got, err := e.s.LatestCheckpoint(e.ctx())
+			require.NoError(e.t, err)
+			got.Signature[1] = 9
+			again, err := e.s.LatestCheckpoint(e.ctx())
+			require.NoError(e.t, err)
+			assert.Equal(e.t, []byte{1, 2, 3}, again.Signature)
+		},
+	}
 }

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"github.com/buildworksai/trustgate"
 	"testing"
 	"time"
 
@@ -45,16 +44,26 @@ func runClasses(t *testing.T, h Harness) {
 		"CreateClassDefinitionRejectsAnUnknownClass": func(e *env) {
 			d := blastradius.Definitions()[3]
 			d.Class = "MISSION_CRITICAL"
-			requireCode(e.t, e.s.CreateClassDefinition(e.ctx(), d), trustgate.Invalid)
+			requireInvalid(e.t, e.s.CreateClassDefinition(e.ctx(), d), "class")
+			requireInvalid(e.t, e.s.CreateClassDefinition(e.ctx(), blastradius.Definition{Class: "MEH"}), "class")
+			list, err := e.s.ListClassDefinitions(e.ctx())
+			require.NoError(e.t, err)
+			assert.Empty(e.t, list)
 		},
 		"CreateClassDefinitionRejectsAQuorumOrAutoApprovalTheClassDoesNotHave": func(e *env) {
 			d := blastradius.Definitions()[0]
 			d.Quorum = 1
-			requireCode(e.t, e.s.CreateClassDefinition(e.ctx(), d), trustgate.Invalid)
+			requireInvalid(e.t, e.s.CreateClassDefinition(e.ctx(), d), "quorum")
 			d = blastradius.Definitions()[0]
 			d.AutoApproveAllowed = true
-			requireCode(e.t, e.s.CreateClassDefinition(e.ctx(), d), trustgate.Invalid)
+			requireInvalid(e.t, e.s.CreateClassDefinition(e.ctx(), d), "auto_approve_allowed")
 			_, err := e.s.ClassDefinition(e.ctx(), d.Class)
+			require.ErrorIs(e.t, err, store.ErrNotFound)
+			d = blastradius.Definitions()[1] // one that allows auto-approval
+			require.True(e.t, d.AutoApproveAllowed)
+			d.AutoApproveAllowed = false
+			requireInvalid(e.t, e.s.CreateClassDefinition(e.ctx(), d), "auto_approve_allowed")
+			_, err = e.s.ClassDefinition(e.ctx(), d.Class)
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 		"ReturnedDefinitionsAreCopies": func(e *env) {
@@ -84,14 +93,24 @@ func runMaturity(t *testing.T, h Harness) {
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 		"InitMaturityStateStoresTheState": func(e *env) {
+			// Since, in another zone, has digits finer than any precision.
 			want := maturity.State{Level: maturity.Baseline, Since: time.Date(2026, 2, 10, 10, 0, 0, 999, time.FixedZone("X", 7200)), ModelVersion: "1.1", Reason: "seed"}
 			require.NoError(e.t, e.s.InitMaturityState(e.ctx(), want))
 			got, err := e.s.MaturityState(e.ctx())
 			require.NoError(e.t, err)
 			assert.Equal(e.t, want.Level, got.Level)
-			assert.Equal(e.t, time.Date(2026, 2, 10, 8, 0, 0, 0, time.UTC), got.Since)
+			assert.Equal(e.t, e.at(time.Date(2026, 2, 10, 8, 0, 0, 999, time.UTC)), got.Since)
 			assert.Equal(e.t, "1.1", got.ModelVersion)
 			assert.Equal(e.t, "seed", got.Reason)
+		},
+		"InitMaturityStateKeepsEveryFieldAtThePrecision": func(e *env) {
+			st := maturity.State{Level: maturity.CautiousLevel, Since: Epoch.Add(time.Nanosecond), ModelVersion: "1.1", Reason: "test"}
+			require.NoError(e.t, e.s.InitMaturityState(e.ctx(), st))
+			require.ErrorIs(e.t, e.s.InitMaturityState(e.ctx(), st), store.ErrConflict)
+			got, err := e.s.MaturityState(e.ctx())
+			require.NoError(e.t, err)
+			st.Since = e.at(Epoch)
+			assert.Equal(e.t, st, got)
 		},
 		"InitMaturityStateReturnsErrConflictOnceSet": func(e *env) {
 			require.NoError(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: maturity.Baseline, Since: Epoch}))
@@ -101,8 +120,9 @@ func runMaturity(t *testing.T, h Harness) {
 			assert.Equal(e.t, maturity.Baseline, got.Level)
 		},
 		"InitMaturityStateRejectsAnInvalidLevel": func(e *env) {
-			requireCode(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: 5, Since: Epoch}), trustgate.Invalid)
-			requireCode(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: -1, Since: Epoch}), trustgate.Invalid)
+			for _, level := range []maturity.Level{5, 7, -1} {
+				requireInvalid(e.t, e.s.InitMaturityState(e.ctx(), maturity.State{Level: level, Since: Epoch}), "level", "level %d", level)
+			}
 			_, err := e.s.MaturityState(e.ctx())
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},

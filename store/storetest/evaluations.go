@@ -1,15 +1,10 @@
 package storetest
 
 import (
-	"github.com/buildworksai/trustgate"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/maturity"
-	"github.com/buildworksai/trustgate/riskmodel"
-	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -48,7 +43,12 @@ func (e *env) progression() (maturity.Evaluation, maturity.Transition) {
 }
 
 func runEvaluations(t *testing.T, h Harness) {
-	subtests(t, h, map[string]func(e *env){
+	subtests(t, h, cases(evaluationCases(), transitionCases()))
+}
+
+// evaluationCases are the storing and reading of evaluations.
+func evaluationCases() map[string]func(e *env) {
+	return map[string]func(e *env){
 		"CreateEvaluationStoresEveryCriterion": func(e *env) {
 			ev := readyEvaluation(e.clock.Now())
 			require.NoError(e.t, e.s.CreateEvaluation(e.ctx(), ev))
@@ -57,7 +57,9 @@ func runEvaluations(t *testing.T, h Harness) {
 			assert.Equal(e.t, ev.Kind, got.Kind)
 			assert.Equal(e.t, ev.Level, got.Level)
 			assert.Equal(e.t, ev.Target, got.Target)
-			assert.True(e.t, ev.PeriodFrom.Equal(got.PeriodFrom) && ev.PeriodTo.Equal(got.PeriodTo))
+			assert.Equal(e.t, e.at(ev.PeriodFrom), got.PeriodFrom)
+			assert.Equal(e.t, e.at(ev.PeriodTo), got.PeriodTo)
+			assert.Equal(e.t, e.at(ev.CreatedAt), got.CreatedAt)
 			assert.Equal(e.t, ev.Deployments, got.Deployments)
 			assert.Equal(e.t, ev.P2, got.P2)
 			assert.Equal(e.t, "0.0075", got.IncidentRate.String())
@@ -77,7 +79,7 @@ func runEvaluations(t *testing.T, h Harness) {
 		"CreateEvaluationRejectsAMissingOrTakenID": func(e *env) {
 			ev := readyEvaluation(e.clock.Now())
 			ev.ID = uuid.Nil
-			requireCode(e.t, e.s.CreateEvaluation(e.ctx(), ev), trustgate.Invalid)
+			requireInvalid(e.t, e.s.CreateEvaluation(e.ctx(), ev), "id")
 			ev.ID = uuid.New()
 			require.NoError(e.t, e.s.CreateEvaluation(e.ctx(), ev))
 			require.ErrorIs(e.t, e.s.CreateEvaluation(e.ctx(), ev), store.ErrConflict)
@@ -97,117 +99,61 @@ func runEvaluations(t *testing.T, h Harness) {
 			require.Len(e.t, got, 2)
 			assert.Equal(e.t, ids[2], got[0].ID)
 			assert.Equal(e.t, ids[1], got[1].ID)
-			_, err = e.s.ListEvaluations(e.ctx(), 0)
-			requireCode(e.t, err, trustgate.Invalid)
-		},
-		"ApplyTransitionActivatesTheLevelAndItsModelTogether": func(e *env) {
-			ev, tr := e.progression()
-			require.NoError(e.t, e.s.ApplyTransition(e.ctx(), tr))
-			state, err := e.s.MaturityState(e.ctx())
-			require.NoError(e.t, err)
-			assert.Equal(e.t, maturity.CautiousLevel, state.Level)
-			assert.Equal(e.t, tr.Model.Version, state.ModelVersion)
-			active, err := e.s.ActiveRiskModel(e.ctx())
-			require.NoError(e.t, err)
-			assert.Equal(e.t, tr.Model.Version, active.Version)
-			assert.Equal(e.t, riskmodel.Cautious, active.Mode)
-			assert.Equal(e.t, "20", active.Thresholds[blastradius.ProductivityTools].String())
-			assert.True(e.t, active.Thresholds[blastradius.CriticalInfrastructure].IsZero())
-			assert.Equal(e.t, "cab-alice", active.Approval.By)
-			got, err := e.s.Evaluation(e.ctx(), ev.ID)
-			require.NoError(e.t, err)
-			assert.True(e.t, got.Decided())
-			assert.Equal(e.t, "cab-alice", got.Decision.By)
-			assert.Equal(e.t, tr.Model.Version, got.Decision.ModelVersion)
-			last := e.lastEvent()
-			assert.Equal(e.t, security.EventMaturityProgressed, last.Type)
-			assert.Equal(e.t, "cab-alice", last.Actor)
-			_, err = e.verify(security.VerifyOptions{})
-			require.NoError(e.t, err)
-		},
-		"ApplyingADecidedEvaluationAgainIsErrConflictAndWritesNothing": func(e *env) {
-			_, tr := e.progression()
-			require.NoError(e.t, e.s.ApplyTransition(e.ctx(), tr))
-			before := e.auditSize()
-			tr2 := tr
-			tr2.Model.Version = "other"
-			tr2.From = maturity.CautiousLevel // even claiming the right level
-			require.ErrorIs(e.t, e.s.ApplyTransition(e.ctx(), tr2), store.ErrConflict)
-			assert.Equal(e.t, before, e.auditSize())
-			_, err := e.s.RiskModel(e.ctx(), "other")
-			require.ErrorIs(e.t, err, store.ErrNotFound)
-		},
-		"ApplyingAStaleTransitionIsErrConflict": func(e *env) {
-			_, tr := e.progression()
-			tr.From = maturity.ModerateLevel
-			require.ErrorIs(e.t, e.s.ApplyTransition(e.ctx(), tr), store.ErrConflict)
-			state, err := e.s.MaturityState(e.ctx())
-			require.NoError(e.t, err)
-			assert.Equal(e.t, maturity.Baseline, state.Level)
-		},
-		"ApplyingAProgressionOfANotReadyEvaluationIsErrConflict": func(e *env) {
-			e.seed()
-			ev := readyEvaluation(e.clock.Now())
-			ev.Ready = false
-			ev.Criteria[1].Passed = false
-			require.NoError(e.t, e.s.CreateEvaluation(e.ctx(), ev))
-			state, _ := e.s.MaturityState(e.ctx())
-			active, _ := e.s.ActiveRiskModel(e.ctx())
-			forced := readyEvaluation(e.clock.Now())
-			forced.ID = ev.ID // a forged "ready" copy of the stored, not-ready record
-			tr, err := maturity.Progress(maturity.Levels(), forced, state, active, "cab-mallory", e.clock.Now())
-			require.NoError(e.t, err)
-			require.ErrorIs(e.t, e.s.ApplyTransition(e.ctx(), tr), store.ErrConflict, "the store judges the stored record, not the caller's copy")
-		},
-		"ConcurrentApprovalsOfOneEvaluationApplyItOnce": func(e *env) {
-			_, tr := e.progression()
-			var wg sync.WaitGroup
-			results := make(chan error, 8)
-			for i := range 8 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					mine := tr
-					mine.Model.Version = tr.Model.Version + "-" + string(rune('a'+i))
-					mine.State.ModelVersion = mine.Model.Version
-					results <- e.s.ApplyTransition(e.ctx(), mine)
-				}()
+			for _, limit := range []int{0, -1, store.MaxEvaluationPage + 1} {
+				_, err = e.s.ListEvaluations(e.ctx(), limit)
+				requireInvalid(e.t, err, "limit", "limit %d", limit)
 			}
-			wg.Wait()
-			close(results)
-			ok := 0
-			for err := range results {
-				if err == nil {
-					ok++
-				} else {
-					require.ErrorIs(e.t, err, store.ErrConflict)
-				}
+		},
+		"CreateEvaluationStoresOnlyUndecidedConsistentEvaluations": func(e *env) {
+			ok := maturity.Evaluation{ID: uuid.New(), Kind: maturity.Regression, Level: maturity.CautiousLevel,
+				Target: maturity.Baseline, IncidentRate: decimal.RequireFromString("0.012345678901234567890")}
+			for name, c := range map[string]struct {
+				field  string
+				mutate func(ev *maturity.Evaluation)
+			}{
+				"decided":         {"decision", func(ev *maturity.Evaluation) { ev.Decision = maturity.Decision{Approved: true, By: "x", At: Epoch} }},
+				"two levels down": {"target", func(ev *maturity.Evaluation) { ev.Level = maturity.ModerateLevel }},
+				"unknown kind":    {"kind", func(ev *maturity.Evaluation) { ev.Kind = "sideways" }},
+				"no kind":         {"kind", func(ev *maturity.Evaluation) { ev.Kind = "" }},
+				"invalid level":   {"target", func(ev *maturity.Evaluation) { ev.Level, ev.Target = 9, 8 }},
+				"beyond the top": {"target", func(ev *maturity.Evaluation) {
+					ev.Kind, ev.Level, ev.Target = maturity.Progression, maturity.OptimizedLevel, maturity.OptimizedLevel+1
+				}},
+				"a hold that moves": {"target", func(ev *maturity.Evaluation) { ev.Kind = maturity.Hold }},
+			} {
+				ev := ok
+				c.mutate(&ev)
+				requireInvalid(e.t, e.s.CreateEvaluation(e.ctx(), ev), c.field, name)
 			}
-			assert.Equal(e.t, 1, ok)
-			list, err := e.s.ListRiskModels(e.ctx())
+			require.NoError(e.t, e.s.CreateEvaluation(e.ctx(), ok))
+			got, err := e.s.Evaluation(e.ctx(), ok.ID)
 			require.NoError(e.t, err)
-			assert.Len(e.t, list, 2, "the seed model and exactly one new one")
+			assert.Equal(e.t, "0.01234567890123456789", got.IncidentRate.String(), "decimals are exact")
+			assert.Equal(e.t, e.at(Epoch), got.CreatedAt, "CreatedAt defaults to the store's clock")
+			assert.Empty(e.t, got.Criteria)
+			assert.False(e.t, got.Decided())
+
+			err = e.s.ApplyTransition(e.ctx(), maturity.Transition{Kind: maturity.Regression, Evaluation: ok,
+				From: maturity.CautiousLevel, To: maturity.Baseline, Actor: maturity.EngineActor})
+			require.ErrorIs(e.t, err, store.ErrConflict, "not seeded: not at the transition's level")
+			require.NotErrorIs(e.t, err, store.ErrNotFound)
 		},
-		"ARegressionIsAppliedAndAudited": func(e *env) {
-			_, up := e.progression()
-			require.NoError(e.t, e.s.ApplyTransition(e.ctx(), up))
-			e.clock.Advance(maturity.Week)
-			ev := maturity.Evaluation{ID: uuid.New(), Kind: maturity.Regression, Level: maturity.CautiousLevel, Target: maturity.Baseline,
-				PeriodFrom: e.clock.Now().Add(-4 * maturity.Week), PeriodTo: e.clock.Now(), P1: 1, Incidents: 1, Deployments: 100,
-				IncidentRate: decimal.RequireFromString("0.01"), Reason: "P1", CreatedAt: e.clock.Now()}
+		"ReturnedEvaluationsAreCopies": func(e *env) {
+			ev := maturity.Evaluation{ID: uuid.New(), Kind: maturity.Hold, Level: maturity.OptimizedLevel, Target: maturity.OptimizedLevel,
+				Criteria: []maturity.Criterion{{Name: maturity.CriterionP1, Passed: true}}}
 			require.NoError(e.t, e.s.CreateEvaluation(e.ctx(), ev))
-			active, err := e.s.ActiveRiskModel(e.ctx())
+			ev.Criteria[0].Passed = false // the caller's copy
+			list, err := e.s.ListEvaluations(e.ctx(), 10)
 			require.NoError(e.t, err)
-			state, err := e.s.MaturityState(e.ctx())
+			require.Len(e.t, list, 1)
+			list[0].Criteria[0].Passed = false
+			stored, err := e.s.Evaluation(e.ctx(), ev.ID)
 			require.NoError(e.t, err)
-			down, err := maturity.Regress(maturity.Levels(), ev, state, active, e.clock.Now())
+			stored.Criteria[0].Passed = false
+			again, err := e.s.Evaluation(e.ctx(), ev.ID)
 			require.NoError(e.t, err)
-			require.NoError(e.t, e.s.ApplyTransition(e.ctx(), down))
-			state, err = e.s.MaturityState(e.ctx())
-			require.NoError(e.t, err)
-			assert.Equal(e.t, maturity.Baseline, state.Level)
-			assert.Equal(e.t, security.EventMaturityRegressed, e.lastEvent().Type)
-			assert.Equal(e.t, maturity.EngineActor, e.lastEvent().Actor)
+			assert.True(e.t, again.Criteria[0].Passed)
+			assert.Equal(e.t, e.at(Epoch), again.CreatedAt, "CreatedAt defaults to the clock")
 		},
-	})
+	}
 }

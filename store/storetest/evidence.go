@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/buildworksai/trustgate"
 	"testing"
 	"time"
 
@@ -77,7 +76,7 @@ func runEvidence(t *testing.T, h Harness) {
 				assert.Equal(e.t, want.CorrelationID, ev.CorrelationID)
 				assert.Equal(e.t, string(want.Data), string(ev.Data), "the canonical bytes round-trip exactly")
 				assert.Equal(e.t, want.ContentHash, ev.ContentHash)
-				assert.True(e.t, want.CreatedAt.Equal(ev.CreatedAt))
+				assert.Equal(e.t, e.at(want.CreatedAt), ev.CreatedAt)
 				assert.True(e.t, ev.Intact())
 			}
 		},
@@ -118,7 +117,7 @@ func runEvidence(t *testing.T, h Harness) {
 			ev := e.newEvidence("build-1", evidenceData(1))
 			ev.Data = bytes.Replace(ev.Data, []byte(`"run":1`), []byte(`"run":2`), 1)
 			_, err := e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
-			requireCode(e.t, err, trustgate.Invalid)
+			requireInvalid(e.t, err, "content_hash")
 			_, err = e.s.EvidenceByID(e.ctx(), ev.ID)
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 			assert.Zero(e.t, e.auditSize())
@@ -128,13 +127,44 @@ func runEvidence(t *testing.T, h Harness) {
 			noID := ev
 			noID.ID = uuid.Nil
 			_, err := e.s.CreateEvidence(e.ctx(), noID, "ci-pipeline")
-			requireCode(e.t, err, trustgate.Invalid)
+			requireInvalid(e.t, err, "id")
 			noCorr := ev
 			noCorr.CorrelationID = " "
 			_, err = e.s.CreateEvidence(e.ctx(), noCorr, "ci-pipeline")
-			requireCode(e.t, err, trustgate.Invalid)
+			requireInvalid(e.t, err, "correlation_id")
 			_, err = e.s.CreateEvidence(e.ctx(), ev, "")
-			requireCode(e.t, err, trustgate.Invalid)
+			requireInvalid(e.t, err, "actor")
+			assert.Zero(e.t, e.auditSize())
+		},
+		"EvidenceKeepsEveryByteAndItsCreationTimeDefaultsToTheClock": func(e *env) {
+			ev, err := security.NewEvidence(uuid.New(), "build-1",
+				[]byte(`{"artifacts":[{"name":"a.msi","sha256":"`+fmt.Sprintf("%064x", 1)+`"}],"note":"Ünï ✓ \u0000"}`), time.Time{})
+			require.NoError(e.t, err)
+			got, err := e.s.CreateEvidence(e.ctx(), ev, "ci")
+			require.NoError(e.t, err)
+			assert.Equal(e.t, e.at(Epoch), got.CreatedAt, "the store clock stands in for an unset CreatedAt")
+			assert.Equal(e.t, string(ev.Data), string(got.Data))
+			stored, err := e.s.EvidenceByID(e.ctx(), ev.ID)
+			require.NoError(e.t, err)
+			assert.Equal(e.t, got, stored)
+			assert.True(e.t, stored.Intact())
+			assert.JSONEq(e.t, fmt.Sprintf(`{"evidence_id":%q,"content_hash":%q}`, ev.ID, ev.ContentHash), string(e.lastEvent().Data))
+		},
+		"ReturnedEvidenceIsACopy": func(e *env) {
+			ev := e.newEvidence("build-3", evidenceData(3))
+			data := ev.Data
+			got, err := e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
+			require.NoError(e.t, err)
+			want := string(data)
+			data[0] = 'X' // the caller's bytes, after the upload
+			got.Data[1] = 'Y'
+			read, err := e.s.EvidenceByID(e.ctx(), ev.ID)
+			require.NoError(e.t, err)
+			read.Data[2] = 'Z'
+			again, err := e.s.EvidenceByCorrelationID(e.ctx(), "build-3")
+			require.NoError(e.t, err)
+			assert.Equal(e.t, want, string(again.Data))
+			assert.True(e.t, again.Intact())
 		},
 		"CreateEvidenceReturnsErrConflictForATakenID": func(e *env) {
 			first := e.upload("build-1", evidenceData(1))

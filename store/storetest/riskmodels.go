@@ -2,12 +2,11 @@ package storetest
 
 import (
 	"context"
-	"fmt"
-	"github.com/buildworksai/trustgate"
-	"sync"
+	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
@@ -72,6 +71,24 @@ func (e *env) lastEvent() security.Event {
 	return evs[0]
 }
 
+// events returns every event of the log, in order.
+func (e *env) events() []security.Event {
+	e.t.Helper()
+	evs, err := e.s.ListAuditEvents(e.ctx(), 0, store.MaxAuditPage)
+	require.NoError(e.t, err)
+	return evs
+}
+
+// asStored returns v with its times as the store keeps them.
+func (e *env) asStored(v riskmodel.Version) riskmodel.Version {
+	v = v.Clone()
+	v.EffectiveAt, v.ReviewAt, v.CreatedAt = e.at(v.EffectiveAt), e.at(v.ReviewAt), e.at(v.CreatedAt)
+	if !v.Approval.At.IsZero() {
+		v.Approval.At = e.at(v.Approval.At)
+	}
+	return v
+}
+
 // assertSameVersion compares two versions field by field, decimals by value
 // and exponent-insensitively, times as instants.
 func assertSameVersion(t require.TestingT, want, got riskmodel.Version) {
@@ -109,23 +126,28 @@ func assertUTC(t require.TestingT, ts ...time.Time) {
 }
 
 func runRiskModels(t *testing.T, h Harness) {
-	subtests(t, h, map[string]func(e *env){
+	subtests(t, h, cases(modelCases(), activationCases()))
+}
+
+// modelCases are the creation and reading of versions.
+func modelCases() map[string]func(e *env) {
+	return map[string]func(e *env){
 		"CreateRiskModelStoresEveryFieldExactly": func(e *env) {
 			v := candidate("2.0")
 			e.create(v)
 			got, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
-			assertSameVersion(e.t, v, got)
+			assertSameVersion(e.t, e.asStored(v), got)
 			assertUTC(e.t, got.EffectiveAt, got.ReviewAt, got.CreatedAt, got.Approval.At)
 		},
-		"CreateRiskModelTruncatesTimesToMicrosecondsInUTC": func(e *env) {
+		"CreateRiskModelTruncatesTimesToThePrecisionInUTC": func(e *env) {
 			v := candidate("2.0")
 			local := time.FixedZone("CET", 3600)
 			v.EffectiveAt = time.Date(2026, 3, 1, 10, 0, 0, 123456789, local)
 			e.create(v)
 			got, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
-			assert.Equal(e.t, time.Date(2026, 3, 1, 9, 0, 0, 123456000, time.UTC), got.EffectiveAt)
+			assert.Equal(e.t, time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC).Truncate(e.precision()), got.EffectiveAt)
 		},
 		"CreateRiskModelUsesTheStoreClockWhenCreatedAtIsUnset": func(e *env) {
 			v := candidate("2.0")
@@ -133,7 +155,7 @@ func runRiskModels(t *testing.T, h Harness) {
 			e.create(v)
 			got, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
-			assert.True(e.t, got.CreatedAt.Equal(Epoch), "created_at %s, want the store clock %s", got.CreatedAt, Epoch)
+			assert.True(e.t, got.CreatedAt.Equal(e.at(Epoch)), "created_at %s, want the store clock %s", got.CreatedAt, e.at(Epoch))
 		},
 		"CreateRiskModelAppendsAnAuditEvent": func(e *env) {
 			e.create(candidate("2.0"))
@@ -141,7 +163,8 @@ func runRiskModels(t *testing.T, h Harness) {
 			assert.Equal(e.t, security.EventRiskModelCreated, ev.Type)
 			assert.Equal(e.t, "cab-admin", ev.Actor)
 			assert.Equal(e.t, "riskmodel:2.0", ev.Subject)
-			assert.True(e.t, ev.OccurredAt.Equal(Epoch))
+			assert.True(e.t, ev.OccurredAt.Equal(e.at(Epoch)))
+			assert.JSONEq(e.t, `{"version":"2.0","mode":"CAUTIOUS"}`, string(ev.Data))
 		},
 		"CreateRiskModelReturnsErrConflictForADuplicateVersion": func(e *env) {
 			e.create(candidate("2.0"))
@@ -164,34 +187,107 @@ func runRiskModels(t *testing.T, h Harness) {
 		"CreateRiskModelRejectsAnActiveVersion": func(e *env) {
 			v := candidate("2.0")
 			v.Active = true
-			requireCode(e.t, e.s.CreateRiskModel(e.ctx(), v, "cab-admin"), trustgate.Invalid)
+			requireInvalid(e.t, e.s.CreateRiskModel(e.ctx(), v, "cab-admin"), "active")
 			_, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 		"CreateRiskModelRequiresAnActor": func(e *env) {
-			requireCode(e.t, e.s.CreateRiskModel(e.ctx(), candidate("2.0"), "  "), trustgate.Invalid)
+			requireInvalid(e.t, e.s.CreateRiskModel(e.ctx(), candidate("2.0"), "  "), "actor")
+		},
+		"CreateRiskModelRefusesBadInputAndWritesNothing": func(e *env) {
+			e.create(candidate("2.0"))
+			require.ErrorIs(e.t, e.s.CreateRiskModel(e.ctx(), candidate("2.0"), "cab-admin"), store.ErrConflict)
+			requireInvalid(e.t, e.s.CreateRiskModel(e.ctx(), candidate("2.1"), " "), "actor")
+			active := candidate("2.2")
+			active.Active = true
+			requireInvalid(e.t, e.s.CreateRiskModel(e.ctx(), active, "cab-admin"), "active")
+			bad := candidate("2.3")
+			bad.Weights[riskmodel.SupplyChain] = decimal.RequireFromString("0.3")
+			err := e.s.CreateRiskModel(e.ctx(), bad, "cab-admin")
+			require.ErrorIs(e.t, err, riskmodel.ErrWeightsSum)
+			var fe *riskmodel.FieldError
+			require.ErrorAs(e.t, err, &fe)
+			// An actor the audit log refuses leaves no version behind either.
+			err = e.s.CreateRiskModel(e.ctx(), candidate("2.4"), "bad\nactor")
+			var se *security.FieldError
+			require.ErrorAs(e.t, err, &se)
+			assert.Equal(e.t, "actor", se.Field)
+			for _, name := range []string{"2.1", "2.2", "2.3", "2.4"} {
+				_, err := e.s.RiskModel(e.ctx(), name)
+				require.ErrorIs(e.t, err, store.ErrNotFound, name)
+			}
+			assert.Equal(e.t, int64(1), e.auditSize(), "failed creates write no event")
+		},
+		"RiskModelsRoundTripExactly": func(e *env) {
+			v := candidate("2.0")
+			v.Mode = riskmodel.Seed(Epoch).Mode
+			v.ExceptionThreshold = decimal.RequireFromString("79.990")
+			v.EffectiveAt = time.Date(2026, 3, 1, 10, 0, 0, 123456789, time.FixedZone("CET", 3600))
+			v.Calibration = json.RawMessage(`{"weeks": 4, "rate": "0.018"}`)
+			e.create(v)
+			got, err := e.s.RiskModel(e.ctx(), "2.0")
+			require.NoError(e.t, err)
+			assert.Equal(e.t, time.Date(2026, 3, 1, 9, 0, 0, 123456789, time.UTC).Truncate(e.precision()), got.EffectiveAt)
+			assert.Equal(e.t, e.at(v.ReviewAt), got.ReviewAt)
+			assert.Equal(e.t, e.at(v.CreatedAt), got.CreatedAt)
+			assert.Equal(e.t, riskmodel.Approval{Approved: true, By: "cab-alice", At: e.at(v.Approval.At)}, got.Approval)
+			assert.Equal(e.t, "79.99", got.ExceptionThreshold.String())
+			assert.Equal(e.t, "33.333333", got.Thresholds[blastradius.NonCritical].String())
+			assert.Equal(e.t, "0.3334", got.Weights[riskmodel.SupplyChain].String())
+			assert.Len(e.t, got.Thresholds, 4)
+			assert.Len(e.t, got.Weights, 3)
+			assert.Equal(e.t, string(v.Calibration), string(got.Calibration), "calibration is kept byte for byte")
+			assert.False(e.t, got.Active)
+			require.NoError(e.t, got.Validate())
+
+			v2 := candidate("2.1")
+			v2.Calibration = nil
+			v2.Approval = riskmodel.Approval{}
+			v2.CreatedAt = time.Time{}
+			e.create(v2)
+			got, err = e.s.RiskModel(e.ctx(), "2.1")
+			require.NoError(e.t, err)
+			assert.Nil(e.t, got.Calibration)
+			assert.Equal(e.t, riskmodel.Approval{}, got.Approval)
+			assert.Equal(e.t, e.at(Epoch), got.CreatedAt, "the store clock stands in for an unset CreatedAt")
+
+			ev := e.events()
+			require.Len(e.t, ev, 2)
+			assert.Equal(e.t, security.EventRiskModelCreated, ev[0].Type)
+			assert.Equal(e.t, "riskmodel:2.0", ev[0].Subject)
+			assert.JSONEq(e.t, `{"version":"2.0","mode":"GREENFIELD_CONSERVATIVE"}`, string(ev[0].Data))
 		},
 		"RiskModelReturnsErrNotFoundForAnUnknownVersion": func(e *env) {
 			_, err := e.s.RiskModel(e.ctx(), "9.9")
 			require.ErrorIs(e.t, err, store.ErrNotFound)
+			requireCode(e.t, err, trustgate.NotFound)
 		},
 		"ReturnedVersionsAreCopies": func(e *env) {
 			v := candidate("2.0")
 			e.create(v)
 			v.Thresholds[blastradius.NonCritical] = decimal.NewFromInt(99) // the caller's copy
+			v.Calibration[2] = 'X'
 			got, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
 			got.Thresholds[blastradius.NonCritical] = decimal.NewFromInt(98)
 			got.Weights[riskmodel.SupplyChain] = decimal.NewFromInt(1)
+			got.Calibration[2] = 'Y'
+			list, err := e.s.ListRiskModels(e.ctx())
+			require.NoError(e.t, err)
+			require.Len(e.t, list, 1)
+			list[0].Calibration[2] = 'Z'
+			list[0].Thresholds[blastradius.CriticalInfrastructure] = list[0].ExceptionThreshold
 			again, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
 			assert.Equal(e.t, "33.333333", again.Thresholds[blastradius.NonCritical].String())
 			assert.Equal(e.t, "0.3334", again.Weights[riskmodel.SupplyChain].String())
+			assert.True(e.t, again.Thresholds[blastradius.CriticalInfrastructure].IsZero())
+			assert.Equal(e.t, string(candidate("2.0").Calibration), string(again.Calibration))
 		},
-		"ListRiskModelsReturnsOldestFirst": func(e *env) {
-			for i, ver := range []string{"3.0", "1.5", "2.0"} {
+		"ListRiskModelsReturnsOldestFirstThenByVersion": func(e *env) {
+			for i, ver := range []string{"3.0", "1.5", "2.0", "0.9"} {
 				v := candidate(ver)
-				v.CreatedAt = Epoch.Add(time.Duration(i) * time.Hour)
+				v.CreatedAt = Epoch.Add(time.Duration(i/2) * time.Hour) // pairs tie on time
 				e.create(v)
 			}
 			list, err := e.s.ListRiskModels(e.ctx())
@@ -199,106 +295,10 @@ func runRiskModels(t *testing.T, h Harness) {
 			var got []string
 			for _, v := range list {
 				got = append(got, v.Version)
+				assert.Len(e.t, v.Thresholds, 4, v.Version)
+				assert.Len(e.t, v.Weights, 3, v.Version)
 			}
-			assert.Equal(e.t, []string{"3.0", "1.5", "2.0"}, got)
+			assert.Equal(e.t, []string{"1.5", "3.0", "0.9", "2.0"}, got)
 		},
-		"ActiveRiskModelReturnsErrNotFoundWhenNoneIsActive": func(e *env) {
-			e.create(candidate("2.0"))
-			_, err := e.s.ActiveRiskModel(e.ctx())
-			require.ErrorIs(e.t, err, store.ErrNotFound)
-		},
-		"ActivateRiskModelRequiresCABApproval": func(e *env) {
-			e.create(unapproved("2.0"))
-			before := e.auditSize()
-			err := e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-admin")
-			require.ErrorIs(e.t, err, riskmodel.ErrNotApproved)
-			_, err = e.s.ActiveRiskModel(e.ctx())
-			require.ErrorIs(e.t, err, store.ErrNotFound)
-			assert.Equal(e.t, before, e.auditSize())
-		},
-		"ActivateRiskModelReturnsErrNotFoundForAnUnknownVersion": func(e *env) {
-			require.ErrorIs(e.t, e.s.ActivateRiskModel(e.ctx(), "9.9", "cab-admin"), store.ErrNotFound)
-		},
-		"ActivateRiskModelSwitchesTheActiveVersionAndAudits": func(e *env) {
-			e.create(candidate("2.0"))
-			e.create(candidate("2.1"))
-			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-admin"))
-			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.1", "cab-bob"))
-			active, err := e.s.ActiveRiskModel(e.ctx())
-			require.NoError(e.t, err)
-			assert.Equal(e.t, "2.1", active.Version)
-			assert.True(e.t, active.Active)
-			old, err := e.s.RiskModel(e.ctx(), "2.0")
-			require.NoError(e.t, err)
-			assert.False(e.t, old.Active)
-			ev := e.lastEvent()
-			assert.Equal(e.t, security.EventRiskModelActivated, ev.Type)
-			assert.Equal(e.t, "cab-bob", ev.Actor)
-			assert.JSONEq(e.t, `{"version":"2.1","previous":"2.0"}`, string(ev.Data))
-		},
-		"ActivatingTheActiveVersionAgainChangesNothing": func(e *env) {
-			e.create(candidate("2.0"))
-			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-admin"))
-			before := e.auditSize()
-			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-admin"))
-			assert.Equal(e.t, before, e.auditSize())
-		},
-		"ApproveRiskModelRecordsTheApproverAndTheStoreTime": func(e *env) {
-			e.create(unapproved("2.0"))
-			e.clock.Advance(90 * time.Minute)
-			require.NoError(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", "cab-carol"))
-			got, err := e.s.RiskModel(e.ctx(), "2.0")
-			require.NoError(e.t, err)
-			assert.True(e.t, got.Approval.Approved)
-			assert.Equal(e.t, "cab-carol", got.Approval.By)
-			assert.True(e.t, got.Approval.At.Equal(Epoch.Add(90*time.Minute)))
-			assert.Equal(e.t, security.EventRiskModelApproved, e.lastEvent().Type)
-			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-carol"))
-		},
-		"ApproveRiskModelReturnsErrConflictWhenAlreadyApproved": func(e *env) {
-			e.create(candidate("2.0"))
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", "cab-carol"), store.ErrConflict)
-		},
-		"ApproveRiskModelReturnsErrNotFoundForAnUnknownVersion": func(e *env) {
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "9.9", "cab-carol"), store.ErrNotFound)
-		},
-		"ApproveRiskModelRequiresAnApprover": func(e *env) {
-			e.create(unapproved("2.0"))
-			requireCode(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", ""), trustgate.Invalid)
-		},
-		"ExactlyOneVersionIsActiveAfter32ConcurrentActivations": func(e *env) {
-			const n = 32
-			for i := range n {
-				e.create(candidate(fmt.Sprintf("c%d", i)))
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, n)
-			for i := range n {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs <- e.s.ActivateRiskModel(e.ctx(), fmt.Sprintf("c%d", i), "cab-admin")
-				}()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				require.NoError(e.t, err)
-			}
-			list, err := e.s.ListRiskModels(e.ctx())
-			require.NoError(e.t, err)
-			active := 0
-			for _, v := range list {
-				if v.Active {
-					active++
-				}
-			}
-			assert.Equal(e.t, 1, active, "exactly one active version")
-			_, err = e.s.ActiveRiskModel(e.ctx())
-			require.NoError(e.t, err)
-			head, err := security.VerifyChain(e.ctx(), e.s, security.VerifyOptions{})
-			require.NoError(e.t, err)
-			assert.Equal(e.t, int64(2*n), head.Size, "one created and one activated event per version")
-		},
-	})
+	}
 }

@@ -25,8 +25,7 @@ func runSeed(t *testing.T, h Harness) {
 			e.seed()
 			active, err := e.s.ActiveRiskModel(e.ctx())
 			require.NoError(e.t, err)
-			want := riskmodel.Seed(Epoch)
-			assertSameVersion(e.t, want, active)
+			assertSameVersion(e.t, e.asStored(riskmodel.Seed(Epoch)), active)
 			defs, err := e.s.ListClassDefinitions(e.ctx())
 			require.NoError(e.t, err)
 			assert.Equal(e.t, blastradius.Definitions(), defs)
@@ -50,7 +49,7 @@ func runSeed(t *testing.T, h Harness) {
 			list, err := e.s.ListRiskModels(e.ctx())
 			require.NoError(e.t, err)
 			require.Len(e.t, list, 1)
-			assert.True(e.t, list[0].EffectiveAt.Equal(Epoch), "the seed model is not rewritten")
+			assert.Equal(e.t, e.at(Epoch), list[0].EffectiveAt, "the seed model is not rewritten")
 		},
 		"SeedLeavesALaterActiveModelActive": func(e *env) {
 			e.seed()
@@ -65,11 +64,7 @@ func runSeed(t *testing.T, h Harness) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 8)
 			for range 8 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					errs <- store.Seed(e.ctx(), e.s, e.clock.Now())
-				}()
+				wg.Go(func() { errs <- store.Seed(e.ctx(), e.s, e.clock.Now()) })
 			}
 			wg.Wait()
 			close(errs)

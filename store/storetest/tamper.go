@@ -97,6 +97,26 @@ func runTamper(t *testing.T, h Harness) {
 			_, err = e.verify(security.VerifyOptions{})
 			require.NoError(e.t, err)
 		},
+		"DeletingTheLastEventMovesTheHeadBack": func(e *env) {
+			// The head is read from the last stored event: a log cut at its
+			// tail looks shorter, not broken (what checkpoints are for).
+			evs := e.appendN(3)
+			require.NoError(e.t, e.tamper().DeleteAuditEvent(e.ctx(), 3))
+			head, err := e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			assert.Equal(e.t, security.Head{Size: 2, Hash: evs[1].Hash}, head)
+			verified, err := e.verify(security.VerifyOptions{})
+			require.NoError(e.t, err)
+			assert.Equal(e.t, head, verified)
+			require.Error(e.t, e.tamper().EditAuditEvent(e.ctx(), 3), "the tamperer finds no event 3")
+			require.NoError(e.t, e.tamper().TruncateAudit(e.ctx(), 1))
+			head, err = e.s.AuditHead(e.ctx())
+			require.NoError(e.t, err)
+			assert.Equal(e.t, security.Head{}, head)
+			ev, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a"})
+			require.NoError(e.t, err)
+			assert.Equal(e.t, int64(1), ev.Seq, "the log starts again from the head it has")
+		},
 		"AnEditBeforeACheckpointIsDetected": func(e *env) {
 			e.appendN(5)
 			head, err := e.s.AuditHead(e.ctx())

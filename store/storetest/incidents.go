@@ -16,20 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func deployment(app string, class blastradius.Class, auto bool, score string, finished time.Time) incident.Deployment {
-	return incident.Deployment{
-		ID: uuid.New(), Application: app, EvidenceID: uuid.New(), RequestID: uuid.New(), Class: class,
-		AutoApproved: auto, RiskScore: decimal.RequireFromString(score), ModelVersion: "1.1", FinishedAt: finished,
-	}
-}
-
-func (e *env) record(d incident.Deployment) incident.Deployment {
-	e.t.Helper()
-	got, err := e.s.RecordDeployment(e.ctx(), d)
-	require.NoError(e.t, err)
-	return got
-}
-
 func report(corr string, sev incident.Severity, app string, at time.Time) incident.Incident {
 	return incident.Incident{
 		CorrelationID: corr, Severity: sev, OccurredAt: at, Application: app,
@@ -37,80 +23,44 @@ func report(corr string, sev incident.Severity, app string, at time.Time) incide
 	}
 }
 
+// assertSameIncident compares two incidents field by field, decimals by
+// value, JSON as JSON.
+func assertSameIncident(t require.TestingT, want, got incident.Incident) {
+	dec := func(name string, a, b decimal.Decimal) { assert.True(t, a.Equal(b), "%s: %s != %s", name, a, b) }
+	assert.Equal(t, want.ID, got.ID)
+	assert.Equal(t, want.CorrelationID, got.CorrelationID)
+	assert.Equal(t, want.Severity, got.Severity)
+	assert.Equal(t, want.OccurredAt, got.OccurredAt)
+	assert.Equal(t, want.Application, got.Application)
+	assert.Equal(t, want.DeploymentID, got.DeploymentID)
+	assert.Equal(t, want.EvidenceID, got.EvidenceID)
+	assert.Equal(t, want.CABApprovalID, got.CABApprovalID)
+	assert.Equal(t, want.Attribution, got.Attribution)
+	assert.Equal(t, want.WasAutoApproved, got.WasAutoApproved)
+	dec("risk_score_at_approval", want.RiskScoreAtApproval, got.RiskScoreAtApproval)
+	assert.Equal(t, want.BlastRadius, got.BlastRadius)
+	assert.Equal(t, want.AffectedUsers, got.AffectedUsers)
+	assert.Equal(t, want.DowntimeMinutes, got.DowntimeMinutes)
+	dec("business_impact_usd", want.BusinessImpactUSD, got.BusinessImpactUSD)
+	assert.Equal(t, want.RootCause, got.RootCause)
+	assert.Equal(t, want.Resolution.Resolution, got.Resolution.Resolution)
+	assert.Equal(t, want.ResolvedAt, got.ResolvedAt)
+	assert.Equal(t, want.WasPreventable, got.WasPreventable)
+	assert.Equal(t, want.PreventabilityNotes, got.PreventabilityNotes)
+	if len(want.ControlImprovements) == 0 {
+		assert.Empty(t, got.ControlImprovements)
+	} else {
+		assert.JSONEq(t, string(want.ControlImprovements), string(got.ControlImprovements))
+	}
+	assert.Equal(t, want.CreatedAt, got.CreatedAt)
+	assert.Equal(t, want.UpdatedAt, got.UpdatedAt)
+}
+
 func (e *env) report(in incident.Incident) incident.Incident {
 	e.t.Helper()
 	got, err := e.s.CreateIncident(e.ctx(), in)
 	require.NoError(e.t, err)
 	return got
-}
-
-func runDeployments(t *testing.T, h Harness) {
-	subtests(t, h, map[string]func(e *env){
-		"RecordDeploymentStoresEveryField": func(e *env) {
-			d := deployment("Slack", blastradius.ProductivityTools, true, "17.25", Epoch.Add(-time.Hour+123*time.Nanosecond))
-			got := e.record(d)
-			read, err := e.s.Deployment(e.ctx(), d.ID)
-			require.NoError(e.t, err)
-			for _, x := range []incident.Deployment{got, read} {
-				assert.Equal(e.t, d.ID, x.ID)
-				assert.Equal(e.t, d.Application, x.Application)
-				assert.Equal(e.t, d.EvidenceID, x.EvidenceID)
-				assert.Equal(e.t, d.RequestID, x.RequestID)
-				assert.Equal(e.t, d.Class, x.Class)
-				assert.True(e.t, x.AutoApproved)
-				assert.Equal(e.t, "17.25", x.RiskScore.String())
-				assert.Equal(e.t, "1.1", x.ModelVersion)
-				assert.Equal(e.t, d.FinishedAt.UTC().Truncate(time.Microsecond), x.FinishedAt)
-				assert.True(e.t, x.CreatedAt.Equal(Epoch))
-			}
-			assert.Equal(e.t, security.EventDeploymentRecorded, e.lastEvent().Type)
-		},
-		"RecordingTheSameDeploymentAgainReturnsTheStoredRecord": func(e *env) {
-			d := deployment("Slack", blastradius.ProductivityTools, false, "30", Epoch.Add(-time.Hour))
-			e.record(d)
-			before := e.auditSize()
-			e.clock.Advance(time.Hour)
-			got := e.record(d)
-			assert.True(e.t, got.CreatedAt.Equal(Epoch), "the stored record, not a new one")
-			assert.Equal(e.t, before, e.auditSize())
-		},
-		"ADifferentDeploymentUnderTheSameIDIsErrConflict": func(e *env) {
-			d := deployment("Slack", blastradius.ProductivityTools, false, "30", Epoch.Add(-time.Hour))
-			e.record(d)
-			d.RiskScore = decimal.RequireFromString("31")
-			_, err := e.s.RecordDeployment(e.ctx(), d)
-			require.ErrorIs(e.t, err, store.ErrConflict)
-		},
-		"RecordDeploymentRejectsInvalidRecordsAndWritesNothing": func(e *env) {
-			bad := []func(d *incident.Deployment){
-				func(d *incident.Deployment) { d.Class = "HUGE" },
-				func(d *incident.Deployment) { d.RiskScore = decimal.RequireFromString("100.5") },
-				func(d *incident.Deployment) { d.FinishedAt = Epoch.Add(time.Hour) },
-				func(d *incident.Deployment) { d.Application = "" },
-				func(d *incident.Deployment) { d.ModelVersion = "" },
-			}
-			for i, mutate := range bad {
-				d := deployment("Slack", blastradius.ProductivityTools, false, "30", Epoch.Add(-time.Hour))
-				mutate(&d)
-				_, err := e.s.RecordDeployment(e.ctx(), d)
-				require.ErrorIs(e.t, err, incident.ErrInvalid, "case %d", i)
-			}
-			assert.Zero(e.t, e.auditSize())
-		},
-		"DeploymentReturnsErrNotFoundForAnUnknownID": func(e *env) {
-			_, err := e.s.Deployment(e.ctx(), uuid.New())
-			require.ErrorIs(e.t, err, store.ErrNotFound)
-			_, err = e.s.EarliestDeploymentAt(e.ctx())
-			require.ErrorIs(e.t, err, store.ErrNotFound)
-		},
-		"EarliestDeploymentAtIsTheFirstFinishTime": func(e *env) {
-			e.record(deployment("A", blastradius.NonCritical, false, "1", Epoch.Add(-2*time.Hour)))
-			e.record(deployment("B", blastradius.NonCritical, false, "1", Epoch.Add(-5*time.Hour)))
-			at, err := e.s.EarliestDeploymentAt(e.ctx())
-			require.NoError(e.t, err)
-			assert.True(e.t, at.Equal(Epoch.Add(-5*time.Hour)))
-		},
-	})
 }
 
 func runIncidents(t *testing.T, h Harness) {
@@ -130,7 +80,7 @@ func runIncidents(t *testing.T, h Harness) {
 				assert.NotEqual(e.t, uuid.Nil, x.ID)
 				assert.Equal(e.t, incident.P2, x.Severity)
 				assert.Equal(e.t, "inc-1", x.CorrelationID)
-				assert.True(e.t, x.OccurredAt.Equal(in.OccurredAt))
+				assert.Equal(e.t, e.at(in.OccurredAt), x.OccurredAt)
 				assert.Equal(e.t, "12500.75", x.BusinessImpactUSD.String())
 				assert.Equal(e.t, 120, x.AffectedUsers)
 				assert.Equal(e.t, 45, x.DowntimeMinutes)
@@ -139,7 +89,8 @@ func runIncidents(t *testing.T, h Harness) {
 				assert.True(e.t, *x.WasPreventable)
 				assert.JSONEq(e.t, `["add canary"]`, string(x.ControlImprovements))
 				assert.Equal(e.t, incident.AttributionNone, x.Attribution)
-				assert.True(e.t, x.CreatedAt.Equal(Epoch))
+				assert.Equal(e.t, e.at(Epoch), x.CreatedAt)
+				assert.Equal(e.t, e.at(Epoch), x.UpdatedAt)
 			}
 			assert.Equal(e.t, security.EventIncidentReported, e.lastEvent().Type)
 		},
@@ -294,10 +245,10 @@ func runIncidents(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, cause, upd.RootCause)
 			assert.Equal(e.t, res, upd.Resolution.Resolution)
-			assert.True(e.t, upd.ResolvedAt.Equal(resolved))
+			assert.Equal(e.t, e.at(resolved), upd.ResolvedAt)
 			require.NotNil(e.t, upd.WasPreventable)
 			assert.False(e.t, *upd.WasPreventable)
-			assert.True(e.t, upd.UpdatedAt.Equal(Epoch.Add(2*time.Hour)))
+			assert.Equal(e.t, e.at(Epoch.Add(2*time.Hour)), upd.UpdatedAt)
 			assert.Equal(e.t, got.Severity, upd.Severity)
 			assert.True(e.t, got.OccurredAt.Equal(upd.OccurredAt))
 			assert.Equal(e.t, security.EventIncidentUpdated, e.lastEvent().Type)
@@ -305,6 +256,7 @@ func runIncidents(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, cause, read.RootCause)
 			assert.JSONEq(e.t, string(ci), string(read.ControlImprovements))
+			assertSameIncident(e.t, upd, read)
 		},
 		"UpdateIncidentRejectsBadInput": func(e *env) {
 			_, err := e.s.UpdateIncident(e.ctx(), uuid.New(), incident.Update{})
@@ -319,49 +271,72 @@ func runIncidents(t *testing.T, h Harness) {
 			require.ErrorIs(e.t, err, incident.ErrInvalid)
 			assert.Equal(e.t, before, e.auditSize())
 		},
-		"IncidentCountsAggregateThePeriod": func(e *env) {
-			from, to := Epoch.Add(-7*24*time.Hour), Epoch
-			outside := e.record(deployment("Old", blastradius.NonCritical, true, "5", from.Add(-time.Hour)))
-			autoProd := e.record(deployment("Zoom", blastradius.ProductivityTools, true, "12.5", from.Add(time.Hour)))
-			e.record(deployment("Zoom", blastradius.ProductivityTools, true, "19.99", from.Add(2*time.Hour)))
-			manualBus := e.record(deployment("SAP", blastradius.BusinessCritical, false, "45", from.Add(3*time.Hour)))
-			e.record(deployment("AV", blastradius.CriticalInfrastructure, false, "100", from.Add(4*time.Hour)))
+		"ReportingAnIncidentAgainComparesItAsStored": func(e *env) {
+			e.record(deployment("Zoom", blastradius.ProductivityTools, true, "12.5", Epoch.Add(-2*time.Hour)))
+			in := report("inc-1", incident.P2, "Zoom", e.at(Epoch.Add(-time.Hour)))
+			in.ControlImprovements = json.RawMessage(`["a"]`)
+			stored := e.report(in)
+			// A retry with a fresh id, the same instant in another zone plus
+			// less than the precision keeps, and the same JSON spaced out, is
+			// the same report.
+			in.ID = uuid.New()
+			in.OccurredAt = in.OccurredAt.In(time.FixedZone("X", 3600)).Add(e.precision() - time.Nanosecond)
+			in.ControlImprovements = json.RawMessage(`[ "a" ]`)
+			got := e.report(in)
+			assert.Equal(e.t, stored.ID, got.ID)
+			assert.Equal(e.t, int64(2), e.auditSize())
+			other := report("inc-2", incident.P2, "Zoom", Epoch.Add(-time.Hour))
+			other.ID = stored.ID
+			_, err := e.s.CreateIncident(e.ctx(), other)
+			require.ErrorIs(e.t, err, store.ErrConflict, "an id taken by another incident")
+			assert.Equal(e.t, int64(2), e.auditSize())
+		},
+		"ReturnedIncidentsAreCopies": func(e *env) {
 			yes := true
-			mk := func(corr string, sev incident.Severity, dep uuid.UUID, at time.Time, preventable *bool) {
-				in := report(corr, sev, "x", at)
-				in.DeploymentID = dep
-				in.WasPreventable = preventable
-				e.report(in)
+			in := report("inc-1", incident.P2, "Zoom", Epoch.Add(-time.Hour))
+			in.WasPreventable = &yes
+			in.ControlImprovements = json.RawMessage(`["a"]`)
+			got := e.report(in)
+			*in.WasPreventable = false
+			in.ControlImprovements[2] = 'X'
+			*got.WasPreventable = false
+			got.ControlImprovements[2] = 'Y'
+			page, err := e.s.ListIncidents(e.ctx(), incident.Filter{})
+			require.NoError(e.t, err)
+			require.Len(e.t, page.Incidents, 1)
+			*page.Incidents[0].WasPreventable = false
+			page.Incidents[0].ControlImprovements[2] = 'Z'
+			read, err := e.s.Incident(e.ctx(), got.ID)
+			require.NoError(e.t, err)
+			require.NotNil(e.t, read.WasPreventable)
+			assert.True(e.t, *read.WasPreventable)
+			assert.Equal(e.t, `["a"]`, string(read.ControlImprovements))
+		},
+		"DeploymentsAndIncidentsAreAuditedWithTheirFacts": func(e *env) {
+			d := e.record(incident.Deployment{ID: uuid.New(), Application: "Zoom", Class: blastradius.ProductivityTools,
+				AutoApproved: true, RiskScore: decimal.RequireFromString("12.5"), ModelVersion: "1.1", FinishedAt: Epoch.Add(-2 * time.Hour)})
+			in := e.report(incident.Incident{CorrelationID: "inc-1", Severity: incident.P2, OccurredAt: Epoch.Add(-time.Hour), Application: "Zoom"})
+			cause := "config"
+			_, err := e.s.UpdateIncident(e.ctx(), in.ID, incident.Update{RootCause: &cause})
+			require.NoError(e.t, err)
+			evs := e.events()
+			require.Len(e.t, evs, 3)
+			assert.Equal(e.t, security.EventDeploymentRecorded, evs[0].Type)
+			assert.Equal(e.t, "deployment:"+d.ID.String(), evs[0].Subject)
+			assert.JSONEq(e.t, `{"deployment_id":"`+d.ID.String()+`","application":"Zoom","class":"PRODUCTIVITY_TOOLS",
+				"auto_approved":true,"risk_score":"12.5","model_version":"1.1"}`, string(evs[0].Data))
+			assert.Equal(e.t, security.EventIncidentReported, evs[1].Type)
+			assert.Equal(e.t, "incident:"+in.ID.String(), evs[1].Subject)
+			assert.Equal(e.t, "inc-1", evs[1].CorrelationID)
+			assert.JSONEq(e.t, `{"incident_id":"`+in.ID.String()+`","severity":"P2","deployment_id":"`+d.ID.String()+`","attribution":"inferred"}`, string(evs[1].Data))
+			assert.Equal(e.t, security.EventIncidentUpdated, evs[2].Type)
+			assert.Equal(e.t, "incident:"+in.ID.String(), evs[2].Subject)
+			assert.JSONEq(e.t, `{"incident_id":"`+in.ID.String()+`","fields":["root_cause"]}`, string(evs[2].Data))
+			for _, ev := range evs {
+				assert.Equal(e.t, store.SystemActor, ev.Actor)
 			}
-			mk("a", incident.P1, autoProd.ID, from.Add(5*time.Hour), &yes)
-			mk("b", incident.P3, autoProd.ID, from.Add(6*time.Hour), nil)
-			mk("c", incident.P2, manualBus.ID, from.Add(7*time.Hour), &yes)
-			mk("d", incident.P4, outside.ID, from.Add(8*time.Hour), nil)      // incident in period, deployment before it
-			mk("e", incident.P1, autoProd.ID, from.Add(-30*time.Minute), nil) // before the period
-			c, err := e.s.IncidentCounts(e.ctx(), from, to)
-			require.NoError(e.t, err)
-			assert.Equal(e.t, int64(4), c.Deployments)
-			assert.Equal(e.t, int64(4), c.Incidents)
-			assert.Equal(e.t, map[incident.Severity]int64{incident.P1: 1, incident.P2: 1, incident.P3: 1, incident.P4: 1}, nonZero(c.BySeverity))
-			assert.Equal(e.t, map[blastradius.Class]int64{blastradius.ProductivityTools: 2, blastradius.BusinessCritical: 1, blastradius.CriticalInfrastructure: 1}, nonZeroClass(c.DeploymentsByClass))
-			assert.Equal(e.t, map[blastradius.Class]int64{blastradius.ProductivityTools: 2, blastradius.BusinessCritical: 1, blastradius.NonCritical: 1}, nonZeroClass(c.IncidentsByClass))
-			assert.Equal(e.t, [incident.Bands]int64{0, 2, 0, 0, 1, 0, 0, 0, 0, 1}, c.DeploymentsByBand)
-			assert.Equal(e.t, [incident.Bands]int64{1, 2, 0, 0, 1, 0, 0, 0, 0, 0}, c.IncidentsByBand)
-			assert.Equal(e.t, int64(1), c.AutoApprovedWithIncidents, "autoProd caused incidents in the period; the other auto-approved one did not")
-			assert.Equal(e.t, int64(2), c.Preventable)
-			assert.True(e.t, c.From.Equal(from) && c.To.Equal(to))
-
-			r := incident.NewReport(c)
-			assert.Equal(e.t, "1", r.IncidentRate.String())
-
-			at, err := e.s.LatestIncidentAt(e.ctx(), []incident.Severity{incident.P1, incident.P2}, to)
-			require.NoError(e.t, err)
-			assert.True(e.t, at.Equal(from.Add(7*time.Hour)))
-			at, err = e.s.LatestIncidentAt(e.ctx(), []incident.Severity{incident.P1}, from)
-			require.NoError(e.t, err)
-			assert.True(e.t, at.Equal(from.Add(-30*time.Minute)))
-			_, err = e.s.LatestIncidentAt(e.ctx(), []incident.Severity{incident.P1}, from.Add(-time.Hour))
-			require.ErrorIs(e.t, err, store.ErrNotFound)
+			unlinked := e.report(incident.Incident{CorrelationID: "inc-2", Severity: incident.P4, OccurredAt: Epoch.Add(-time.Hour), Application: "Slack"})
+			assert.JSONEq(e.t, `{"incident_id":"`+unlinked.ID.String()+`","severity":"P4","deployment_id":"","attribution":"none"}`, string(e.lastEvent().Data))
 		},
 		"ConcurrentDuplicateReportsStoreOneIncident": func(e *env) {
 			e.duplicatesStoreOne(16, func() (uuid.UUID, error) {
@@ -370,24 +345,4 @@ func runIncidents(t *testing.T, h Harness) {
 			})
 		},
 	})
-}
-
-func nonZero(m map[incident.Severity]int64) map[incident.Severity]int64 {
-	out := map[incident.Severity]int64{}
-	for k, v := range m {
-		if v != 0 {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-func nonZeroClass(m map[blastradius.Class]int64) map[blastradius.Class]int64 {
-	out := map[blastradius.Class]int64{}
-	for k, v := range m {
-		if v != 0 {
-			out[k] = v
-		}
-	}
-	return out
 }
