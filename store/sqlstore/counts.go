@@ -35,7 +35,7 @@ func (t *tx) IncidentCounts(ctx context.Context, from, to time.Time) (incident.C
 	}
 	rows, err := t.q.QueryContext(ctx, query, f, to2, f, to2, f, to2)
 	if err != nil {
-		return incident.Counts{}, t.d.fail(ctx, op, err)
+		return incident.Counts{}, t.fail(ctx, op, err)
 	}
 	defer func() { _ = rows.Close() }()
 	for rows.Next() {
@@ -46,7 +46,7 @@ func (t *tx) IncidentCounts(ctx context.Context, from, to time.Time) (incident.C
 			n, preventable int64
 		)
 		if err := rows.Scan(&kind, &class, &band, &sev, &n, &preventable); err != nil {
-			return incident.Counts{}, t.d.fail(ctx, op, err)
+			return incident.Counts{}, t.fail(ctx, op, err)
 		}
 		inBand := band != nil && *band >= 0 && *band < incident.Bands
 		switch kind {
@@ -74,7 +74,7 @@ func (t *tx) IncidentCounts(ctx context.Context, from, to time.Time) (incident.C
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return incident.Counts{}, t.d.fail(ctx, op, err)
+		return incident.Counts{}, t.fail(ctx, op, err)
 	}
 	return counts, nil
 }

@@ -1,126 +1,150 @@
-// Package sqlstore is the [store.Store] adapter over database/sql, for
-// SQLite (the embedded default) and PostgreSQL (for many processes sharing
-// one database).
+// Package sqlstore is the SQL [driver.Driver] of trustgate's store: one
+// code base for SQLite (the embedded default) and PostgreSQL (for many
+// processes sharing one database). A driver only keeps rows; every rule is
+// the store's ([github.com/buildworksai/trustgate/store.Store], made with
+// store.New over a driver).
 //
 // The package imports no SQL driver: the caller opens a *sql.DB with the
 // driver of their choice and passes it to [New] with its [Dialect], so a
 // program that uses PostgreSQL does not compile SQLite, nor the other way
-// round. The subpackage [github.com/buildworksai/trustgate/store/sqlstore/sqlite]
-// does all of it for a SQLite file.
-//
-// # Opening a store
-//
-// SQLite, through the sqlite subpackage (the cgo-free driver
-// github.com/ncruces/go-sqlite3), which opens a one-connection writer pool
-// and a read-only pool with the right pragmas, and migrates:
+// round. The subpackages open, configure and migrate a database for each
+// dialect:
 //
 //	db, err := sqlite.Open(ctx, "/var/lib/trustgate/trustgate.db", sqlstore.Options{})
 //	if err != nil { … }
-//	defer db.Close()
-//	// db is a *sqlite.DB, which embeds *sqlstore.Store: a store.Store.
+//	s, err := store.New(db, store.Options{})
+//	if err != nil { … }
+//	defer s.Close() // closes db's two pools
 //
-// PostgreSQL, through pgx's database/sql driver:
-//
-//	import _ "github.com/jackc/pgx/v5/stdlib"
-//
-//	pool, err := sql.Open("pgx", "postgres://trustgate@db.internal/trustgate")
+//	pool, err := sql.Open("pgx", "postgres://trustgate@db.internal/trustgate") // github.com/jackc/pgx/v5/stdlib
 //	if err != nil { … }
 //	defer pool.Close()
-//	s, err := sqlstore.New(pool, sqlstore.PostgreSQL, sqlstore.Options{})
+//	d, err := postgres.Open(ctx, pool, sqlstore.Options{})
 //	if err != nil { … }
-//	if err := s.Migrate(ctx); err != nil { … }
+//	s, err := store.New(d, store.Options{})
 //
-// The schema lives in the first schema of the connections' search_path, so
-// several installations can share a database, one schema each.
+// A [Driver] has no Close method: the pools belong to the caller (the
+// sqlite package's DB, which opened its own, closes them).
 //
-// # Migrations
+// # Tables and SQL
 //
-// The schema is a numbered series of SQL files per dialect, embedded in the
-// package ([Migrations] lists them). [Store.Migrate] applies the ones not
-// yet recorded in the schema_migrations table, each in its own transaction
-// with its record. It runs only when called: making a store runs no SQL.
-// Concurrent starters are safe: on PostgreSQL they queue on an advisory lock,
-// on SQLite on the database's write lock.
+// The tables are the store's: store.Tables defines each one's columns,
+// their types and nullability, its primary key and its unique keys, and
+// the migrations create exactly those (the tests of each dialect compare
+// the migrated schema with the definitions: every table and column, a
+// column type that holds the store's, NOT NULL where the store's column is
+// not nullable, the same primary and unique keys and no other). The driver
+// builds its SQL from the same definitions and the store's
+// [driver.Query]: an INSERT of a whole row, an UPDATE of named columns by
+// primary key, and a SELECT of every column with conditions, an order, a
+// keyset cursor written as a row value ((created_at, id) > (?, ?), which
+// both dialects compare lexicographically and seek an index with) and a
+// LIMIT. Table and column names come only from the definitions; every
+// value is a bound argument. Both dialects run the same statements, whose
+// placeholders (? and $1, $2, …) are the only difference; the DDL of the
+// migrations is the other.
+//
+// # Values
+//
+// PostgreSQL keeps each type natively: text, bigint (integer for the few
+// columns whose values are small: levels, quorums, risk bands, positions),
+// boolean, bytea, numeric, timestamptz and uuid. SQLite's tables are
+// STRICT, so a column refuses a value of another type: text and bytes are
+// TEXT and BLOB, integers INTEGER, booleans INTEGER 0 or 1 (checked),
+// decimals their exact text, times UTC text in the fixed-width layout
+// 2006-01-02T15:04:05.000000Z, which sorts as time does, and uuids their
+// lower-case canonical text, which sorts as their bytes do. Nothing goes
+// through a float: decimals read back exactly as written. Both dialects
+// keep microseconds ([Driver.TimePrecision]), to which the store rounds
+// every time it writes. Byte slices are copied both ways.
 //
 // # Concurrency
 //
 // Write transactions are serialised by the database, across goroutines and
-// processes alike: on PostgreSQL every write transaction begins by taking a
-// transaction-scoped advisory lock (pg_advisory_xact_lock); on SQLite the
-// writer pool's transactions begin IMMEDIATE, taking the write lock at
-// BEGIN. Inside one, a check followed by a write cannot race, which is what
-// keeps the audit chain from forking and exactly one risk model version
-// active. Reads outside a transaction do not wait for writers: they go to
-// [Options.ReadDB] when set (the sqlite subpackage sets it), else to the
-// writer pool. A pool passed to [New] for SQLite must begin its
-// transactions IMMEDIATE (_txlock=immediate, the ncruces driver's default)
-// and should have one connection and a busy timeout; see the sqlite
-// subpackage's DSN.
+// processes alike, which is the guarantee [driver.Driver.Begin] asks for.
+// On PostgreSQL every write transaction begins by taking a
+// transaction-scoped advisory lock (pg_advisory_xact_lock) and stays READ
+// COMMITTED, so each statement after the lock sees everything committed
+// before it was granted. On SQLite the writer pool's transactions begin
+// IMMEDIATE, taking the database's write lock at BEGIN; the pool should
+// hold one connection and set a busy timeout (sqlite.Open does both, and
+// journal_mode=WAL).
 //
-// # Records
+// A read-only transaction has no BEGIN: each query runs on its own on the
+// read pool ([Options.ReadDB], a pool of read-only connections when
+// sqlite.Open makes it, else the writer pool) and sees what was committed
+// when it ran, which is all the store relies on; it does not wait for
+// writers. The incident counts are one statement, and so one snapshot.
 //
-// Decimals are stored exactly: numeric in PostgreSQL, the decimal's text in
-// SQLite; nothing goes through a float. Times are stored in UTC truncated to
-// microseconds (timestamptz; in SQLite, fixed-width text that sorts as time
-// does), so every time reads back equal to what was written. Checkpoints
-// keep their signing time to the nanosecond, because their signature covers
-// it. Audit event data is kept as the canonical bytes its hash covers, and
-// evidence as the exact bytes uploaded.
+// The context given to Begin is the transaction's: once it is done, every
+// later call, Commit included, fails with an error matching its error, and
+// a write transaction is rolled back.
 //
-// The database enforces the rules it can on its own, against any client:
-// one active version at most (a partial unique index), approval before
-// activation (a check), and, through triggers, that audit events,
-// checkpoints, evidence and deployment records are never changed or
-// deleted, that each new audit event follows the head of the chain, that a
-// risk model version changes only in its approval (once) and activation,
-// that an incident changes only in its resolution fields, that a maturity
-// evaluation changes only in its decision (once), that a CAB request changes
-// only in its status, approvals, rejection and exception and is never
-// deleted, and that the maturity level moves one step at a time.
+// # What the database enforces
 //
-// # Outcomes
+// The database keeps the rules it can on its own, against any client, not
+// only this driver: at most one active risk model version (a partial
+// unique index) and only an approved one (a check); a deployment's risk
+// band matching its score, known classes, severities, statuses and kinds,
+// hashes and digests 64 characters long, and the JSON shapes of a
+// request's approvals, rejection and exception (checks); foreign keys from
+// thresholds, weights, incidents, criteria and decisions to what they name
+// (on SQLite, for connections that turn them on, as sqlite.Open's do);
+// and, by triggers,
+// that audit events, checkpoints, evidence, deployment records, a
+// version's thresholds and weights, and an evaluation's criteria are never
+// changed or deleted, that each new audit event follows the head of the
+// chain, that a risk model version changes only in its approval (once)
+// and activation, that an incident changes only in its resolution fields,
+// that a maturity evaluation changes only in its decision (once, and
+// whole), that a CAB request changes only in its status, approvals,
+// rejection and exception and is never deleted, and that the maturity
+// level moves one step at a time and its state is never deleted.
+// PostgreSQL refuses TRUNCATE of every guarded table; on SQLite an insert
+// that would REPLACE a kept row is ignored (migration 0006). Class
+// definitions are not guarded.
 //
-// Deployments, incidents and maturity evaluations live in their own tables
-// (migration 0003). A deployment stores its risk-score band beside the
-// score, so that the calibration aggregates group by an indexed integer. An
-// incident report is idempotent on its correlation id through a SHA-256
-// fingerprint of the report as submitted. [Store.ApplyTransition] checks the
-// stored evaluation and the current level and makes every write of a level
-// change (the new risk model created and activated, the level, the
-// decision, the audit event) inside one savepoint of one serialised write
-// transaction.
+// # Migrations
 //
-// [Store.IncidentCounts] is a single statement, so it reads one snapshot: it
-// counts the period's deployments with one index-only probe per class and
-// band of the index (class, risk_band, finished_at), an equality-prefixed
-// range that needs no sort whatever the planner's statistics say, and the
-// period's incidents from a range of (occurred_at, …), joined once to their
-// deployments. Its cost grows with the rows in the period, not with the
-// history: see bench_test.go for the figures.
+// The schema is a numbered series of SQL files per dialect, the same
+// series for both, embedded in the package ([Migrations] lists them).
+// [Driver.Migrate] applies, in order, each one not yet recorded in the
+// schema_migrations table, in a transaction of its own together with its
+// record, so a migration that fails leaves nothing of itself behind. It
+// runs only when called ([New] runs no SQL; sqlite.Open and postgres.Open
+// call it). Concurrent runs, from one process or many, apply each
+// migration once: on PostgreSQL they queue on a session advisory lock, on
+// SQLite on the write lock. On PostgreSQL the schema lives in the first
+// schema of the connections' search_path, so several installations can
+// share a database, one schema each.
 //
-// # Requests
+// # Incident counts
 //
-// CAB requests live in cab_requests (migration 0004), one row each: the
-// submission in columns of their own (the decision's reason as its code,
-// whose text is [cab.ReasonCode.Text]; decimals exact), and the approvals,
-// rejection and exception as JSON text, with times in the fixed-width UTC
-// layout above. A request is idempotent on its correlation id through its
-// submission hash. [Store.UpdateRequest] reads the request, calls its
-// function and writes the result and the audit event inside one serialised
-// write transaction, so concurrent approvals of one request are applied one
-// after the other and none is lost; the event is built, and so validated,
-// before anything is written, so a refused or malformed update writes
-// nothing, inside [Store.WithTx] too. [Store.ListRequests] walks the index
-// (created_at, id) from its cursor. Requests behave exactly as the in-memory
-// adapter's (requests_test.go runs one scenario on both and compares every
-// result), except that a request without approvals reads back with nil
-// approvals, never an empty slice.
+// A transaction of the driver implements [driver.IncidentCounter]: the
+// calibration aggregates are one SQL statement rather than the store's
+// computation from the rows, with the same results (the conformance suite
+// compares the two on random data). It counts the period's deployments
+// with one index-only probe per class and risk band of the index
+// (class, risk_band, finished_at), an equality-prefixed range that needs
+// no sort whatever the planner's statistics say, and the period's incidents
+// from a range of the covering index (occurred_at, …), joined once to
+// their deployments. Its cost grows with the rows in the period, not with
+// the history. The other reads the store's operations make each seek an
+// index of their own, such as (finished_at) for the first deployment
+// (migration 0005); the sqlite package's tests check the plan of every
+// statement the store issues.
 //
 // # Errors
 //
-// Methods return the portable errors of package store (match them with
-// errors.Is) and the domain packages' typed errors. An unexpected database
-// error comes back as an error whose message carries the driver's but which
-// wraps no driver error or type; a cancelled context comes back wrapping
-// ctx.Err().
+// Insert is INSERT … ON CONFLICT DO NOTHING: a row that inserts nothing
+// duplicated a primary or unique key, which is [driver.ErrConflict], told
+// apart from every other failure in both dialects without reading a
+// driver's error codes (the schema has no unique key but the store's, and
+// the one-active index, which the store never inserts against). An Update
+// of no row is [driver.ErrNotFound]; a call on a finished transaction
+// [driver.ErrTxDone]; a write in a read-only one [driver.ErrReadOnly]; a
+// done context's error stays matchable with errors.Is. Every other error
+// of the database goes through one function, which keeps the database's
+// message but wraps no error or type of the SQL driver or of database/sql:
+// to the store it is a failure of the database.
 package sqlstore

@@ -3,7 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
+	sqldriver "database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -81,7 +81,7 @@ func (s *Driver) Migrate(ctx context.Context) error {
 			_, uerr := c.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockKey)
 			if uerr != nil {
 				// Closing the session is what releases the lock now.
-				_ = c.Raw(func(any) error { return driver.ErrBadConn })
+				_ = c.Raw(func(any) error { return sqldriver.ErrBadConn })
 			}
 		}()
 		q = c

@@ -119,10 +119,14 @@ func (d *Driver) TimePrecision() time.Duration { return time.Microsecond }
 // the lock sees everything committed before it was granted. On SQLite the
 // writer pool's BEGIN IMMEDIATE takes the database's write lock. A
 // read-only transaction runs each query on its own on the read pool,
-// without BEGIN: it sees committed data, statement by statement.
+// without BEGIN: it sees committed data, statement by statement. Either
+// kind fails every call once ctx is done.
 func (d *Driver) Begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, d.fail(ctx, "begin transaction", err)
+	}
 	if !opts.Write {
-		return &tx{d: d, q: d.rdb}, nil
+		return &tx{d: d, ctx: ctx, q: d.rdb}, nil
 	}
 	sqlTx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -134,7 +138,7 @@ func (d *Driver) Begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 			return nil, d.fail(ctx, "lock writers", err)
 		}
 	}
-	return &tx{d: d, q: sqlTx, sqlTx: sqlTx, write: true}, nil
+	return &tx{d: d, ctx: ctx, q: sqlTx, sqlTx: sqlTx, write: true}, nil
 }
 
 // querier is what *sql.DB, *sql.Conn and *sql.Tx have in common.

@@ -12,6 +12,7 @@ import (
 // a read-only one.
 type tx struct {
 	d     *Driver
+	ctx   context.Context // the transaction's, from Begin
 	q     querier
 	sqlTx *sql.Tx // nil for a read-only transaction
 	write bool
@@ -23,15 +24,33 @@ var (
 	_ driver.IncidentCounter = (*tx)(nil)
 )
 
-// begin checks that the transaction can still be used.
+// begin checks that the transaction can still be used: it has not ended,
+// and its context is not done. The context is checked here, not left to
+// database/sql, which rolls a transaction back when its context is done but
+// does so from a goroutine of its own: until then a statement given
+// another context would still run.
 func (t *tx) begin(write bool) error {
+	ctxErr := t.ctx.Err()
 	switch {
+	case t.done && ctxErr != nil:
+		return fmt.Errorf("sqlstore: %w (%w)", driver.ErrTxDone, ctxErr)
 	case t.done:
 		return driver.ErrTxDone
+	case ctxErr != nil:
+		return fmt.Errorf("sqlstore: transaction: %w", ctxErr)
 	case write && !t.write:
 		return driver.ErrReadOnly
 	}
 	return nil
+}
+
+// fail is [Driver.fail] for a statement of the transaction, given ctx: the
+// transaction's context, once done, is the cause of any error.
+func (t *tx) fail(ctx context.Context, op string, err error) error {
+	if t.ctx.Err() != nil {
+		ctx = t.ctx
+	}
+	return t.d.fail(ctx, op, err)
 }
 
 // Insert implements [driver.Tx] with INSERT … ON CONFLICT DO NOTHING: a row
@@ -51,11 +70,11 @@ func (t *tx) Insert(ctx context.Context, tb *driver.Table, row []any) error {
 	}
 	res, err := t.q.ExecContext(ctx, t.d.insertSQL(tb), args...)
 	if err != nil {
-		return t.d.fail(ctx, "insert into "+tb.Name, err)
+		return t.fail(ctx, "insert into "+tb.Name, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return t.d.fail(ctx, "insert into "+tb.Name, err)
+		return t.fail(ctx, "insert into "+tb.Name, err)
 	}
 	if n != 1 {
 		return fmt.Errorf("sqlstore: insert into %s: %w", tb.Name, driver.ErrConflict)
@@ -82,11 +101,11 @@ func (t *tx) Update(ctx context.Context, tb *driver.Table, key []any, columns []
 	}
 	res, err := t.q.ExecContext(ctx, query, args...)
 	if err != nil {
-		return t.d.fail(ctx, "update "+tb.Name, err)
+		return t.fail(ctx, "update "+tb.Name, err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
-		return t.d.fail(ctx, "update "+tb.Name, err)
+		return t.fail(ctx, "update "+tb.Name, err)
 	}
 	if n == 0 {
 		return fmt.Errorf("sqlstore: update %s: %w: key %v", tb.Name, driver.ErrNotFound, key)
@@ -105,7 +124,7 @@ func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) erro
 	}
 	rows, err := t.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return t.d.fail(ctx, "query "+q.Table.Name, err)
+		return t.fail(ctx, "query "+q.Table.Name, err)
 	}
 	defer func() { _ = rows.Close() }()
 	cols := q.Table.Columns
@@ -117,7 +136,7 @@ func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) erro
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
-			return t.d.fail(ctx, "query "+q.Table.Name, err)
+			return t.fail(ctx, "query "+q.Table.Name, err)
 		}
 		row := make([]any, len(cells))
 		for i := range cells {
@@ -128,22 +147,27 @@ func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) erro
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return t.d.fail(ctx, "query "+q.Table.Name, err)
+		return t.fail(ctx, "query "+q.Table.Name, err)
 	}
 	return nil
 }
 
-// Commit implements [driver.Tx].
+// Commit implements [driver.Tx]. A transaction whose context is done
+// commits nothing: it is rolled back, and Commit returns the context's
+// error.
 func (t *tx) Commit() error {
-	if t.done {
-		return driver.ErrTxDone
+	if err := t.begin(false); err != nil {
+		if !t.done {
+			_ = t.Rollback()
+		}
+		return err
 	}
 	t.done = true
 	if t.sqlTx == nil {
 		return nil
 	}
 	if err := t.sqlTx.Commit(); err != nil {
-		return t.d.fail(context.Background(), "commit", err)
+		return t.fail(context.Background(), "commit", err)
 	}
 	return nil
 }
@@ -151,14 +175,14 @@ func (t *tx) Commit() error {
 // Rollback implements [driver.Tx].
 func (t *tx) Rollback() error {
 	if t.done {
-		return driver.ErrTxDone
+		return t.begin(false) // ErrTxDone
 	}
 	t.done = true
 	if t.sqlTx == nil {
 		return nil
 	}
 	if err := t.sqlTx.Rollback(); err != nil {
-		return t.d.fail(context.Background(), "rollback", err)
+		return t.fail(context.Background(), "rollback", err)
 	}
 	return nil
 }

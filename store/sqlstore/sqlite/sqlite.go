@@ -90,10 +90,16 @@ type DB struct {
 // set there). path is a file path; an in-memory database cannot be shared
 // by the two pools.
 func Open(ctx context.Context, path string, opts sqlstore.Options) (*DB, error) {
+	return open(ctx, path, opts, func(dsn string) (*sql.DB, error) { return driver.Open(dsn) })
+}
+
+// open is Open with the function that opens a pool on a DSN (the tests
+// pass one that records the statements the pools run).
+func open(ctx context.Context, path string, opts sqlstore.Options, pool func(dsn string) (*sql.DB, error)) (*DB, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: Open: %q: want the path of a database file", path)
 	}
-	w, err := driver.Open(DSN(path, true))
+	w, err := pool(DSN(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %v", path, err)
 	}
@@ -106,7 +112,7 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*DB, error) 
 		_ = w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r, err := driver.Open(DSN(path, false))
+	r, err := pool(DSN(path, false))
 	if err != nil {
 		_ = w.Close()
 		return nil, fmt.Errorf("sqlite: open %s for reading: %v", path, err)

@@ -1,8 +1,14 @@
-// Package sqltest holds what the tests of the SQL drivers share: a
-// backend for each dialect, the conformance run with a tamperer that edits
-// the database with SQL the way an attacker would, and the tests of what
-// the database itself enforces. It imports no database driver; the sqlite
-// and postgres packages' tests, the only ones that do, pass it the pools.
+// Package sqltest holds what the tests of the SQL drivers share, written
+// once for both dialects: the conformance run with a tamperer that edits
+// the database with SQL the way an attacker would; the migrations and the
+// schema they make ([Migrations]); what the database enforces on its own,
+// against any client ([Guards]); the errors that cross the driver
+// ([Errors]); and the benchmarks and their fixtures ([BenchIncidentCounts]
+// and the rest). It imports no database driver: the sqlite and postgres
+// packages' tests, the only ones that do, describe their dialect as a
+// [Backend] and call these functions from their own tests and benchmarks,
+// so that a program importing one dialect never downloads the other's
+// driver.
 package sqltest
 
 import (
@@ -31,6 +37,26 @@ type Backend struct {
 	// function that opens another pool on it each time it is called, as
 	// another process would.
 	Pools func(t testing.TB) func(t testing.TB) *sql.DB
+	// DriverError reports whether err is, or wraps, an error of the
+	// database/sql driver (its concrete types, matched with errors.As):
+	// what must never cross the sqlstore driver.
+	DriverError func(err error) bool
+	// Lasting creates a new, empty database that outlives the test or
+	// benchmark that asks for it, for a fixture built once per run; the
+	// package's TestMain removes it ([RemoveFixtures]).
+	Lasting func() (*Database, error)
+}
+
+// Database is a database that outlives any one test: see [Backend.Lasting].
+type Database struct {
+	// Open returns a driver on the database, opened (and migrated) as an
+	// installation opens it, and the function that closes what it opened.
+	Open func(ctx context.Context) (driver.Driver, func() error, error)
+	// Raw opens a pool on the database outside the driver; the caller
+	// closes it.
+	Raw func() (*sql.DB, error)
+	// Remove deletes the database.
+	Remove func()
 }
 
 // Conformance runs the conformance suite against b's driver, with raw

@@ -1,0 +1,32 @@
+package sqlite
+
+import (
+	"os"
+	"testing"
+
+	"github.com/buildworksai/trustgate/store/sqlstore/internal/sqltest"
+)
+
+// The benchmarks of package sqltest on SQLite files opened as
+// installations open them (Open: WAL, synchronous=NORMAL, one writer
+// connection, a read-only pool):
+//
+//	go test -run '^$' -bench . -benchmem ./store/sqlstore/sqlite
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	sqltest.RemoveFixtures()
+	os.Exit(code)
+}
+
+// BenchmarkIncidentCountsSQLite: see sqltest.BenchIncidentCounts.
+func BenchmarkIncidentCountsSQLite(b *testing.B) { sqltest.BenchIncidentCounts(b, backend()) }
+
+// BenchmarkMaturityInputsSQLite: see sqltest.BenchMaturityInputs.
+func BenchmarkMaturityInputsSQLite(b *testing.B) { sqltest.BenchMaturityInputs(b, backend()) }
+
+// BenchmarkValidateDeploymentSQLite: see sqltest.BenchValidateDeployment.
+func BenchmarkValidateDeploymentSQLite(b *testing.B) { sqltest.BenchValidateDeployment(b, backend()) }
+
+// BenchmarkSubmitSQLite: see sqltest.BenchSubmit.
+func BenchmarkSubmitSQLite(b *testing.B) { sqltest.BenchSubmit(b, backend()) }
