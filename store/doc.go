@@ -1,49 +1,101 @@
-// Package store is trustgate's storage contract: the records the domain
-// packages keep, the errors every adapter returns for the same situations,
-// and atomic multi-record work.
+// Package store is trustgate's storage: the records the domain packages
+// keep, and every rule about keeping them, over a small driver that only
+// keeps rows.
 //
-// [Store] composes small interfaces, one per kind of record: [RiskModels],
-// [Classes], [Maturity], [Audit], [Evidence], [Deployments], [Incidents],
-// [Evaluations] and [Requests]. Domain packages declare the narrow interface
-// they use (security.Store, maturity.Store, cab.Store) and never import an
-// adapter; every adapter satisfies all of them. The adapters are:
+// It has the shape of database/sql over database/sql/driver. A [Store] is
+// the concrete type users hold: create one with [New] over a
+// [driver.Driver], and it satisfies the small interfaces the domain packages
+// declare (cab.Store, maturity.Store, security.Store). The drivers are:
 //
 //   - [github.com/buildworksai/trustgate/store/memstore]: in memory, for
 //     tests and embedding;
-//   - [github.com/buildworksai/trustgate/store/sqlstore]: database/sql over
-//     SQLite (the embedded default) and PostgreSQL (for many processes
-//     sharing one database).
+//   - [github.com/buildworksai/trustgate/store/sqlstore]: SQL, through
+//     [github.com/buildworksai/trustgate/store/sqlstore/sqlite] (the embedded
+//     default) and [github.com/buildworksai/trustgate/store/sqlstore/postgres]
+//     (for many processes sharing one database).
 //
-// Each passes the conformance suite in
-// [github.com/buildworksai/trustgate/store/storetest], which a user's own
-// adapter can run too.
+// A program opens a driver and hands it to the store:
 //
-// # Errors
+//	db, err := sqlite.Open(ctx, "trustgate.db", sqlstore.Options{})
+//	if err != nil { … }
+//	s, err := store.New(db, store.Options{})
+//	if err != nil { … }
+//	defer s.Close()
+//	err = store.Seed(ctx, s, time.Now())
 //
-// Adapters return [ErrNotFound], [ErrConflict], [ErrInvalid] and [ErrTxDone]
-// (wrapped with detail; match with errors.Is), and the domain packages' typed
-// errors (such as *riskmodel.FieldError) for domain rules. No driver error or
-// type crosses the API.
+// # What the store does, and what a driver does
 //
-// # Transactions and audit
+// The store owns everything that is not keeping rows, once, whatever the
+// driver: input validation (a request needs a submitter, a page limit is
+// between 1 and its maximum), normalisation (times to the driver's
+// precision, copies of what it is given), the construction of every audit
+// event (one function per event type) and the hash chain they form,
+// idempotency (an upload, a submission or a report repeated under its
+// correlation id returns what is stored; different content is a conflict),
+// incident attribution, the calibration aggregates' definition, page limits,
+// transactions, and the governance rules (who may approve, what may be
+// activated, which transitions apply). It turns each record into rows of the
+// tables [Tables] lists, and each read into a [driver.Query].
 //
-// [Store.WithTx] runs a function atomically. Write transactions are
-// serialised, which is what keeps the audit chain from forking and makes
-// "exactly one active model" hold under concurrent activation. Every
-// operation that changes governance state (a model created, approved or
-// activated, evidence uploaded, a CAB request submitted or updated, a
-// deployment or incident recorded, a maturity transition) appends its audit
-// event in the same transaction as the change: there is no way to make the
-// change without the record. Multi-record changes that domain rules decide
-// come to the store as one value or one pure function, applied atomically
-// (ApplyTransition, UpdateRequest), so the rules stay in the domain
-// packages and the atomicity in the store.
+// A driver keeps those rows: it inserts, updates and queries them inside
+// transactions, and serialises write transactions. That contract is six
+// methods (Begin, and a transaction's Insert, Update, Query, Commit and
+// Rollback), documented in package [driver] with the errors and concurrency
+// guarantees each must give. It grows through optional interfaces: a driver
+// that keeps times more coarsely says so ([driver.TimePrecisioner]), one that
+// can compute the calibration aggregates in its database does
+// ([driver.IncidentCounter]); a driver without them loses nothing but speed.
+//
+// # Certifying a driver
+//
+// [github.com/buildworksai/trustgate/store/storetest] is the specification:
+// it checks the driver contract directly, then every behaviour of the store
+// over the driver. Every driver here runs it; a driver written elsewhere
+// runs it too:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Harness{New: func(t *testing.T) driver.Driver { … }})
+//	}
+//
+// # Transactions
+//
+// Every method runs in a transaction of its own; [Store.WithTx] runs
+// several in one, through a [Tx] with the same methods. Write transactions
+// are serialised by the driver, in this process and across processes
+// sharing a database, which is what lets an operation check and then write
+// without a race: it keeps the audit chain from forking, exactly one risk
+// model active, and concurrent approvals of one request from losing each
+// other.
+//
+// Each write operation reads and checks everything first, builds its rows
+// and its audit events (validating them), and only then writes: input that
+// breaks a rule writes nothing, even inside WithTx, where the transaction
+// goes on. A failure of the database itself dooms a WithTx transaction:
+// what it had written is rolled back whatever fn returns.
+//
+// Every operation that changes governance state (a model created, approved
+// or activated, evidence uploaded, a CAB request submitted or updated, a
+// deployment or incident recorded or updated, a maturity transition)
+// appends its audit event in the same transaction as the change: there is
+// no way to make the change without the record.
 //
 // # Time
 //
-// Adapters take a clock in their options and store times in UTC with
-// microsecond precision (what PostgreSQL keeps), so a value reads back equal
-// to what was written, in every adapter.
+// Times are kept in UTC at the driver's precision (one microsecond unless
+// it declares coarser): every time written is rounded down to it, so it
+// reads back equal to what the store returned when writing it, and every
+// range bound a caller gives (a period, a cursor, "before") is compared
+// exactly with the times as stored, however finely it is given. This
+// happens in one place in the store, for every driver.
 //
-// [Seed] loads the seed data idempotently.
+// # Errors
+//
+// Every error carries a [trustgate.Code] (get it with trustgate.AsError or
+// trustgate.ErrorCode): [trustgate.Invalid] with the field for input that
+// breaks a rule of the store, [trustgate.NotFound] and
+// [trustgate.Conflict] (also matchable as [ErrNotFound] and [ErrConflict]),
+// [trustgate.Canceled] for a context's end, [trustgate.Internal] for a
+// failing database. The domain packages' errors come through as they are.
+// No driver error or type crosses the API: a driver's failures are reported
+// by message only.
 package store
