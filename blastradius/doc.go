@@ -51,7 +51,8 @@ Classification runs in three steps:
     [Result].Floor and says so in the reason.
 
 Invalid input (a negative user count, an unknown criticality, tier or scope)
-is a [*FieldError] wrapping [ErrInvalidInput]; Classify never panics.
+is an invalid-input error naming the field (see Errors below); Classify
+never panics.
 
 # Default rules
 

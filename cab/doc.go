@@ -19,6 +19,7 @@
 //
 // Decide does not trust the model to have been validated: the critical
 // infrastructure veto holds even if a model carries a non-zero threshold for
-// that class, and a missing or out-of-range threshold is an [*InputError],
-// as are a score outside [0, 100] and an unknown class.
+// that class, and a missing or out-of-range threshold is an invalid-input
+// error naming the field, as are a score outside [0, 100] and an unknown
+// class (see Errors below).
 package cab

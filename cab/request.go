@@ -101,7 +101,8 @@ var (
 )
 
 // WorkflowError reports why a workflow step was refused. It wraps one of the
-// sentinels above, and [ErrInvalidInput] for malformed arguments.
+// sentinels above or, for a malformed argument, an invalid-input error
+// naming it (code [trustgate.Invalid], Field "approver", "reason", …).
 type WorkflowError struct {
 	RequestID uuid.UUID
 	Reason    string
@@ -119,6 +120,12 @@ func refuse(r *Request, err error, format string, args ...any) error {
 	return &WorkflowError{RequestID: r.ID, Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
+// invalid refuses a step on r for a malformed argument: the
+// [*WorkflowError] wraps an invalid-input error naming field.
+func invalid(r *Request, field, reason string) error {
+	return &WorkflowError{RequestID: r.ID, Reason: reason, Err: inputErr(field, reason, nil)}
+}
+
 // Exception expiry bounds: no permanent exceptions.
 const (
 	MinExceptionDays = 1
@@ -133,7 +140,7 @@ func (m Members) Has(id string) bool { return m[id] }
 
 func checkActor(r *Request, field, who string) error {
 	if strings.TrimSpace(who) == "" || len(who) > 256 || strings.ContainsFunc(who, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-		return &WorkflowError{RequestID: r.ID, Reason: field + " is required (a single-line name)", Err: ErrInvalidInput}
+		return invalid(r, field, field+" is required (a single-line name)")
 	}
 	return nil
 }
@@ -189,7 +196,7 @@ func Reject(r Request, members Members, member, reason string, now time.Time) (R
 	case r.Status != StatusPendingReview && r.Status != StatusExceptionRequired && r.Status != StatusExceptionPending:
 		return r, refuse(&r, ErrNotPending, "is %s; only a pending request can be rejected", r.Status)
 	case strings.TrimSpace(reason) == "":
-		return r, &WorkflowError{RequestID: r.ID, Reason: "a rejection needs a reason", Err: ErrInvalidInput}
+		return r, invalid(&r, "reason", "a rejection needs a reason")
 	}
 	r.Status = StatusRejected
 	r.Rejection = &Rejection{By: member, At: now.UTC(), Reason: reason}
@@ -209,9 +216,9 @@ func RequestException(r Request, requester, justification string, expiresAt, now
 	case r.Status != StatusExceptionRequired:
 		return r, refuse(&r, ErrNotPending, "is %s; only an exception-required request can ask for an exception", r.Status)
 	case strings.TrimSpace(justification) == "":
-		return r, &WorkflowError{RequestID: r.ID, Reason: "an exception needs a justification", Err: ErrInvalidInput}
+		return r, invalid(&r, "justification", "an exception needs a justification")
 	case len(justification) > 16<<10:
-		return r, &WorkflowError{RequestID: r.ID, Reason: "justification longer than 16 KiB", Err: ErrInvalidInput}
+		return r, invalid(&r, "justification", "justification longer than 16 KiB")
 	case expiresAt.Before(now.AddDate(0, 0, MinExceptionDays)) || expiresAt.After(now.AddDate(0, 0, MaxExceptionDays)):
 		return r, refuse(&r, ErrExpiry, "expiry %s is not between %d and %d days after %s",
 			expiresAt.UTC().Format(time.RFC3339), MinExceptionDays, MaxExceptionDays, now.UTC().Format(time.RFC3339))

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -68,7 +69,7 @@ func TestApproveRefusesWhatTheRulesForbid(t *testing.T) {
 	_, err = cab.Approve(r2, members, "alice", "", epoch)
 	require.ErrorIs(t, err, cab.ErrDuplicateApproval)
 	_, err = cab.Approve(r, members, "", "", epoch)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "approver")
 	var we *cab.WorkflowError
 	require.ErrorAs(t, err, &we)
 	assert.Equal(t, r.ID, we.RequestID)
@@ -80,7 +81,18 @@ func TestApproveRefusesWhatTheRulesForbid(t *testing.T) {
 	_, err = cab.Approve(rejected, members, "carol", "", epoch)
 	require.ErrorIs(t, err, cab.ErrNotPending, "one rejection rejects")
 	_, err = cab.Reject(r2, members, "bob", " ", epoch)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "reason")
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, r2.ID, we.RequestID)
+}
+
+// requireInvalid requires err to be an invalid-input error naming field.
+func requireInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	e := trustgate.AsError(err)
+	require.NotNil(t, e)
+	require.Equal(t, trustgate.Invalid, e.Code, "%v", err)
+	require.Equal(t, field, e.Field, "%v", err)
 }
 
 func TestExceptionsAreTimeBoxedPinnedAndApprovedByQuorum(t *testing.T) {
@@ -94,7 +106,7 @@ func TestExceptionsAreTimeBoxedPinnedAndApprovedByQuorum(t *testing.T) {
 		require.ErrorIs(t, err, cab.ErrExpiry, "expiry in %s", days)
 	}
 	_, err = cab.RequestException(r, "sam", "", epoch.AddDate(0, 0, 7), epoch)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "justification")
 	for _, days := range []int{1, 90} {
 		_, err := cab.RequestException(r, "sam", "ok", epoch.AddDate(0, 0, days), epoch)
 		require.NoError(t, err, "%d days is allowed", days)

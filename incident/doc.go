@@ -22,7 +22,8 @@
 // Validation rejects an unknown severity, an occurrence time later than the
 // reporting time plus [MaxClockSkew] (five minutes: clocks disagree a
 // little, not by hours), negative counts, downtime or money, and malformed
-// resolution data, each as a [*FieldError] naming the field.
+// resolution data, each as an invalid-input error naming the field (see
+// Errors below).
 //
 // # Calibration
 //

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/riskmodel"
 )
 
@@ -21,12 +22,12 @@ var (
 	// ErrStale: the installation is no longer at the level the evaluation
 	// judged.
 	ErrStale = errors.New("maturity: evaluation is stale")
-	// ErrInvalid: a required argument is missing or malformed.
-	ErrInvalid = errors.New("maturity: invalid input")
 )
 
 // TransitionError reports why an evaluation cannot be acted on. It wraps
-// one of [ErrNotReady], [ErrDecided], [ErrStale], [ErrInvalid].
+// one of [ErrNotReady], [ErrDecided], [ErrStale] or, for a missing or
+// malformed argument, an invalid-input error naming it (code
+// [trustgate.Invalid]).
 type TransitionError struct {
 	EvaluationID string
 	Reason       string
@@ -39,6 +40,13 @@ func (e *TransitionError) Error() string {
 
 // Unwrap returns the sentinel.
 func (e *TransitionError) Unwrap() error { return e.Err }
+
+// fieldErr is the error for a missing or malformed argument: code Invalid,
+// the field's path, a message "maturity: <field>: <reason>", and the cause,
+// if any.
+func fieldErr(field, reason string, cause error) *trustgate.Error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "maturity: " + field + ": " + reason, Err: cause}
+}
 
 // Transition is a change of level, complete: the evaluation it acts on, the
 // new risk model version (approved, to be created and activated) and the new
@@ -65,7 +73,8 @@ const EngineActor = "trustgate-maturity-engine"
 // progression judged at the current level cur.
 func Progress(levels []Definition, e Evaluation, cur State, active riskmodel.Version, approver string, now time.Time) (Transition, error) {
 	if strings.TrimSpace(approver) == "" {
-		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "an approver is required", Err: ErrInvalid}
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "an approver is required",
+			Err: fieldErr("approver", "required", nil)}
 	}
 	switch {
 	case e.Decided():
@@ -119,7 +128,8 @@ func build(levels []Definition, kind Kind, e Evaluation, active riskmodel.Versio
 		CreatedAt:          now,
 	}
 	if err := m.Validate(); err != nil {
-		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(), Err: ErrInvalid}
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(),
+			Err: fieldErr("model", "the new model would be invalid: "+err.Error(), err)}
 	}
 	return Transition{
 		Kind: kind, Evaluation: e, From: e.Level, To: e.Target, Model: m,

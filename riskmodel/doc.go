@@ -3,7 +3,7 @@
 // or below which a deployment may be approved without CAB review.
 //
 // A [Version] is a plain value. [Version.Validate] checks every invariant and
-// names each field that breaks one with a [*FieldError]; [Version.Score]
+// names each field that breaks one (see Errors below); [Version.Score]
 // computes a [Score] that carries the model version and every factor's
 // contribution. [Seed] returns version 1.1, the greenfield baseline every
 // installation starts from.

@@ -145,13 +145,13 @@ func (c Checkpoint) SignedMessage() []byte {
 // can pick the right public key; it must be a single line.
 func SignCheckpoint(key ed25519.PrivateKey, keyID string, head Head, at time.Time) (Checkpoint, error) {
 	if len(key) != ed25519.PrivateKeySize {
-		return Checkpoint{}, &FieldError{Field: "key", Reason: fmt.Sprintf("an Ed25519 private key is %d bytes, got %d", ed25519.PrivateKeySize, len(key))}
+		return Checkpoint{}, fieldErr("key", fmt.Sprintf("an Ed25519 private key is %d bytes, got %d", ed25519.PrivateKeySize, len(key)), nil)
 	}
 	if strings.ContainsAny(keyID, "\r\n") {
-		return Checkpoint{}, &FieldError{Field: "key_id", Reason: "must be a single line"}
+		return Checkpoint{}, fieldErr("key_id", "must be a single line", nil)
 	}
 	if head.Size < 0 {
-		return Checkpoint{}, &FieldError{Field: "size", Reason: "negative"}
+		return Checkpoint{}, fieldErr("size", "negative", nil)
 	}
 	// Stores keep microseconds (PostgreSQL's precision); sign what they keep.
 	c := Checkpoint{Size: head.Size, Head: head.Hash, KeyID: keyID, SignedAt: at.UTC().Truncate(time.Microsecond)}

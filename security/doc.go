@@ -13,8 +13,8 @@
 // hash, SHA-256 over the canonical bytes, is the same whichever language
 // produced the package. Duplicate member names, invalid UTF-8, lone
 // surrogates, numbers beyond the double range, malformed digests and
-// packages over [MaxEvidenceSize] are rejected with a [*FieldError] that
-// names the field and wraps the cause ([ErrDuplicateKey], …). Stores keep
+// packages over [MaxEvidenceSize] are rejected with an invalid-input error
+// that names the field and wraps the cause ([ErrDuplicateKey], …). Stores keep
 // the canonical bytes, so checking a stored package ([Evidence.Intact]) is
 // one SHA-256 and a constant-time compare.
 //

@@ -105,15 +105,15 @@ type Validator struct {
 }
 
 // NewValidator returns a validator over s. Each trusted key must be an
-// Ed25519 public key ([*FieldError] otherwise).
+// Ed25519 public key (an invalid-input error naming it otherwise).
 func NewValidator(s Store, opts Options) (*Validator, error) {
 	if s == nil {
-		return nil, &FieldError{Field: "store", Reason: "required"}
+		return nil, fieldErr("store", "required", nil)
 	}
 	keys := make(map[string]ed25519.PublicKey, len(opts.Policy.TrustedKeys))
 	for id, k := range opts.Policy.TrustedKeys {
 		if len(k) != ed25519.PublicKeySize {
-			return nil, &FieldError{Field: "policy.trusted_keys[" + id + "]", Reason: fmt.Sprintf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(k))}
+			return nil, fieldErr("policy.trusted_keys["+id+"]", fmt.Sprintf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(k)), nil)
 		}
 		keys[id] = append(ed25519.PublicKey(nil), k...)
 	}

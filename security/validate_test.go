@@ -324,12 +324,9 @@ func TestValidateDeploymentRejectsAnIncompleteRequest(t *testing.T) {
 	f := newFakeStore()
 	v := newValidator(t, f, security.Policy{})
 	_, err := v.ValidateDeployment(t.Context(), security.Request{EvidenceID: uuid.New(), Actor: "a"})
-	var fe *security.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "artifact", fe.Field)
+	requireInvalid(t, err, "artifact")
 	_, err = v.ValidateDeployment(t.Context(), security.Request{EvidenceID: uuid.New(), Artifact: strings.NewReader("")})
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "actor", fe.Field)
+	requireInvalid(t, err, "actor")
 	assert.Empty(t, f.events)
 }
 
@@ -345,9 +342,7 @@ func TestValidateDeploymentHonoursCancellation(t *testing.T) {
 
 func TestNewValidatorRejectsMalformedKeys(t *testing.T) {
 	_, err := security.NewValidator(newFakeStore(), security.Options{Policy: security.Policy{TrustedKeys: map[string]ed25519.PublicKey{"short": make([]byte, 5)}}})
-	var fe *security.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "policy.trusted_keys[short]", fe.Field)
+	requireInvalid(t, err, "policy.trusted_keys[short]")
 	_, err = security.NewValidator(nil, security.Options{})
-	require.ErrorIs(t, err, security.ErrInvalid)
+	requireInvalid(t, err, "store")
 }

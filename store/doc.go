@@ -21,9 +21,9 @@
 // # Errors
 //
 // Adapters return [ErrNotFound], [ErrConflict], [ErrInvalid] and [ErrTxDone]
-// (wrapped with detail; match with errors.Is), and the domain packages' typed
-// errors (such as *riskmodel.FieldError) for domain rules. No driver error or
-// type crosses the API.
+// (wrapped with detail; match with errors.Is), and the domain packages'
+// errors for domain rules (such as riskmodel's, a *trustgate.Error with
+// code invalid naming the field). No driver error or type crosses the API.
 //
 // # Transactions and audit
 //

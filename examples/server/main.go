@@ -134,9 +134,8 @@
 //	maturity.ErrNotReady / ErrDecided / ErrStale        409 EVALUATION_NOT_READY / _DECIDED / _STALE
 //	body too large                                     413 PAYLOAD_TOO_LARGE
 //	wrong Content-Type                                 415 UNSUPPORTED_MEDIA_TYPE
-//	*riskmodel/incident/security/blastradius.FieldError,
-//	*blastradius.ClassError, *cab.InputError,
-//	store.ErrInvalid, cab.ErrInvalidInput              422 VALIDATION_FAILED (+ field)
+//	a library error with code trustgate.Invalid,
+//	store.ErrInvalid                                   422 VALIDATION_FAILED (+ field)
 //	cab.ErrExpiry                                      422 EXCEPTION_EXPIRY_OUT_OF_RANGE
 //	cab.ErrEvidence                                    422 EVIDENCE_UNUSABLE
 //	*security.ValidationError                          422 <its reason code>, e.g. EVIDENCE_TAMPERED,

@@ -7,9 +7,8 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/cab"
-	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
@@ -116,17 +115,12 @@ func problemFor(err error) problem {
 	withField := func(p problem, field string) problem { p.Field = field; return p }
 
 	var (
-		he  *httpError
-		ve  *security.ValidationError
-		we  *cab.WorkflowError
-		ie  *cab.InputError
-		rfe *riskmodel.FieldError
-		ife *incident.FieldError
-		sfe *security.FieldError
-		bfe *blastradius.FieldError
-		bce *blastradius.ClassError
-		te  *maturity.TransitionError
+		he *httpError
+		ve *security.ValidationError
+		we *cab.WorkflowError
+		te *maturity.TransitionError
 	)
+	invalid := trustgate.ErrorCode(err) == trustgate.Invalid
 	switch {
 	case errors.As(err, &he):
 		p := problem{Status: he.status, Code: he.code, Field: he.field, Detail: he.detail, headers: he.header}
@@ -165,8 +159,8 @@ func problemFor(err error) problem {
 			return withField(mk(http.StatusConflict, codeDigestMismatch), "artifact_sha256")
 		case errors.Is(err, cab.ErrNotAuthorized):
 			return mk(http.StatusConflict, codeNotAuthorized)
-		case errors.Is(err, cab.ErrInvalidInput):
-			return mk(http.StatusUnprocessableEntity, codeValidationFailed)
+		case invalid:
+			return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), trustgate.AsError(err).Field)
 		}
 	case errors.Is(err, cab.ErrEvidence):
 		return mk(http.StatusUnprocessableEntity, codeEvidenceUnusable)
@@ -180,12 +174,11 @@ func problemFor(err error) problem {
 			return mk(http.StatusConflict, codeDecided)
 		case errors.Is(err, maturity.ErrStale):
 			return mk(http.StatusConflict, codeStale)
-		case errors.Is(err, maturity.ErrInvalid):
-			return mk(http.StatusUnprocessableEntity, codeValidationFailed)
+		case invalid:
+			return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), trustgate.AsError(err).Field)
 		}
 
-	// Only an approved model can be active. ErrNotApproved wraps
-	// riskmodel.ErrInvalid, so it is matched before field errors.
+	// Only an approved model can be active.
 	case errors.Is(err, riskmodel.ErrNotApproved):
 		return mk(http.StatusConflict, codeModelNotApproved)
 	}
@@ -196,46 +189,14 @@ func problemFor(err error) problem {
 		return mk(http.StatusNotFound, codeNotFound)
 	case errors.Is(err, store.ErrConflict):
 		return mk(http.StatusConflict, codeConflict)
-	case errors.As(err, &ie):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), ie.Field)
-	case errors.As(err, &rfe):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), rfe.Field)
-	case errors.As(err, &ife):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), ife.Field)
-	case errors.As(err, &sfe):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), sfe.Field)
-	case errors.As(err, &bfe):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), jsonFieldOf(bfe.Field))
-	case errors.As(err, &bce):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), "class")
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, riskmodel.ErrInvalid), errors.Is(err, maturity.ErrInvalid):
+	case invalid:
+		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), trustgate.AsError(err).Field)
+	case errors.Is(err, store.ErrInvalid):
 		return mk(http.StatusUnprocessableEntity, codeValidationFailed)
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return problem{Status: http.StatusServiceUnavailable, Code: codeTimeout, Detail: "the request took too long or was cancelled, and was abandoned"}
 	}
 	return problem{Status: http.StatusInternalServerError, Code: codeInternal, Detail: "an unexpected error occurred; quote the correlation id when reporting it"}
-}
-
-// blastradiusFields maps the Go field paths of blastradius.FieldError to
-// the JSON names of the classifier input.
-var blastradiusFields = map[string]string{
-	"Privilege":                "privilege",
-	"TargetUsers":              "target_users",
-	"Criticality":              "criticality",
-	"Tier":                     "cmdb.service_tier",
-	"Scope":                    "cmdb.impact_scope",
-	"CMDB.ServiceTier":         "cmdb.service_tier",
-	"CMDB.BusinessCriticality": "cmdb.business_criticality",
-	"CMDB.ImpactScope":         "cmdb.impact_scope",
-	"CMDB.RTO":                 "cmdb.rto_minutes",
-	"CMDB.RPO":                 "cmdb.rpo_minutes",
-}
-
-func jsonFieldOf(goField string) string {
-	if f, ok := blastradiusFields[goField]; ok {
-		return f
-	}
-	return goField
 }
 
 // writeProblem writes err as application/problem+json. 5xx causes are

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
@@ -16,6 +16,7 @@ import (
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -28,6 +29,12 @@ func TestErrorMapping(t *testing.T) {
 	tr := func(sentinel error) error {
 		return &maturity.TransitionError{EvaluationID: "e", Reason: "r", Err: sentinel}
 	}
+	seed := riskmodel.Seed(epoch)
+	badWeights := func() error {
+		v := riskmodel.Seed(epoch)
+		v.Weights[riskmodel.SupplyChain] = decimal.NewFromInt(1)
+		return v.Validate()
+	}
 	tests := []struct {
 		name   string
 		err    error
@@ -38,13 +45,13 @@ func TestErrorMapping(t *testing.T) {
 		{"not found", fmt.Errorf("x: %w", store.ErrNotFound), http.StatusNotFound, codeNotFound, ""},
 		{"conflict", fmt.Errorf("x: %w", store.ErrConflict), http.StatusConflict, codeConflict, ""},
 		{"store invalid", fmt.Errorf("x: %w", store.ErrInvalid), http.StatusUnprocessableEntity, codeValidationFailed, ""},
-		{"riskmodel field", errors.Join(&riskmodel.FieldError{Field: "weights", Err: riskmodel.ErrWeightsSum}), http.StatusUnprocessableEntity, codeValidationFailed, "weights"},
-		{"not approved", &riskmodel.FieldError{Field: "active", Err: riskmodel.ErrNotApproved}, http.StatusConflict, codeModelNotApproved, ""},
-		{"incident field", &incident.FieldError{Field: "severity"}, http.StatusUnprocessableEntity, codeValidationFailed, "severity"},
-		{"security field", &security.FieldError{Field: "correlation_id"}, http.StatusUnprocessableEntity, codeValidationFailed, "correlation_id"},
-		{"blastradius field", &blastradius.FieldError{Field: "CMDB.ServiceTier"}, http.StatusUnprocessableEntity, codeValidationFailed, "cmdb.service_tier"},
-		{"class", &blastradius.ClassError{Value: "X"}, http.StatusUnprocessableEntity, codeValidationFailed, "class"},
-		{"cab input", &cab.InputError{Field: "score"}, http.StatusUnprocessableEntity, codeValidationFailed, "score"},
+		{"riskmodel field", badWeights(), http.StatusUnprocessableEntity, codeValidationFailed, "weights"},
+		{"not approved", fmt.Errorf("x: %w", riskmodel.ErrNotApproved), http.StatusConflict, codeModelNotApproved, ""},
+		{"incident field", second(incident.ParseSeverity("P9")), http.StatusUnprocessableEntity, codeValidationFailed, "severity"},
+		{"security field", second(security.NewEvidence(uuid.New(), "", nil, time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "correlation_id"},
+		{"blastradius field", second(blastradius.ParseTier("Tier9")), http.StatusUnprocessableEntity, codeValidationFailed, "cmdb.service_tier"},
+		{"class", second(blastradius.Parse("X")), http.StatusUnprocessableEntity, codeValidationFailed, "class"},
+		{"cab input", second(cab.Decide(decimal.NewFromInt(101), blastradius.NonCritical, &seed)), http.StatusUnprocessableEntity, codeValidationFailed, "score"},
 		{"not member", wf(cab.ErrNotMember), http.StatusForbidden, codeNotCABMember, ""},
 		{"separation", wf(cab.ErrSeparationOfDuties), http.StatusForbidden, codeSeparation, ""},
 		{"not pending", wf(cab.ErrNotPending), http.StatusConflict, codeNotPending, ""},
@@ -53,12 +60,12 @@ func TestErrorMapping(t *testing.T) {
 		{"expired", wf(cab.ErrExpired), http.StatusConflict, codeExceptionExpired, ""},
 		{"digest", wf(cab.ErrDigestMismatch), http.StatusConflict, codeDigestMismatch, "artifact_sha256"},
 		{"not authorised", wf(cab.ErrNotAuthorized), http.StatusConflict, codeNotAuthorized, ""},
-		{"workflow input", wf(cab.ErrInvalidInput), http.StatusUnprocessableEntity, codeValidationFailed, ""},
+		{"workflow input", second(cab.Approve(cab.Request{}, nil, "", "", time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "approver"},
 		{"evidence unusable", fmt.Errorf("%w: tampered", cab.ErrEvidence), http.StatusUnprocessableEntity, codeEvidenceUnusable, ""},
 		{"not ready", tr(maturity.ErrNotReady), http.StatusConflict, codeNotReady, ""},
 		{"decided", tr(maturity.ErrDecided), http.StatusConflict, codeDecided, ""},
 		{"stale", tr(maturity.ErrStale), http.StatusConflict, codeStale, ""},
-		{"maturity invalid", tr(maturity.ErrInvalid), http.StatusUnprocessableEntity, codeValidationFailed, ""},
+		{"maturity invalid", second(maturity.Progress(nil, maturity.Evaluation{}, maturity.State{}, seed, " ", time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "approver"},
 		{"blocked", &security.ValidationError{Code: security.SBOMMissing}, http.StatusUnprocessableEntity, string(security.SBOMMissing), ""},
 		{"blocked: no evidence", &security.ValidationError{Code: security.EvidenceNotFound}, http.StatusNotFound, string(security.EvidenceNotFound), ""},
 		{"timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, codeTimeout, ""},
@@ -78,6 +85,9 @@ func TestErrorMapping(t *testing.T) {
 		})
 	}
 }
+
+// second returns the error of a call that returns a value and an error.
+func second[T any](_ T, err error) error { return err }
 
 func TestContextHandlerKeepsTheCorrelationIDThroughWithAndGroups(t *testing.T) {
 	buf := &syncBuffer{}

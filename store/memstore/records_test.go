@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -64,9 +65,11 @@ func TestActivatingAnUnapprovedVersionIsAFieldError(t *testing.T) {
 	v.Approval = riskmodel.Approval{}
 	require.NoError(t, s.CreateRiskModel(t.Context(), v, "admin"))
 	err := s.ActivateRiskModel(t.Context(), "1.0", "cab")
-	var fe *riskmodel.FieldError
+	var fe *trustgate.Error
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "active", fe.Field)
+	assert.Equal(t, trustgate.Conflict, fe.Code)
+	assert.Equal(t, "MODEL_NOT_APPROVED", fe.Reason)
 	require.ErrorIs(t, err, riskmodel.ErrNotApproved)
 }
 

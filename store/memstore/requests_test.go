@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/security"
@@ -190,9 +191,10 @@ func TestARefusedOrMalformedUpdateWritesNothing(t *testing.T) {
 		cur.Status = cab.StatusApproved
 		return cur, security.EventInput{Type: cab.EventApproved}, nil // no actor
 	})
-	var fe *security.FieldError
+	var fe *trustgate.Error
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, "actor", fe.Field)
+	assert.Equal(t, trustgate.Invalid, fe.Code)
 	_, err = s.UpdateRequest(ctx, r.ID, nil)
 	require.ErrorIs(t, err, store.ErrInvalid)
 	read, err := s.Request(ctx, r.ID)

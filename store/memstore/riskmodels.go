@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
@@ -171,10 +172,10 @@ func (t *tx) activateRiskModel(st *state, version, actor string) error {
 		return fmt.Errorf("%w: risk model %q", store.ErrNotFound, version)
 	}
 	if !v.Approval.Approved {
-		return &riskmodel.FieldError{
-			Field:  "active",
-			Reason: fmt.Sprintf("risk model %s is not CAB-approved and cannot be activated", version),
-			Err:    riskmodel.ErrNotApproved,
+		return &trustgate.Error{
+			Code: trustgate.Conflict, Reason: "MODEL_NOT_APPROVED", Field: "active",
+			Message: fmt.Sprintf("riskmodel: active: risk model %s is not CAB-approved and cannot be activated", version),
+			Err:     riskmodel.ErrNotApproved,
 		}
 	}
 	previous := st.active

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
@@ -188,11 +189,14 @@ func TestAFailedOperationInsideACommittedTxLeavesNoTrace(t *testing.T) {
 		// The actor passes the store's check but not the audit event's: the
 		// model must not be stored without its event.
 		err := tx.CreateRiskModel(ctx, model("1.0"), "bad\nactor")
-		require.ErrorIs(t, err, security.ErrInvalid)
+		require.Equal(t, trustgate.Invalid, trustgate.ErrorCode(err))
+		require.Equal(t, "actor", trustgate.AsError(err).Field)
 		_, err = tx.RiskModel(ctx, "1.0")
 		require.ErrorIs(t, err, store.ErrNotFound)
 		require.NoError(t, tx.CreateRiskModel(ctx, model("1.1"), "admin"))
-		require.ErrorIs(t, tx.ActivateRiskModel(ctx, "1.1", "bad\x7factor"), security.ErrInvalid)
+		err = tx.ActivateRiskModel(ctx, "1.1", "bad\x7factor")
+		require.Equal(t, trustgate.Invalid, trustgate.ErrorCode(err))
+		require.Equal(t, "actor", trustgate.AsError(err).Field)
 		_, err = tx.ActiveRiskModel(ctx)
 		require.ErrorIs(t, err, store.ErrNotFound)
 		return nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
@@ -51,8 +52,10 @@ func TestAuditLog(t *testing.T) {
 			require.ErrorIs(t, err, store.ErrInvalid)
 		}
 		_, err = s.AppendAudit(ctx, security.EventInput{Type: "test.event"})
-		var fe *security.FieldError
+		var fe *trustgate.Error
 		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, trustgate.Invalid, fe.Code)
+		assert.Equal(t, "actor", fe.Field)
 		assert.Equal(t, int64(5), auditSize(t, s))
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -53,7 +54,7 @@ func keepRequest(r cab.Request) (cab.Request, security.EventInput, error) {
 // describe renders a call's result: its value as JSON (decimals as their
 // text, times in RFC 3339 with their zone), or its error by kind.
 func describe(v any, err error) string {
-	var fe *security.FieldError
+	var fe *trustgate.Error
 	var we *cab.WorkflowError
 	switch {
 	case err == nil:
@@ -62,10 +63,10 @@ func describe(v any, err error) string {
 			return "unencodable: " + jerr.Error()
 		}
 		return string(b)
-	case errors.As(err, &fe):
-		return "field error: " + fe.Field
 	case errors.As(err, &we):
 		return "workflow error: " + we.Err.Error()
+	case errors.As(err, &fe) && fe.Code == trustgate.Invalid && fe.Field != "":
+		return "field error: " + fe.Field
 	}
 	for _, sentinel := range []error{store.ErrInvalid, store.ErrConflict, store.ErrNotFound, store.ErrTxDone, errAbort} {
 		if errors.Is(err, sentinel) {

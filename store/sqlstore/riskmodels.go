@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
@@ -227,8 +228,9 @@ func (c conn) activateRiskModel(ctx context.Context, version, actor string) erro
 	case active:
 		return nil
 	case !approved:
-		return &riskmodel.FieldError{Field: "active", Err: riskmodel.ErrNotApproved,
-			Reason: fmt.Sprintf("version %q is not CAB-approved and cannot be activated", version)}
+		return &trustgate.Error{Code: trustgate.Conflict, Reason: "MODEL_NOT_APPROVED", Field: "active",
+			Message: fmt.Sprintf("riskmodel: active: version %q is not CAB-approved and cannot be activated", version),
+			Err:     riskmodel.ErrNotApproved}
 	}
 	var previous string // "" when no version was active, as in every adapter
 	err = c.queryRow(ctx, `SELECT version FROM risk_model_versions WHERE active = TRUE`).Scan(&previous)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -110,12 +111,16 @@ func TestCreateRiskModelErrors(t *testing.T) {
 		bad.Weights[riskmodel.SupplyChain] = decimal.RequireFromString("0.3")
 		err := s.CreateRiskModel(ctx, bad, "cab-admin")
 		require.ErrorIs(t, err, riskmodel.ErrWeightsSum)
-		var fe *riskmodel.FieldError
+		var fe *trustgate.Error
 		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, trustgate.Invalid, fe.Code)
+		assert.Equal(t, "weights", fe.Field)
 		// An actor the audit log refuses rolls the version back too.
 		err = s.CreateRiskModel(ctx, version("2.4"), "bad\nactor")
-		var se *security.FieldError
+		var se *trustgate.Error
 		require.ErrorAs(t, err, &se)
+		assert.Equal(t, trustgate.Invalid, se.Code)
+		assert.Equal(t, "actor", se.Field)
 
 		for _, name := range []string{"2.1", "2.2", "2.3", "2.4"} {
 			_, err := s.RiskModel(ctx, name)
@@ -137,8 +142,11 @@ func TestApproveAndActivate(t *testing.T) {
 
 		err := s.ActivateRiskModel(ctx, "2.0", "cab-admin")
 		require.ErrorIs(t, err, riskmodel.ErrNotApproved)
-		var fe *riskmodel.FieldError
+		var fe *trustgate.Error
 		require.ErrorAs(t, err, &fe)
+		assert.Equal(t, trustgate.Conflict, fe.Code)
+		assert.Equal(t, "MODEL_NOT_APPROVED", fe.Reason)
+		assert.Equal(t, "active", fe.Field)
 		require.ErrorIs(t, s.ActivateRiskModel(ctx, "9.9", "cab-admin"), store.ErrNotFound)
 		require.ErrorIs(t, s.ActivateRiskModel(ctx, "2.1", " "), store.ErrInvalid)
 		require.ErrorIs(t, s.ApproveRiskModel(ctx, "9.9", "cab-carol"), store.ErrNotFound)

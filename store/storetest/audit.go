@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/stretchr/testify/assert"
@@ -91,7 +92,8 @@ func runAudit(t *testing.T, h Harness) {
 			}
 			for _, in := range bad {
 				_, err := e.s.AppendAudit(e.ctx(), in)
-				require.ErrorIs(e.t, err, security.ErrInvalid, "%+v", in)
+				require.Equal(e.t, trustgate.Invalid, trustgate.ErrorCode(err), "%+v: %v", in, err)
+				require.NotEmpty(e.t, trustgate.AsError(err).Field, "%+v", in)
 			}
 			assert.Zero(e.t, e.auditSize())
 		},

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/security"
@@ -93,7 +94,8 @@ func runDeployments(t *testing.T, h Harness) {
 				d := deployment("Slack", blastradius.ProductivityTools, false, "30", Epoch.Add(-time.Hour))
 				mutate(&d)
 				_, err := e.s.RecordDeployment(e.ctx(), d)
-				require.ErrorIs(e.t, err, incident.ErrInvalid, "case %d", i)
+				require.Equal(e.t, trustgate.Invalid, trustgate.ErrorCode(err), "case %d: %v", i, err)
+				require.NotEmpty(e.t, trustgate.AsError(err).Field, "case %d", i)
 			}
 			assert.Zero(e.t, e.auditSize())
 		},
@@ -205,9 +207,10 @@ func runIncidents(t *testing.T, h Harness) {
 				in := report("inc-bad", incident.P3, "Zoom", Epoch.Add(-time.Hour))
 				mutate(&in)
 				_, err := e.s.CreateIncident(e.ctx(), in)
-				var fe *incident.FieldError
+				var fe *trustgate.Error
 				require.ErrorAs(e.t, err, &fe, field)
 				assert.Equal(e.t, field, fe.Field)
+				assert.Equal(e.t, trustgate.Invalid, fe.Code)
 			}
 			assert.Zero(e.t, e.auditSize())
 			page, err := e.s.ListIncidents(e.ctx(), incident.Filter{})
@@ -282,7 +285,7 @@ func runIncidents(t *testing.T, h Harness) {
 				count(incident.Filter{Severity: &p1, AutoApproved: &yes}))
 
 			_, err := e.s.ListIncidents(e.ctx(), incident.Filter{Limit: incident.MaxPageSize + 1})
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "limit")
 		},
 		"UpdateIncidentChangesOnlyTheResolutionFields": func(e *env) {
 			got := e.report(report("inc-7", incident.P2, "Zoom", Epoch.Add(-time.Hour)))
@@ -313,10 +316,10 @@ func runIncidents(t *testing.T, h Harness) {
 			before := e.auditSize()
 			early := Epoch.Add(-2 * time.Hour)
 			_, err = e.s.UpdateIncident(e.ctx(), got.ID, incident.Update{ResolvedAt: &early})
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "resolved_at")
 			bad := json.RawMessage(`"text"`)
 			_, err = e.s.UpdateIncident(e.ctx(), got.ID, incident.Update{ControlImprovements: &bad})
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "control_improvements")
 			assert.Equal(e.t, before, e.auditSize())
 		},
 		"IncidentCountsAggregateThePeriod": func(e *env) {
@@ -390,4 +393,13 @@ func nonZeroClass(m map[blastradius.Class]int64) map[blastradius.Class]int64 {
 		}
 	}
 	return out
+}
+
+// requireInvalid requires err to be an invalid-input error naming field.
+func requireInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	e := trustgate.AsError(err)
+	require.NotNil(t, e)
+	require.Equal(t, trustgate.Invalid, e.Code, "%v", err)
+	require.Equal(t, field, e.Field, "%v", err)
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
@@ -154,8 +155,10 @@ func runRiskModels(t *testing.T, h Harness) {
 			v.Weights[riskmodel.SupplyChain] = decimal.RequireFromString("0.3")
 			err := e.s.CreateRiskModel(e.ctx(), v, "cab-admin")
 			require.ErrorIs(e.t, err, riskmodel.ErrWeightsSum)
-			var fe *riskmodel.FieldError
+			var fe *trustgate.Error
 			require.ErrorAs(e.t, err, &fe)
+			assert.Equal(e.t, trustgate.Invalid, fe.Code)
+			assert.Equal(e.t, "weights", fe.Field)
 			_, err = e.s.RiskModel(e.ctx(), "2.0")
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 			assert.Zero(e.t, e.auditSize())
