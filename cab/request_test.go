@@ -57,6 +57,52 @@ func TestApprovalsReachTheClassQuorumExactly(t *testing.T) {
 	}
 }
 
+func TestRefusalsCarryTheirSentinelsCodeReasonAndField(t *testing.T) {
+	tests := []struct {
+		sentinel *trustgate.Error
+		code     trustgate.Code
+		reason   string
+		field    string
+	}{
+		{cab.ErrNotPending, trustgate.Conflict, "NOT_PENDING", ""},
+		{cab.ErrSeparationOfDuties, trustgate.Forbidden, "SEPARATION_OF_DUTIES", ""},
+		{cab.ErrDuplicateApproval, trustgate.Conflict, "DUPLICATE_APPROVAL", ""},
+		{cab.ErrNotMember, trustgate.Forbidden, "NOT_CAB_MEMBER", ""},
+		{cab.ErrExpiry, trustgate.Invalid, "EXCEPTION_EXPIRY_OUT_OF_RANGE", "expires_at"},
+		{cab.ErrExpired, trustgate.Expired, "EXCEPTION_EXPIRED", ""},
+		{cab.ErrDigestMismatch, trustgate.Conflict, "ARTIFACT_DIGEST_MISMATCH", "artifact_sha256"},
+		{cab.ErrNotAuthorized, trustgate.Conflict, "DEPLOYMENT_NOT_AUTHORIZED", ""},
+		{cab.ErrEvidence, trustgate.Invalid, "EVIDENCE_UNUSABLE", ""},
+	}
+	id := uuid.New()
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			err := fmt.Errorf("caller: %w", &cab.WorkflowError{RequestID: id, Reason: "why", Err: tt.sentinel})
+			e := trustgate.AsError(err)
+			assert.Equal(t, tt.code, e.Code)
+			assert.Equal(t, tt.reason, e.Reason)
+			assert.Equal(t, tt.field, e.Field)
+			assert.NotSame(t, tt.sentinel, e, "AsError hands out a copy, not the sentinel")
+			assert.ErrorIs(t, err, tt.sentinel)
+			var we *cab.WorkflowError
+			require.ErrorAs(t, err, &we)
+			assert.Equal(t, id, we.RequestID)
+		})
+	}
+
+	// And as the rules return them.
+	r := newRequest(t, "60", blastradius.CriticalInfrastructure)
+	_, err := cab.Approve(r, members, "mallory", "", epoch)
+	e := trustgate.AsError(err)
+	assert.Equal(t, trustgate.Forbidden, e.Code)
+	assert.Equal(t, "NOT_CAB_MEMBER", e.Reason)
+	assert.Contains(t, err.Error(), r.ID.String(), "the error's own text tells the whole story")
+	_, err = cab.Authorize(r, digestOf("build-2"), epoch)
+	e = trustgate.AsError(err)
+	assert.Equal(t, trustgate.Conflict, e.Code)
+	assert.Equal(t, "artifact_sha256", e.Field)
+}
+
 func TestApproveRefusesWhatTheRulesForbid(t *testing.T) {
 	r := newRequest(t, "60", blastradius.CriticalInfrastructure)
 	_, err := cab.Approve(r, members, "sam", "", epoch)

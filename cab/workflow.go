@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -53,8 +53,9 @@ const (
 )
 
 // ErrEvidence: the evidence package cannot back a submission (tampered, or
-// the artifact is not in it).
-var ErrEvidence = errors.New("cab: evidence unusable")
+// the artifact is not in it). Code [trustgate.Invalid], reason
+// EVIDENCE_UNUSABLE; the error wrapping it says why.
+var ErrEvidence = &trustgate.Error{Code: trustgate.Invalid, Reason: "EVIDENCE_UNUSABLE", Message: "cab: evidence unusable"}
 
 // Options configures a [Workflow].
 type Options struct {

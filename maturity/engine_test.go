@@ -95,6 +95,10 @@ func TestTheEngineWalksAFleetUpAndDownAgainstAStore(t *testing.T) {
 	_, err = f.e.Approve(ctx, ev.ID, "cab-bob")
 	require.ErrorAs(t, err, &te)
 	require.ErrorIs(t, err, maturity.ErrDecided, "a decided record cannot be approved again")
+	e = trustgate.AsError(err)
+	assert.Equal(t, trustgate.Conflict, e.Code)
+	assert.Equal(t, "EVALUATION_DECIDED", e.Reason)
+	assert.Equal(t, ev.ID.String(), te.EvaluationID, "the TransitionError is still reachable")
 
 	f.week()
 	notReady, err := f.e.Evaluate(ctx)

@@ -2,7 +2,6 @@ package maturity
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"strings"
@@ -13,15 +12,23 @@ import (
 )
 
 // Errors of [Progress] and [Regress]. Each comes wrapped in a
-// [*TransitionError] naming the evaluation.
+// [*TransitionError] naming the evaluation. Each is a *trustgate.Error with
+// code [trustgate.Conflict] and a fixed reason, so trustgate.AsError finds
+// them through the TransitionError and any wrapping; match them with
+// errors.Is.
 var (
-	// ErrNotReady: the evaluation is not a ready progression.
-	ErrNotReady = errors.New("maturity: evaluation is not ready")
-	// ErrDecided: the evaluation has already been acted on.
-	ErrDecided = errors.New("maturity: evaluation already decided")
+	// ErrNotReady: the evaluation is not a ready progression. Reason
+	// EVALUATION_NOT_READY.
+	ErrNotReady = &trustgate.Error{Code: trustgate.Conflict, Reason: "EVALUATION_NOT_READY",
+		Message: "maturity: evaluation is not ready"}
+	// ErrDecided: the evaluation has already been acted on. Reason
+	// EVALUATION_DECIDED.
+	ErrDecided = &trustgate.Error{Code: trustgate.Conflict, Reason: "EVALUATION_DECIDED",
+		Message: "maturity: evaluation already decided"}
 	// ErrStale: the installation is no longer at the level the evaluation
-	// judged.
-	ErrStale = errors.New("maturity: evaluation is stale")
+	// judged. Reason EVALUATION_STALE.
+	ErrStale = &trustgate.Error{Code: trustgate.Conflict, Reason: "EVALUATION_STALE",
+		Message: "maturity: evaluation is stale"}
 )
 
 // TransitionError reports why an evaluation cannot be acted on. It wraps

@@ -7,9 +7,10 @@ import (
 	"github.com/buildworksai/trustgate"
 )
 
-// Sentinel errors: which rule an input broke. Each comes wrapped, as Err,
-// in a *trustgate.Error with code [trustgate.Invalid] whose Field names the
-// field at fault, so errors.Is(err, ErrWeightsSum) says which rule and
+// Sentinel errors: which rule an input broke. Each but [ErrNotApproved]
+// comes wrapped, as Err, in a *trustgate.Error with code
+// [trustgate.Invalid] whose Field names the field at fault, so
+// errors.Is(err, ErrWeightsSum) says which rule and
 // trustgate.AsError(err).Field says where.
 var (
 	// ErrMissingFactor: a factor the model weighs was not supplied.
@@ -28,8 +29,12 @@ var (
 	ErrMalformed = errors.New("riskmodel: malformed value")
 	// ErrRequired: a required field is empty.
 	ErrRequired = errors.New("riskmodel: required")
-	// ErrNotApproved: an operation needs a CAB-approved version.
-	ErrNotApproved = errors.New("riskmodel: version is not CAB-approved")
+	// ErrNotApproved: an operation needs a CAB-approved version. Unlike the
+	// sentinels above it is a *trustgate.Error itself, code
+	// [trustgate.Conflict] and reason MODEL_NOT_APPROVED, whatever wraps it:
+	// the version is well formed, its state forbids the step.
+	ErrNotApproved = &trustgate.Error{Code: trustgate.Conflict, Reason: "MODEL_NOT_APPROVED",
+		Message: "riskmodel: version is not CAB-approved"}
 )
 
 // fieldErr is the error for an input that breaks the rule sentinel at

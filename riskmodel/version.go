@@ -82,10 +82,12 @@ func (v Version) Clone() Version {
 }
 
 // Validate checks every invariant of a version and returns nil or all the
-// problems found, each a *trustgate.Error with code [trustgate.Invalid]
-// naming the field and wrapping the sentinel of the rule it breaks (joined
-// with errors.Join, so errors.As and trustgate.AsError find the first and
-// errors.Is matches any sentinel).
+// problems found, each a *trustgate.Error naming the field and wrapping the
+// sentinel of the rule it breaks (joined with errors.Join, so errors.As and
+// trustgate.AsError find the first and errors.Is matches any sentinel). The
+// code is [trustgate.Invalid], except for an active version without
+// approval: [trustgate.Conflict] with reason MODEL_NOT_APPROVED, as a store
+// answers an activation of one.
 //
 // The invariants: a version string; a valid mode; both dates set and the
 // review date after the effective date; a threshold in [0, 100] for each of
@@ -140,7 +142,8 @@ func (v *Version) Validate() error {
 		add(fieldErr(ErrMalformed, "calibration", "calibration data must be a JSON object"))
 	}
 	if v.Active && !v.Approval.Approved {
-		add(fieldErr(ErrNotApproved, "active", "only a CAB-approved version can be active"))
+		add(&trustgate.Error{Code: trustgate.Conflict, Reason: ErrNotApproved.Reason, Field: "active",
+			Message: "riskmodel: active: only a CAB-approved version can be active", Err: ErrNotApproved})
 	}
 	return errors.Join(errs...)
 }

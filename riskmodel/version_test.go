@@ -86,7 +86,12 @@ func TestValidateNamesTheFieldThatIsWrong(t *testing.T) {
 			err := v.Validate()
 			require.Error(t, err)
 			assert.ErrorIs(t, err, tt.sentinel)
-			assert.True(t, hasField(err, tt.field, trustgate.Invalid), "no invalid-input error for %q in %v", tt.field, err)
+			code := trustgate.Invalid
+			if tt.sentinel == riskmodel.ErrNotApproved {
+				code = trustgate.Conflict // well formed; its state forbids being active
+				assert.Equal(t, "MODEL_NOT_APPROVED", trustgate.AsError(err).Reason)
+			}
+			assert.True(t, hasField(err, tt.field, code), "no %s error for %q in %v", code, tt.field, err)
 		})
 	}
 }

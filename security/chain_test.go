@@ -50,6 +50,9 @@ func build(t *testing.T, n int) log {
 func chainErr(t *testing.T, err error) *security.ChainError {
 	t.Helper()
 	require.ErrorIs(t, err, security.ErrChainBroken)
+	e := trustgate.AsError(err)
+	require.Equal(t, trustgate.Tampered, e.Code)
+	require.Equal(t, "AUDIT_CHAIN_BROKEN", e.Reason)
 	var ce *security.ChainError
 	require.ErrorAs(t, err, &ce)
 	return ce
@@ -145,7 +148,11 @@ func TestCheckpointSignaturesAreChecked(t *testing.T) {
 	forged = cp
 	forged.KeyID = "other"
 	require.ErrorIs(t, forged.Verify(pub), security.ErrCheckpointInvalid)
+	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(forged.Verify(pub)))
+	assert.Equal(t, "CHECKPOINT_INVALID", trustgate.AsError(forged.Verify(pub)).Reason)
 	require.ErrorIs(t, cp.Verify(pub[:10]), security.ErrCheckpointInvalid)
+	requireInvalid(t, cp.Verify(pub[:10]), "public_key") // a wrong key is the caller's mistake, not tampering
+	requireInvalid(t, cp.Verify(nil), "public_key")
 	_, err = security.VerifyChain(t.Context(), log{}, security.VerifyOptions{Checkpoint: &forged, PublicKey: pub})
 	require.ErrorIs(t, err, security.ErrCheckpointInvalid)
 

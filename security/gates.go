@@ -32,8 +32,10 @@ import (
 //
 // The outcome is appended to the audit log (validation.passed or
 // validation.failed) before ValidateDeployment returns; if the event cannot
-// be written the deployment does not pass. On a failed gate the error is a
-// [*ValidationError] and the [Report] is returned as well.
+// be written the deployment does not pass. On a failed gate the error wraps
+// a [*ValidationError] (code [trustgate.Blocked], or [trustgate.NotFound]
+// for EVIDENCE_NOT_FOUND, with the first failing reason code as the
+// reason) and the [Report] is returned as well.
 //
 // Errors that are not a verdict come back as they are, with no audit event
 // and no pass: a request without an artifact or an actor (code
@@ -328,7 +330,7 @@ func (v *Validator) finish(ctx context.Context, req Request, rep Report) (Report
 	v.log.LogAttrs(ctx, slog.LevelWarn, "deployment blocked",
 		slog.String("evidence_id", rep.EvidenceID.String()), slog.String("code", string(verr.Code)),
 		slog.String("correlation_id", rep.CorrelationID), slog.Int64("audit_seq", ev.Seq))
-	return rep, verr
+	return rep, blocked(verr)
 }
 
 func digestOrEmpty(d Digest) string {

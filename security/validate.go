@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/buildworksai/trustgate"
 )
 
 // ReasonCode names why a validation gate failed. Codes are stable.
@@ -177,7 +179,10 @@ func (r Report) Passed() bool {
 
 // ValidationError is returned when a deployment must not go ahead. Code is
 // the first failing gate's reason; Failed lists every failed or skipped
-// check. Match it with errors.As; errors.Is(err, ErrBlocked) also holds.
+// check. It comes wrapped in a *trustgate.Error with code
+// [trustgate.Blocked] (or [trustgate.NotFound] when the first failure is
+// EVIDENCE_NOT_FOUND) and reason Code; match it with errors.As.
+// errors.Is(err, ErrBlocked) also holds.
 type ValidationError struct {
 	Code          ReasonCode
 	Failed        []Check
@@ -187,6 +192,16 @@ type ValidationError struct {
 
 // ErrBlocked is wrapped by every [*ValidationError].
 var ErrBlocked = errors.New("security: deployment blocked")
+
+// blocked is the error a failed validation returns: ve, wrapped with the
+// code its first failing check calls for.
+func blocked(ve *ValidationError) error {
+	code := trustgate.Blocked
+	if ve.Code == EvidenceNotFound {
+		code = trustgate.NotFound // the evidence the request addresses does not exist
+	}
+	return &trustgate.Error{Code: code, Reason: string(ve.Code), Err: ve}
+}
 
 func (e *ValidationError) Error() string {
 	codes := make([]string, 0, len(e.Failed))

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/internal/errs"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
@@ -252,6 +253,14 @@ func TestValidateDeploymentReportsEveryReasonCode(t *testing.T) {
 			var ve *security.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, tt.code, ve.Code)
+			te := trustgate.AsError(err)
+			want := trustgate.Blocked
+			if tt.code == security.EvidenceNotFound {
+				want = trustgate.NotFound
+			}
+			assert.Equal(t, want, te.Code)
+			assert.Equal(t, string(tt.code), te.Reason)
+			assert.Equal(t, ve.Error(), err.Error(), "the verdict's own text")
 			var codes []security.ReasonCode
 			for _, c := range ve.Failed {
 				if c.Code != "" {
