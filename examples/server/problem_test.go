@@ -2,12 +2,14 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
@@ -15,13 +17,15 @@ import (
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
+	"github.com/buildworksai/trustgate/store/memstore"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestErrorMapping checks the mapping of every library error the server
-// can meet, wrapped as the library wraps them.
+// can meet, as the library returns and wraps them.
 func TestErrorMapping(t *testing.T) {
 	wf := func(sentinel error) error {
 		return fmt.Errorf("handler: %w", &cab.WorkflowError{RequestID: uuid.New(), Reason: "r", Err: sentinel})
@@ -47,6 +51,7 @@ func TestErrorMapping(t *testing.T) {
 		{"store invalid", fmt.Errorf("x: %w", store.ErrInvalid), http.StatusUnprocessableEntity, codeValidationFailed, ""},
 		{"riskmodel field", badWeights(), http.StatusUnprocessableEntity, codeValidationFailed, "weights"},
 		{"not approved", fmt.Errorf("x: %w", riskmodel.ErrNotApproved), http.StatusConflict, codeModelNotApproved, ""},
+		{"not approved, activating", unapprovedActivation(t), http.StatusConflict, codeModelNotApproved, "active"},
 		{"incident field", second(incident.ParseSeverity("P9")), http.StatusUnprocessableEntity, codeValidationFailed, "severity"},
 		{"security field", second(security.NewEvidence(uuid.New(), "", nil, time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "correlation_id"},
 		{"blastradius field", second(blastradius.ParseTier("Tier9")), http.StatusUnprocessableEntity, codeValidationFailed, "cmdb.service_tier"},
@@ -66,8 +71,9 @@ func TestErrorMapping(t *testing.T) {
 		{"decided", tr(maturity.ErrDecided), http.StatusConflict, codeDecided, ""},
 		{"stale", tr(maturity.ErrStale), http.StatusConflict, codeStale, ""},
 		{"maturity invalid", second(maturity.Progress(nil, maturity.Evaluation{}, maturity.State{}, seed, " ", time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "approver"},
-		{"blocked", &security.ValidationError{Code: security.SBOMMissing}, http.StatusUnprocessableEntity, string(security.SBOMMissing), ""},
-		{"blocked: no evidence", &security.ValidationError{Code: security.EvidenceNotFound}, http.StatusNotFound, string(security.EvidenceNotFound), ""},
+		{"blocked", blockedValidation(t, true), http.StatusUnprocessableEntity, string(security.SBOMMissing), ""},
+		{"blocked: no evidence", blockedValidation(t, false), http.StatusNotFound, string(security.EvidenceNotFound), ""},
+		{"audit chain broken", &security.ChainError{Seq: 3, Reason: "edited"}, http.StatusUnprocessableEntity, "AUDIT_CHAIN_BROKEN", ""},
 		{"timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, codeTimeout, ""},
 		{"unexpected", errSecret, http.StatusInternalServerError, codeInternal, ""},
 	}
@@ -81,9 +87,109 @@ func TestErrorMapping(t *testing.T) {
 			assert.NotEmpty(t, p.Title)
 			if tt.status >= 500 {
 				assert.NotContains(t, p.Detail, "hunter2")
+			} else {
+				assert.Equal(t, tt.err.Error(), p.Detail, "a 4xx says what the error says")
 			}
 		})
 	}
+}
+
+func TestABlockedDeploymentListsItsChecks(t *testing.T) {
+	err := blockedValidation(t, true)
+	p := toProblem(err)
+	assert.Equal(t, "Deployment blocked", p.Title)
+	var ve *security.ValidationError
+	require.ErrorAs(t, err, &ve)
+	assert.Equal(t, ve.EvidenceID.String(), p.EvidenceID)
+	require.Len(t, p.FailedChecks, len(ve.Failed))
+	assert.Equal(t, security.SBOMMissing, p.FailedChecks[0].Code)
+}
+
+// TestEveryCodeHasOneStatus maps one error of each trustgate code, with
+// and without a reason, and checks the table covers every code.
+func TestEveryCodeHasOneStatus(t *testing.T) {
+	tests := map[trustgate.Code]struct {
+		status int
+		code   string
+	}{
+		trustgate.Invalid:   {http.StatusUnprocessableEntity, codeValidationFailed},
+		trustgate.NotFound:  {http.StatusNotFound, codeNotFound},
+		trustgate.Conflict:  {http.StatusConflict, codeConflict},
+		trustgate.Forbidden: {http.StatusForbidden, codeForbidden},
+		trustgate.Blocked:   {http.StatusUnprocessableEntity, codeBlocked},
+		trustgate.Expired:   {http.StatusConflict, codeExceptionExpired},
+		trustgate.Tampered:  {http.StatusUnprocessableEntity, codeTampered},
+		trustgate.Canceled:  {http.StatusServiceUnavailable, codeTimeout},
+		trustgate.Internal:  {http.StatusInternalServerError, codeInternal},
+	}
+	assert.Len(t, problemOf, len(tests), "one row per code")
+	for c, want := range tests {
+		t.Run(string(c), func(t *testing.T) {
+			err := fmt.Errorf("outer: %w", &trustgate.Error{Code: c, Field: "f", Message: "inner"})
+			p := toProblem(err)
+			assert.Equal(t, want.status, p.Status)
+			assert.Equal(t, want.code, p.Code)
+			assert.Equal(t, "f", p.Field)
+
+			err = fmt.Errorf("outer: %w", &trustgate.Error{Code: c, Reason: "SOME_RULE", Message: "inner"})
+			p = toProblem(err)
+			assert.Equal(t, want.status, p.Status)
+			assert.Equal(t, "SOME_RULE", p.Code, "the reason, when set, is the problem's code")
+			assert.Empty(t, p.Field)
+		})
+	}
+	p := toProblem(&trustgate.Error{Code: "unheard_of"})
+	assert.Equal(t, http.StatusInternalServerError, p.Status, "a code the server does not know is a 500")
+	assert.Equal(t, codeInternal, p.Code)
+}
+
+// TestProblemCodesAreTheLibrarysReasons pins the wire codes to the
+// library's: the problem code of a coded sentinel is its reason.
+func TestProblemCodesAreTheLibrarysReasons(t *testing.T) {
+	for code, sentinel := range map[string]*trustgate.Error{
+		codeModelNotApproved: riskmodel.ErrNotApproved, codeEvidenceUnusable: cab.ErrEvidence,
+		codeNotCABMember: cab.ErrNotMember, codeSeparation: cab.ErrSeparationOfDuties, codeNotPending: cab.ErrNotPending,
+		codeDuplicateApproval: cab.ErrDuplicateApproval, codeExpiryOutOfRange: cab.ErrExpiry,
+		codeExceptionExpired: cab.ErrExpired, codeDigestMismatch: cab.ErrDigestMismatch, codeNotAuthorized: cab.ErrNotAuthorized,
+		codeNotReady: maturity.ErrNotReady, codeDecided: maturity.ErrDecided, codeStale: maturity.ErrStale,
+	} {
+		assert.Equal(t, code, sentinel.Reason)
+		assert.Equal(t, code, toProblem(sentinel).Code)
+	}
+}
+
+// blockedValidation is the error a validation over the digests API
+// returns: with stored evidence that declares no SBOM (SBOM_MISSING), or
+// for evidence that is not stored (EVIDENCE_NOT_FOUND).
+func blockedValidation(t *testing.T, stored bool) error {
+	t.Helper()
+	s := memstore.New(memstore.Options{})
+	v, err := security.NewValidator(s, security.Options{})
+	require.NoError(t, err)
+	art := security.Digest(sha256.Sum256([]byte("artifact")))
+	id := uuid.New()
+	if stored {
+		ev, err := security.NewEvidence(id, "c", []byte(`{"artifacts":[{"name":"a","sha256":"`+art.String()+`"}],"blast_radius_class":"NON_CRITICAL"}`), epoch)
+		require.NoError(t, err)
+		_, err = s.CreateEvidence(t.Context(), ev, "pipeline")
+		require.NoError(t, err)
+	}
+	_, err = v.ValidateDigests(t.Context(), security.DigestRequest{EvidenceID: id, ArtifactDigest: art, Actor: "api"})
+	require.Error(t, err)
+	return err
+}
+
+// unapprovedActivation is the error a store returns for activating a
+// version the CAB has not approved.
+func unapprovedActivation(t *testing.T) error {
+	t.Helper()
+	s := memstore.New(memstore.Options{})
+	v := riskmodel.Seed(epoch)
+	v.Version, v.Approval, v.Active = "2.0", riskmodel.Approval{}, false
+	require.NoError(t, s.CreateRiskModel(t.Context(), v, "cab-admin"))
+	err := s.ActivateRiskModel(t.Context(), "2.0", "cab-admin")
+	require.Error(t, err)
+	return err
 }
 
 // second returns the error of a call that returns a value and an error.
