@@ -23,7 +23,11 @@
 // Adapters return [ErrNotFound], [ErrConflict], [ErrInvalid] and [ErrTxDone]
 // (wrapped with detail; match with errors.Is), and the domain packages'
 // errors for domain rules (such as riskmodel's, a *trustgate.Error with
-// code invalid naming the field). No driver error or type crosses the API.
+// code invalid naming the field). Each of the four is a *trustgate.Error
+// (codes not_found, conflict, invalid, and internal with reason TX_DONE), so
+// trustgate.AsError gives the code of any error an adapter returns. No
+// driver error or type crosses the API; a cancelled context comes back
+// wrapped (code canceled).
 //
 // # Transactions and audit
 //
