@@ -143,6 +143,10 @@ func problemFor(err error) problem {
 		return problem{Status: he.status, Code: he.code, Field: he.field, Detail: he.detail, headers: he.header}
 	}
 	e := trustgate.AsError(err)
+	if e == nil { // no error to report is a bug in the handler
+		m := problemOf[trustgate.Internal]
+		return problem{Status: m.status, Code: m.code, Detail: detailInternal}
+	}
 	m, ok := problemOf[e.Code]
 	if !ok {
 		m = problemOf[trustgate.Internal] // a code this server does not know is a bug somewhere

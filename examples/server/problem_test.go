@@ -138,7 +138,9 @@ func TestEveryCodeHasOneStatus(t *testing.T) {
 			assert.Empty(t, p.Field)
 		})
 	}
-	p := toProblem(&trustgate.Error{Code: "unheard_of"})
+	p := toProblem(nil)
+	assert.Equal(t, http.StatusInternalServerError, p.Status, "no error to report is a 500, not a panic")
+	p = toProblem(&trustgate.Error{Code: "unheard_of"})
 	assert.Equal(t, http.StatusInternalServerError, p.Status, "a code the server does not know is a 500")
 	assert.Equal(t, codeInternal, p.Code)
 }
