@@ -44,8 +44,8 @@ type Classifier struct {
 // later changes to the slice do not affect the classifier. An invalid rule
 // is an invalid-input error for the field "rules[<index>].<field>" wrapping
 // a [*RuleError]; an invalid Options.Default one for the field "default"
-// wrapping a [*ClassError]. A nil
-// or empty rule set is valid: every input then gets the default class.
+// wrapping a [*ClassError]. A nil or empty rule set is valid: every input
+// then gets the default class.
 func NewClassifier(rules []Rule, opts Options) (*Classifier, error) {
 	compiled, err := compileRules(rules)
 	if err != nil {
