@@ -9,8 +9,9 @@
 // approved automatically rises only as the measured incident rate stays low,
 // one trust maturity level at a time, each step signed off by the CAB.
 //
-// This package holds no code; it is the map. The work is done by the
-// packages below, in the order a reader meets them.
+// This package holds the error vocabulary every package shares ([Error],
+// its [Code] and [AsError]; see Errors below) and is otherwise the map: the
+// work is done by the packages below, in the order a reader meets them.
 //
 // # Packages
 //
@@ -50,4 +51,18 @@
 // review with reason AUTO_APPROVAL_NOT_EARNED; a Windows security update
 // would go to review by three CAB members at any score below the exception
 // threshold, because critical infrastructure never auto-approves.
+//
+// # Errors
+//
+// Every error a trustgate package returns is an [*Error] or wraps one, so
+// one call, errors.As with a *trustgate.Error or [AsError], gives a caller
+// what kind of failure it is ([Invalid], [NotFound], [Conflict],
+// [Forbidden], [Blocked], [Expired], [Tampered], [Canceled], [Internal]),
+// the rule's reason where the code alone does not say (NOT_CAB_MEMBER,
+// EVIDENCE_TAMPERED) and the field at fault, in one path style across
+// packages: "weights[blast_radius]", "cmdb.service_tier",
+// "rules[2].keywords[0]". Each package's documentation lists the codes and
+// reasons it returns and the detail types (security.ValidationError,
+// cab.WorkflowError, …) that errors.As still reaches. The reference
+// server maps the codes to HTTP statuses with one table.
 package trustgate

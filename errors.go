@@ -63,8 +63,10 @@ type Error struct {
 	// "MODEL_NOT_APPROVED". Stable; empty when the code says it all.
 	Reason string
 	// Field is the path of the input at fault, in the names of the JSON
-	// forms: "thresholds[BUSINESS_CRITICAL]", "cmdb.service_tier",
-	// "rules[2].keywords[0]". Empty when no one field is.
+	// forms (snake case), with dots for nesting, [key] for map keys and [i]
+	// for indices: "thresholds[BUSINESS_CRITICAL]", "cmdb.service_tier",
+	// "rules[2].keywords[0]", "artifacts[0].sha256". Empty when no one
+	// field is.
 	Field string
 	// Message is for people. When empty, Error returns Err's text.
 	Message string

@@ -3,6 +3,8 @@ package blastradius
 import (
 	"errors"
 	"fmt"
+
+	"github.com/buildworksai/trustgate"
 )
 
 // Class is a blast radius class: how much of the business a failed deployment
@@ -17,17 +19,28 @@ const (
 	NonCritical            Class = "NON_CRITICAL"
 )
 
-// ErrUnknownClass is returned (wrapped in a [*ClassError]) for a string that
-// names no class.
+// ErrUnknownClass is wrapped by every [*ClassError]: a string that names no
+// class.
 var ErrUnknownClass = errors.New("blastradius: unknown class")
 
-// ClassError reports a value that is not a class. It wraps [ErrUnknownClass].
+// ClassError reports a value that is not a class. It wraps [ErrUnknownClass]
+// and comes wrapped, as Err, in a *trustgate.Error with code
+// [trustgate.Invalid] naming the field, so errors.As finds both.
 type ClassError struct {
 	Value string // the offending input, verbatim
 }
 
-func (e *ClassError) Error() string {
-	return fmt.Sprintf("blastradius: unknown class %q (want one of CRITICAL_INFRASTRUCTURE, BUSINESS_CRITICAL, PRODUCTIVITY_TOOLS, NON_CRITICAL)", e.Value)
+func (e *ClassError) Error() string { return "blastradius: " + e.reason() }
+
+func (e *ClassError) reason() string {
+	return fmt.Sprintf("unknown class %q (want one of CRITICAL_INFRASTRUCTURE, BUSINESS_CRITICAL, PRODUCTIVITY_TOOLS, NON_CRITICAL)", e.Value)
+}
+
+// classErr is the invalid-input error for value at field: code Invalid,
+// wrapping a [*ClassError].
+func classErr(field, value string) *trustgate.Error {
+	ce := &ClassError{Value: value}
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "blastradius: " + field + ": " + ce.reason(), Err: ce}
 }
 
 // Unwrap returns [ErrUnknownClass].
@@ -41,11 +54,12 @@ func Classes() []Class {
 
 // Parse returns the class named by s. Matching is exact: class names are
 // identifiers, not prose, so "critical_infrastructure" is rejected rather
-// than guessed at. An unknown name is a [*ClassError].
+// than guessed at. An unknown name is an invalid-input error for the field
+// "class" wrapping a [*ClassError].
 func Parse(s string) (Class, error) {
 	c := Class(s)
 	if !c.Valid() {
-		return "", &ClassError{Value: s}
+		return "", classErr("class", s)
 	}
 	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 )
 
@@ -30,6 +31,9 @@ func TestParseInvalid(t *testing.T) {
 		require.True(t, errors.As(err, &ce))
 		assert.Equal(t, s, ce.Value)
 		assert.Contains(t, err.Error(), "unknown class")
+		e := trustgate.AsError(err)
+		assert.Equal(t, trustgate.Invalid, e.Code)
+		assert.Equal(t, "class", e.Field)
 	}
 }
 

@@ -42,8 +42,10 @@ type Classifier struct {
 // NewClassifier returns a classifier that applies rules in order (the first
 // match wins), then the default class, then the floors. It copies rules, so
 // later changes to the slice do not affect the classifier. An invalid rule
-// is a [*RuleError]; an invalid Options.Default wraps a [*ClassError]. A nil
-// or empty rule set is valid: every input then gets the default class.
+// is an invalid-input error for the field "rules[<index>].<field>" wrapping
+// a [*RuleError]; an invalid Options.Default one for the field "default"
+// wrapping a [*ClassError]. A nil or empty rule set is valid: every input
+// then gets the default class.
 func NewClassifier(rules []Rule, opts Options) (*Classifier, error) {
 	compiled, err := compileRules(rules)
 	if err != nil {
@@ -52,7 +54,7 @@ func NewClassifier(rules []Rule, opts Options) (*Classifier, error) {
 	c := &Classifier{rules: compiled, def: ProductivityTools}
 	if opts.Default != "" {
 		if !opts.Default.Valid() {
-			return nil, fmt.Errorf("blastradius: Options.Default: %w", &ClassError{Value: string(opts.Default)})
+			return nil, classErr("default", string(opts.Default))
 		}
 		c.def, c.defConfigured = opts.Default, true
 	}
@@ -97,7 +99,7 @@ type Result struct {
 }
 
 // Classify returns the class of in and the reason for it. An invalid input
-// is the [*FieldError] from [Input.Validate], with a zero Result.
+// is the error from [Input.Validate], with a zero Result.
 func (c *Classifier) Classify(in Input) (Result, error) {
 	if err := in.Validate(); err != nil {
 		return Result{}, err

@@ -51,7 +51,8 @@ Classification runs in three steps:
     [Result].Floor and says so in the reason.
 
 Invalid input (a negative user count, an unknown criticality, tier or scope)
-is a [*FieldError] wrapping [ErrInvalidInput]; Classify never panics.
+is an invalid-input error naming the field (see Errors below); Classify
+never panics.
 
 # Default rules
 
@@ -112,5 +113,20 @@ raising the target user count, raising the business criticality or lowering
 the CMDB tier number never yields a less severe class. Custom rules that
 require user privilege or few users (as the non-critical rule does) should
 assign the least severe classes and come last to keep this property.
+
+# Errors
+
+Every error is a *trustgate.Error with code trustgate.Invalid whose Field
+is the path of the value at fault in the names of the classifier input's
+JSON form, as the reference server's classifier endpoint takes it:
+"privilege", "target_users", "criticality", "cmdb.service_tier",
+"cmdb.business_criticality", "cmdb.impact_scope", "cmdb.rto_minutes",
+"cmdb.rpo_minutes"; trustgate.AsError (or errors.As) gives both in one
+call. An unknown class ([Parse]) has Field "class" and wraps a
+[*ClassError] with the offending value and [ErrUnknownClass]; a rule that
+[NewClassifier] refuses has Field "rules[<index>].<field>" in snake case
+("rules[2].keywords[0]", "rules[1].max_target_users") and wraps a
+[*RuleError] with the rule's index and name and [ErrInvalidRule]; an
+invalid Options.Default has Field "default" and wraps a [*ClassError].
 */
 package blastradius

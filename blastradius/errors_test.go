@@ -2,12 +2,14 @@ package blastradius_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/buildworksai/trustgate"
 	br "github.com/buildworksai/trustgate/blastradius"
 )
 
@@ -16,29 +18,29 @@ func TestValidateErrors(t *testing.T) {
 	tests := []struct {
 		in    br.Input
 		field string
+		value string // the offending value, as the message shows it
 	}{
-		{br.Input{Privilege: br.Privilege(3)}, "Privilege"},
-		{br.Input{Privilege: br.Privilege(-1)}, "Privilege"},
-		{br.Input{TargetUsers: -1}, "TargetUsers"},
-		{br.Input{Criticality: "high"}, "Criticality"},
-		{br.Input{CMDB: &br.CMDBRecord{ServiceTier: br.Tier(5)}}, "CMDB.ServiceTier"},
-		{br.Input{CMDB: &br.CMDBRecord{ServiceTier: br.Tier(-1)}}, "CMDB.ServiceTier"},
-		{br.Input{CMDB: &br.CMDBRecord{BusinessCriticality: "CRITICAL"}}, "CMDB.BusinessCriticality"},
-		{br.Input{CMDB: &br.CMDBRecord{ImpactScope: "GLOBAL"}}, "CMDB.ImpactScope"},
-		{br.Input{CMDB: &br.CMDBRecord{RTO: -time.Second}}, "CMDB.RTO"},
-		{br.Input{CMDB: &br.CMDBRecord{RPO: -time.Minute}}, "CMDB.RPO"},
+		{br.Input{Privilege: br.Privilege(3)}, "privilege", "Privilege(3)"},
+		{br.Input{Privilege: br.Privilege(-1)}, "privilege", "Privilege(-1)"},
+		{br.Input{TargetUsers: -1}, "target_users", "-1"},
+		{br.Input{Criticality: "high"}, "criticality", `"high"`},
+		{br.Input{CMDB: &br.CMDBRecord{ServiceTier: br.Tier(5)}}, "cmdb.service_tier", "Tier(5)"},
+		{br.Input{CMDB: &br.CMDBRecord{ServiceTier: br.Tier(-1)}}, "cmdb.service_tier", "Tier(-1)"},
+		{br.Input{CMDB: &br.CMDBRecord{BusinessCriticality: "CRITICAL"}}, "cmdb.business_criticality", `"CRITICAL"`},
+		{br.Input{CMDB: &br.CMDBRecord{ImpactScope: "GLOBAL"}}, "cmdb.impact_scope", `"GLOBAL"`},
+		{br.Input{CMDB: &br.CMDBRecord{RTO: -time.Second}}, "cmdb.rto_minutes", "-1s"},
+		{br.Input{CMDB: &br.CMDBRecord{RPO: -time.Minute}}, "cmdb.rpo_minutes", "-1m0s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.field, func(t *testing.T) {
 			err := tt.in.Validate()
 			require.Error(t, err)
-			assert.True(t, errors.Is(err, br.ErrInvalidInput))
-			var fe *br.FieldError
+			var fe *trustgate.Error
 			require.True(t, errors.As(err, &fe))
+			assert.Equal(t, trustgate.Invalid, fe.Code)
 			assert.Equal(t, tt.field, fe.Field)
-			assert.NotEmpty(t, fe.Value)
-			assert.NotEmpty(t, fe.Reason)
-			assert.Contains(t, err.Error(), tt.field)
+			assert.True(t, strings.HasPrefix(err.Error(), "blastradius: "+tt.field+": "+tt.value+": "), err.Error())
+			assert.Greater(t, len(err.Error()), len("blastradius: "+tt.field+": "+tt.value+": "), "a reason follows the value")
 
 			res, cerr := c.Classify(tt.in)
 			assert.Equal(t, err, cerr, "Classify returns the validation error")
@@ -71,7 +73,7 @@ func TestParseCriticality(t *testing.T) {
 		require.NoError(t, err, s)
 		assert.Equal(t, want, got, s)
 	}
-	assertFieldError(t, "Criticality", func() error { _, err := br.ParseCriticality("critical"); return err })
+	assertFieldError(t, "criticality", func() error { _, err := br.ParseCriticality("critical"); return err })
 	assert.Equal(t, "UNKNOWN", br.CriticalityUnknown.String())
 	assert.Equal(t, "HIGH", br.CriticalityHigh.String())
 	assert.Equal(t, []int{0, 1, 2, 3, -1}, []int{
@@ -93,7 +95,7 @@ func TestParseTier(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"Tier4", "Tier-1", "0", "Tier 0", "tier"} {
-		assertFieldError(t, "Tier", func() error { _, err := br.ParseTier(s); return err })
+		assertFieldError(t, "cmdb.service_tier", func() error { _, err := br.ParseTier(s); return err })
 	}
 	assert.Equal(t, "Tier(9)", br.Tier(9).String())
 	assert.True(t, br.Tier0 < br.Tier3)
@@ -109,7 +111,7 @@ func TestParseScope(t *testing.T) {
 		require.NoError(t, err, s)
 		assert.Equal(t, want, got, s)
 	}
-	assertFieldError(t, "Scope", func() error { _, err := br.ParseScope("global"); return err })
+	assertFieldError(t, "cmdb.impact_scope", func() error { _, err := br.ParseScope("global"); return err })
 	assert.Equal(t, "UNKNOWN", br.ScopeUnknown.String())
 	assert.Equal(t, []int{0, 1, 2, 3, -1}, []int{
 		br.ScopeUnknown.Rank(), br.ScopeTeam.Rank(), br.ScopeDepartment.Rank(),
@@ -123,7 +125,7 @@ func TestParsePrivilege(t *testing.T) {
 		require.NoError(t, err, s)
 		assert.Equal(t, want, got, s)
 	}
-	assertFieldError(t, "Privilege", func() error { _, err := br.ParsePrivilege("root"); return err })
+	assertFieldError(t, "privilege", func() error { _, err := br.ParsePrivilege("root"); return err })
 	assert.False(t, br.PrivilegeUser.Elevated())
 	assert.True(t, br.PrivilegeAdmin.Elevated())
 	assert.True(t, br.PrivilegeSystem.Elevated())
@@ -138,19 +140,19 @@ func TestNewClassifierErrors(t *testing.T) {
 		rule  br.Rule
 		field string
 	}{
-		{"no name", br.Rule{Class: br.NonCritical, Keywords: []string{"x"}}, "Name"},
-		{"duplicate name", br.Rule{Name: "ok", Class: br.NonCritical, Keywords: []string{"y"}}, "Name"},
-		{"no class", br.Rule{Name: "r", Keywords: []string{"x"}}, "Class"},
-		{"bad class", br.Rule{Name: "r", Class: "CRITICAL", Keywords: []string{"x"}}, "Class"},
-		{"no condition", br.Rule{Name: "r", Class: br.NonCritical, Reason: "catch-all"}, "Rule"},
-		{"empty keyword", br.Rule{Name: "r", Class: br.NonCritical, Keywords: []string{"x", ""}}, "Keywords[1]"},
-		{"punctuation keyword", br.Rule{Name: "r", Class: br.NonCritical, Keywords: []string{" -- "}}, "Keywords[0]"},
-		{"bad criticality", br.Rule{Name: "r", Class: br.NonCritical, MinCriticality: "SEVERE"}, "MinCriticality"},
-		{"bad tier", br.Rule{Name: "r", Class: br.NonCritical, MaxServiceTier: br.Tier(8)}, "MaxServiceTier"},
-		{"bad scope", br.Rule{Name: "r", Class: br.NonCritical, MinImpactScope: "WORLD"}, "MinImpactScope"},
-		{"negative users", br.Rule{Name: "r", Class: br.NonCritical, MaxTargetUsers: -5}, "MaxTargetUsers"},
-		{"contradiction", br.Rule{Name: "r", Class: br.NonCritical, RequireElevated: true, RequireUserPrivilege: true}, "RequireUserPrivilege"},
-		{"name only without keywords", br.Rule{Name: "r", Class: br.NonCritical, NameOnly: true, MaxTargetUsers: 5}, "NameOnly"},
+		{"no name", br.Rule{Class: br.NonCritical, Keywords: []string{"x"}}, "name"},
+		{"duplicate name", br.Rule{Name: "ok", Class: br.NonCritical, Keywords: []string{"y"}}, "name"},
+		{"no class", br.Rule{Name: "r", Keywords: []string{"x"}}, "class"},
+		{"bad class", br.Rule{Name: "r", Class: "CRITICAL", Keywords: []string{"x"}}, "class"},
+		{"no condition", br.Rule{Name: "r", Class: br.NonCritical, Reason: "catch-all"}, ""},
+		{"empty keyword", br.Rule{Name: "r", Class: br.NonCritical, Keywords: []string{"x", ""}}, "keywords[1]"},
+		{"punctuation keyword", br.Rule{Name: "r", Class: br.NonCritical, Keywords: []string{" -- "}}, "keywords[0]"},
+		{"bad criticality", br.Rule{Name: "r", Class: br.NonCritical, MinCriticality: "SEVERE"}, "min_criticality"},
+		{"bad tier", br.Rule{Name: "r", Class: br.NonCritical, MaxServiceTier: br.Tier(8)}, "max_service_tier"},
+		{"bad scope", br.Rule{Name: "r", Class: br.NonCritical, MinImpactScope: "WORLD"}, "min_impact_scope"},
+		{"negative users", br.Rule{Name: "r", Class: br.NonCritical, MaxTargetUsers: -5}, "max_target_users"},
+		{"contradiction", br.Rule{Name: "r", Class: br.NonCritical, RequireElevated: true, RequireUserPrivilege: true}, "require_user_privilege"},
+		{"name only without keywords", br.Rule{Name: "r", Class: br.NonCritical, NameOnly: true, MaxTargetUsers: 5}, "name_only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,14 +160,20 @@ func TestNewClassifierErrors(t *testing.T) {
 			require.Error(t, err)
 			assert.Nil(t, c)
 			assert.True(t, errors.Is(err, br.ErrInvalidRule))
-			assert.False(t, errors.Is(err, br.ErrInvalidInput))
 			var re *br.RuleError
 			require.True(t, errors.As(err, &re))
 			assert.Equal(t, 1, re.Index)
 			assert.Equal(t, tt.rule.Name, re.Name)
 			assert.Equal(t, tt.field, re.Field)
 			assert.NotEmpty(t, re.Reason)
-			assert.Contains(t, err.Error(), tt.field)
+			path := "rules[1]"
+			if tt.field != "" {
+				path += "." + tt.field
+			}
+			e := trustgate.AsError(err)
+			assert.Equal(t, trustgate.Invalid, e.Code)
+			assert.Equal(t, path, e.Field)
+			assert.Contains(t, err.Error(), path)
 		})
 	}
 }
@@ -178,18 +186,21 @@ func TestNewClassifierBadDefault(t *testing.T) {
 	var ce *br.ClassError
 	require.True(t, errors.As(err, &ce))
 	assert.Equal(t, "TRUSTED", ce.Value)
-	assert.Contains(t, err.Error(), "Options.Default")
+	e := trustgate.AsError(err)
+	assert.Equal(t, trustgate.Invalid, e.Code)
+	assert.Equal(t, "default", e.Field)
+	assert.Contains(t, err.Error(), "default")
 }
 
 func assertFieldError(t *testing.T, field string, f func() error) {
 	t.Helper()
 	err := f()
 	require.Error(t, err)
-	assert.True(t, errors.Is(err, br.ErrInvalidInput))
-	var fe *br.FieldError
+	var fe *trustgate.Error
 	require.True(t, errors.As(err, &fe))
+	assert.Equal(t, trustgate.Invalid, fe.Code)
 	assert.Equal(t, field, fe.Field)
-	assert.NotEmpty(t, fe.Value)
+	assert.True(t, strings.HasPrefix(err.Error(), "blastradius: "+field+": \""), "the message quotes the value: %v", err)
 }
 
 func must[T any](v T, err error) T {

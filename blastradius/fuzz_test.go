@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	br "github.com/buildworksai/trustgate/blastradius"
 )
 
@@ -40,8 +41,8 @@ func FuzzClassify(f *testing.F) {
 		for _, c := range []*br.Classifier{def, lenient} {
 			res, err := c.Classify(in)
 			if err != nil {
-				var fe *br.FieldError
-				if !errors.As(err, &fe) || !errors.Is(err, br.ErrInvalidInput) || in.Validate() == nil {
+				var fe *trustgate.Error
+				if !errors.As(err, &fe) || fe.Code != trustgate.Invalid || fe.Field == "" || in.Validate() == nil {
 					t.Fatalf("Classify(%+v): unexpected error %v", in, err)
 				}
 				continue

@@ -1,33 +1,23 @@
 package blastradius
 
 import (
-	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/buildworksai/trustgate"
 )
 
-// ErrInvalidInput is wrapped by every [*FieldError]: a classifier input, or a
-// value parsed for one, that is out of range or unknown.
-var ErrInvalidInput = errors.New("blastradius: invalid input")
-
-// FieldError reports one invalid field of an [Input] (or a value given to
-// [ParseCriticality], [ParseTier], [ParseScope] or [ParsePrivilege]). It
-// wraps [ErrInvalidInput], so both errors.Is(err, ErrInvalidInput) and
-// errors.As(err, new(*FieldError)) work.
-type FieldError struct {
-	Field  string // field path, such as "TargetUsers" or "CMDB.ServiceTier"
-	Value  string // the offending value, formatted for people
-	Reason string // what is wrong with it
+// fieldErr reports one invalid field of an [Input] (or a value given to
+// [ParseCriticality], [ParseTier], [ParseScope] or [ParsePrivilege]): code
+// Invalid, the field's path in the names of the classifier input's JSON
+// form ("target_users", "cmdb.service_tier"), and a message
+// "blastradius: <field>: <value>: <reason>" with the offending value
+// formatted for people.
+func fieldErr(field, value, reason string) *trustgate.Error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field,
+		Message: "blastradius: " + field + ": " + value + ": " + reason}
 }
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("blastradius: invalid %s %s: %s", e.Field, e.Value, e.Reason)
-}
-
-// Unwrap returns [ErrInvalidInput].
-func (e *FieldError) Unwrap() error { return ErrInvalidInput }
 
 // Privilege is the privilege a package needs to install or run. The zero
 // value is [PrivilegeUser].
@@ -62,14 +52,15 @@ func (p Privilege) String() string {
 }
 
 // ParsePrivilege returns the privilege named by s ("user", "admin" or
-// "system", in any case). Anything else is a [*FieldError].
+// "system", in any case). Anything else is an invalid-input error for the
+// field "privilege".
 func ParsePrivilege(s string) (Privilege, error) {
 	for _, p := range []Privilege{PrivilegeUser, PrivilegeAdmin, PrivilegeSystem} {
 		if strings.EqualFold(s, p.String()) {
 			return p, nil
 		}
 	}
-	return PrivilegeUser, &FieldError{Field: "Privilege", Value: strconv.Quote(s), Reason: "want user, admin or system"}
+	return PrivilegeUser, fieldErr("privilege", strconv.Quote(s), "want user, admin or system")
 }
 
 // Criticality is how much the business says it depends on an application.
@@ -115,7 +106,7 @@ func (c Criticality) String() string {
 // ParseCriticality returns the criticality named by s: "LOW", "MEDIUM" or
 // "HIGH" in any case, or [CriticalityUnknown] for "" and "UNKNOWN". Matching
 // ignores case because CMDB exports spell these values inconsistently.
-// Anything else is a [*FieldError].
+// Anything else is an invalid-input error for the field "criticality".
 func ParseCriticality(s string) (Criticality, error) {
 	if s == "" || strings.EqualFold(s, "UNKNOWN") {
 		return CriticalityUnknown, nil
@@ -125,7 +116,7 @@ func ParseCriticality(s string) (Criticality, error) {
 			return c, nil
 		}
 	}
-	return CriticalityUnknown, &FieldError{Field: "Criticality", Value: strconv.Quote(s), Reason: "want HIGH, MEDIUM, LOW or UNKNOWN"}
+	return CriticalityUnknown, fieldErr("criticality", strconv.Quote(s), "want HIGH, MEDIUM, LOW or UNKNOWN")
 }
 
 // Tier is a CMDB service tier. Tier0 is the most critical. The zero value is
@@ -159,7 +150,8 @@ func (t Tier) String() string {
 }
 
 // ParseTier returns the tier named by s: "Tier0" to "Tier3" in any case, or
-// [TierUnknown] for "" and "TierUnknown". Anything else is a [*FieldError].
+// [TierUnknown] for "" and "TierUnknown". Anything else is an invalid-input
+// error for the field "cmdb.service_tier".
 func ParseTier(s string) (Tier, error) {
 	for t := TierUnknown; t <= Tier3; t++ {
 		if strings.EqualFold(s, t.String()) {
@@ -169,7 +161,7 @@ func ParseTier(s string) (Tier, error) {
 	if s == "" {
 		return TierUnknown, nil
 	}
-	return TierUnknown, &FieldError{Field: "Tier", Value: strconv.Quote(s), Reason: "want Tier0, Tier1, Tier2 or Tier3"}
+	return TierUnknown, fieldErr("cmdb.service_tier", strconv.Quote(s), "want Tier0, Tier1, Tier2 or Tier3")
 }
 
 // Scope is how much of the organisation an application serves, as recorded
@@ -214,7 +206,7 @@ func (s Scope) String() string {
 
 // ParseScope returns the scope named by s: "ENTERPRISE", "DEPARTMENT" or
 // "TEAM" in any case, or [ScopeUnknown] for "" and "UNKNOWN". Anything else
-// is a [*FieldError].
+// is an invalid-input error for the field "cmdb.impact_scope".
 func ParseScope(s string) (Scope, error) {
 	if s == "" || strings.EqualFold(s, "UNKNOWN") {
 		return ScopeUnknown, nil
@@ -224,7 +216,7 @@ func ParseScope(s string) (Scope, error) {
 			return sc, nil
 		}
 	}
-	return ScopeUnknown, &FieldError{Field: "Scope", Value: strconv.Quote(s), Reason: "want ENTERPRISE, DEPARTMENT, TEAM or UNKNOWN"}
+	return ScopeUnknown, fieldErr("cmdb.impact_scope", strconv.Quote(s), "want ENTERPRISE, DEPARTMENT, TEAM or UNKNOWN")
 }
 
 // CMDBRecord is what the configuration management database knows about the
@@ -248,19 +240,21 @@ type Input struct {
 	CMDB        *CMDBRecord // the CMDB record, or nil if there is none
 }
 
-// Validate reports the first invalid field of in as a [*FieldError]: an
+// Validate reports the first invalid field of in as a *trustgate.Error with
+// code [trustgate.Invalid] whose Field is the path in the names of the
+// classifier input's JSON form ("target_users", "cmdb.service_tier"): an
 // unknown privilege, negative TargetUsers, an unknown criticality, or in the
 // CMDB record a tier out of range, an unknown criticality or scope, or a
 // negative RTO or RPO. Names are free text and never invalid.
 func (in Input) Validate() error {
 	if !in.Privilege.Valid() {
-		return &FieldError{Field: "Privilege", Value: in.Privilege.String(), Reason: "want PrivilegeUser, PrivilegeAdmin or PrivilegeSystem"}
+		return fieldErr("privilege", in.Privilege.String(), "want PrivilegeUser, PrivilegeAdmin or PrivilegeSystem")
 	}
 	if in.TargetUsers < 0 {
-		return &FieldError{Field: "TargetUsers", Value: strconv.Itoa(in.TargetUsers), Reason: "must not be negative"}
+		return fieldErr("target_users", strconv.Itoa(in.TargetUsers), "must not be negative")
 	}
 	if !in.Criticality.Valid() {
-		return &FieldError{Field: "Criticality", Value: strconv.Quote(string(in.Criticality)), Reason: "want HIGH, MEDIUM, LOW or unknown (\"\")"}
+		return fieldErr("criticality", strconv.Quote(string(in.Criticality)), "want HIGH, MEDIUM, LOW or unknown (\"\")")
 	}
 	if in.CMDB == nil {
 		return nil
@@ -268,15 +262,15 @@ func (in Input) Validate() error {
 	r := in.CMDB
 	switch {
 	case !r.ServiceTier.Valid():
-		return &FieldError{Field: "CMDB.ServiceTier", Value: r.ServiceTier.String(), Reason: "want Tier0 to Tier3 or TierUnknown"}
+		return fieldErr("cmdb.service_tier", r.ServiceTier.String(), "want Tier0 to Tier3 or TierUnknown")
 	case !r.BusinessCriticality.Valid():
-		return &FieldError{Field: "CMDB.BusinessCriticality", Value: strconv.Quote(string(r.BusinessCriticality)), Reason: "want HIGH, MEDIUM, LOW or unknown (\"\")"}
+		return fieldErr("cmdb.business_criticality", strconv.Quote(string(r.BusinessCriticality)), "want HIGH, MEDIUM, LOW or unknown (\"\")")
 	case !r.ImpactScope.Valid():
-		return &FieldError{Field: "CMDB.ImpactScope", Value: strconv.Quote(string(r.ImpactScope)), Reason: "want ENTERPRISE, DEPARTMENT, TEAM or unknown (\"\")"}
+		return fieldErr("cmdb.impact_scope", strconv.Quote(string(r.ImpactScope)), "want ENTERPRISE, DEPARTMENT, TEAM or unknown (\"\")")
 	case r.RTO < 0:
-		return &FieldError{Field: "CMDB.RTO", Value: r.RTO.String(), Reason: "must not be negative"}
+		return fieldErr("cmdb.rto_minutes", r.RTO.String(), "must not be negative")
 	case r.RPO < 0:
-		return &FieldError{Field: "CMDB.RPO", Value: r.RPO.String(), Reason: "must not be negative"}
+		return fieldErr("cmdb.rpo_minutes", r.RPO.String(), "must not be negative")
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 )
 
@@ -23,14 +24,16 @@ func FuzzParse(f *testing.F) {
 		} else if !errors.Is(err, blastradius.ErrUnknownClass) {
 			t.Fatalf("Parse(%q): %v is not ErrUnknownClass", s, err)
 		}
-		for name, parse := range map[string]func(string) error{
-			"criticality": func(s string) error { _, err := blastradius.ParseCriticality(s); return err },
-			"tier":        func(s string) error { _, err := blastradius.ParseTier(s); return err },
-			"scope":       func(s string) error { _, err := blastradius.ParseScope(s); return err },
-			"privilege":   func(s string) error { _, err := blastradius.ParsePrivilege(s); return err },
+		for field, parse := range map[string]func(string) error{
+			"criticality":       func(s string) error { _, err := blastradius.ParseCriticality(s); return err },
+			"cmdb.service_tier": func(s string) error { _, err := blastradius.ParseTier(s); return err },
+			"cmdb.impact_scope": func(s string) error { _, err := blastradius.ParseScope(s); return err },
+			"privilege":         func(s string) error { _, err := blastradius.ParsePrivilege(s); return err },
 		} {
-			if err := parse(s); err != nil && !errors.Is(err, blastradius.ErrInvalidInput) {
-				t.Fatalf("Parse %s(%q): %v is not ErrInvalidInput", name, s, err)
+			if err := parse(s); err != nil {
+				if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field != field {
+					t.Fatalf("Parse %s(%q): %v is not an invalid-input error for %s", field, s, err, field)
+				}
 			}
 		}
 	})

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/buildworksai/trustgate"
 	br "github.com/buildworksai/trustgate/blastradius"
 )
 
@@ -336,7 +337,7 @@ func TestPropertiesTotal(t *testing.T) {
 			b, errB := c.Classify(in)
 			return errA == nil && errB == nil && a == b && a.Class.Valid() && a.Rule != "" && a.Reason != ""
 		}, genInput()))
-	p.Property("an input is either classified or refused with a *FieldError",
+	p.Property("an input is either classified or refused as invalid, naming the field",
 		prop.ForAll(func(in br.Input, priv int, users int, crit string, tier int) bool {
 			in.Privilege, in.TargetUsers, in.Criticality = br.Privilege(priv), users, br.Criticality(crit)
 			if in.CMDB != nil {
@@ -346,8 +347,8 @@ func TestPropertiesTotal(t *testing.T) {
 			}
 			res, err := c.Classify(in)
 			if err != nil {
-				var fe *br.FieldError
-				return errors.As(err, &fe) && errors.Is(err, br.ErrInvalidInput) && res == br.Result{} && in.Validate() != nil
+				var fe *trustgate.Error
+				return errors.As(err, &fe) && fe.Code == trustgate.Invalid && fe.Field != "" && res == br.Result{} && in.Validate() != nil
 			}
 			return in.Validate() == nil && res.Class.Valid() && res.Reason != ""
 		}, genInput(), gen.IntRange(-1, 3), gen.IntRange(-2, 2000), gen.OneConstOf("", "LOW", "HIGH", "high", "x"), gen.IntRange(-1, 5)))

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/buildworksai/trustgate"
 )
 
 // ErrInvalidRule is wrapped by every [*RuleError]: a rule that
@@ -11,17 +13,32 @@ import (
 var ErrInvalidRule = errors.New("blastradius: invalid rule")
 
 // RuleError reports why [NewClassifier] refused a rule. It wraps
-// [ErrInvalidRule], so both errors.Is(err, ErrInvalidRule) and
-// errors.As(err, new(*RuleError)) work.
+// [ErrInvalidRule] and comes wrapped, as Err, in a *trustgate.Error with
+// code [trustgate.Invalid] whose Field is "rules[<Index>].<Field>" (or
+// "rules[<Index>]" for the rule as a whole), so errors.Is(err,
+// ErrInvalidRule), errors.As(err, new(*RuleError)) and trustgate.AsError
+// all work.
 type RuleError struct {
-	Index  int    // position of the rule in the rule set
-	Name   string // the rule's name, possibly empty
-	Field  string // the offending field, such as "Keywords[2]"
+	Index int    // position of the rule in the rule set
+	Name  string // the rule's name, possibly empty
+	// Field is the offending field of the rule in snake case, such as
+	// "keywords[2]" or "max_target_users"; empty when the rule as a whole
+	// is at fault.
+	Field  string
 	Reason string // what is wrong with it
 }
 
 func (e *RuleError) Error() string {
-	return fmt.Sprintf("blastradius: rule %d (%q): %s: %s", e.Index, e.Name, e.Field, e.Reason)
+	return fmt.Sprintf("blastradius: %s (rule %q): %s", e.path(), e.Name, e.Reason)
+}
+
+// path is the field's path in the rule set: "rules[2].keywords[0]".
+func (e *RuleError) path() string {
+	p := "rules[" + strconv.Itoa(e.Index) + "]"
+	if e.Field != "" {
+		p += "." + e.Field
+	}
+	return p
 }
 
 // Unwrap returns [ErrInvalidRule].
@@ -137,47 +154,48 @@ func compileRules(rules []Rule) ([]compiledRule, error) {
 	seen := make(map[string]int, len(rules))
 	for i, r := range rules {
 		fail := func(field, reason string) error {
-			return &RuleError{Index: i, Name: r.Name, Field: field, Reason: reason}
+			re := &RuleError{Index: i, Name: r.Name, Field: field, Reason: reason}
+			return &trustgate.Error{Code: trustgate.Invalid, Field: re.path(), Message: re.Error(), Err: re}
 		}
 		if r.Name == "" {
-			return nil, fail("Name", "must not be empty")
+			return nil, fail("name", "must not be empty")
 		}
 		if j, dup := seen[r.Name]; dup {
-			return nil, fail("Name", "duplicates the name of rule "+strconv.Itoa(j))
+			return nil, fail("name", "duplicates the name of rule "+strconv.Itoa(j))
 		}
 		seen[r.Name] = i
 		if !r.Class.Valid() {
-			return nil, fail("Class", (&ClassError{Value: string(r.Class)}).Error())
+			return nil, fail("class", (&ClassError{Value: string(r.Class)}).reason())
 		}
 		if !r.MinCriticality.Valid() {
-			return nil, fail("MinCriticality", "unknown criticality "+strconv.Quote(string(r.MinCriticality)))
+			return nil, fail("min_criticality", "unknown criticality "+strconv.Quote(string(r.MinCriticality)))
 		}
 		if !r.MaxServiceTier.Valid() {
-			return nil, fail("MaxServiceTier", "tier "+r.MaxServiceTier.String()+" out of range")
+			return nil, fail("max_service_tier", "tier "+r.MaxServiceTier.String()+" out of range")
 		}
 		if !r.MinImpactScope.Valid() {
-			return nil, fail("MinImpactScope", "unknown scope "+strconv.Quote(string(r.MinImpactScope)))
+			return nil, fail("min_impact_scope", "unknown scope "+strconv.Quote(string(r.MinImpactScope)))
 		}
 		if r.MaxTargetUsers < 0 {
-			return nil, fail("MaxTargetUsers", "must not be negative")
+			return nil, fail("max_target_users", "must not be negative")
 		}
 		if r.RequireElevated && r.RequireUserPrivilege {
-			return nil, fail("RequireUserPrivilege", "contradicts RequireElevated: the rule could never match")
+			return nil, fail("require_user_privilege", "contradicts require_elevated: the rule could never match")
 		}
 		if r.NameOnly && len(r.Keywords) == 0 {
-			return nil, fail("NameOnly", "set without Keywords")
+			return nil, fail("name_only", "set without keywords")
 		}
 		if len(r.Keywords) == 0 && !r.RequireElevated && !r.RequireUserPrivilege &&
 			r.MinCriticality == CriticalityUnknown && r.MaxServiceTier == TierUnknown &&
 			r.MinImpactScope == ScopeUnknown && r.MaxTargetUsers == 0 {
-			return nil, fail("Rule", "sets no condition; use Options.Default for a catch-all class")
+			return nil, fail("", "sets no condition; use Options.Default for a catch-all class")
 		}
 		c := compiledRule{Rule: r, phrases: make([][]string, len(r.Keywords))}
 		c.Keywords = append([]string(nil), r.Keywords...)
 		for k, kw := range r.Keywords {
 			words := splitWords(kw)
 			if len(words) == 0 {
-				return nil, fail("Keywords["+strconv.Itoa(k)+"]", "keyword "+strconv.Quote(kw)+" has no letters or digits")
+				return nil, fail("keywords["+strconv.Itoa(k)+"]", "keyword "+strconv.Quote(kw)+" has no letters or digits")
 			}
 			c.phrases[k] = words
 		}

@@ -2,9 +2,8 @@ package cab
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -101,26 +100,12 @@ func (d Decision) Reasons() []Reason {
 	return out
 }
 
-// ErrInvalidInput is wrapped by every [*InputError].
-var ErrInvalidInput = errors.New("cab: invalid input")
-
-// InputError reports an argument that cannot be decided on. It wraps
-// [ErrInvalidInput] and, where there is one, the error beneath (for an
-// unknown class, a [*blastradius.ClassError]).
-type InputError struct {
-	Field  string // "score", "class" or "model…"
-	Reason string
-	Err    error // the underlying error, if any
-}
-
-func (e *InputError) Error() string { return fmt.Sprintf("cab: %s: %s", e.Field, e.Reason) }
-
-// Unwrap returns ErrInvalidInput and the underlying error.
-func (e *InputError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrInvalidInput}
-	}
-	return []error{ErrInvalidInput, e.Err}
+// inputErr reports an argument that cannot be used: code Invalid, the
+// field's path ("score", "class", "model.thresholds[NON_CRITICAL]"), a
+// message "cab: <field>: <reason>", and the error beneath, if any (for an
+// unknown class, one wrapping a [*blastradius.ClassError]).
+func inputErr(field, reason string, err error) *trustgate.Error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "cab: " + field + ": " + reason, Err: err}
 }
 
 // compared holds the three comparisons a decision needs and the range checks
@@ -171,31 +156,29 @@ func compare(score, threshold, exception decimal.Decimal) compared {
 //  5. otherwise → [ManualReview].
 //
 // A score outside [0, 100], an invalid class, a nil model, or a model
-// without a valid threshold for the class is an [*InputError]. Decide does
+// without a valid threshold for the class is an invalid-input error naming
+// the field ("score", "class", "model.thresholds[<class>]"). Decide does
 // not require the model to be active: shadow evaluation decides with
 // candidate versions too.
 func Decide(score decimal.Decimal, class blastradius.Class, model *riskmodel.Version) (Decision, error) {
 	if !class.Valid() {
-		return Decision{}, &InputError{Field: "class", Reason: "not a blast radius class", Err: &blastradius.ClassError{Value: string(class)}}
+		return Decision{}, inputErr("class", "not a blast radius class", &blastradius.ClassError{Value: string(class)})
 	}
 	if model == nil {
-		return Decision{}, &InputError{Field: "model", Reason: "no risk model given"}
+		return Decision{}, inputErr("model", "no risk model given", nil)
 	}
 	threshold, ok := model.Thresholds[class]
 	if !ok {
-		return Decision{}, &InputError{Field: "model.thresholds[" + string(class) + "]",
-			Reason: "model " + model.Version + " has no threshold for the class", Err: riskmodel.ErrMissingThreshold}
+		return Decision{}, inputErr("model.thresholds["+string(class)+"]", "model "+model.Version+" has no threshold for the class", riskmodel.ErrMissingThreshold)
 	}
 	c := compare(score, threshold, model.ExceptionThreshold)
 	switch {
 	case !c.scoreInRange:
-		return Decision{}, &InputError{Field: "score", Reason: "risk score " + score.String() + " is outside [0, 100]"}
+		return Decision{}, inputErr("score", "risk score "+score.String()+" is outside [0, 100]", nil)
 	case !c.thresholdInRange:
-		return Decision{}, &InputError{Field: "model.thresholds[" + string(class) + "]",
-			Reason: "threshold " + threshold.String() + " is outside [0, 100]", Err: riskmodel.ErrOutOfRange}
+		return Decision{}, inputErr("model.thresholds["+string(class)+"]", "threshold "+threshold.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
 	case !c.exceptionInRange:
-		return Decision{}, &InputError{Field: "model.exception_threshold",
-			Reason: "exception threshold " + model.ExceptionThreshold.String() + " is outside [0, 100]", Err: riskmodel.ErrOutOfRange}
+		return Decision{}, inputErr("model.exception_threshold", "exception threshold "+model.ExceptionThreshold.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
 	}
 
 	d := Decision{

@@ -2,9 +2,11 @@ package cab_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -113,11 +115,11 @@ func TestDecideRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := cab.Decide(d(tt.score), tt.class, tt.model)
-			require.ErrorIs(t, err, cab.ErrInvalidInput)
-			var ie *cab.InputError
+			var ie *trustgate.Error
 			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, trustgate.Invalid, ie.Code)
 			assert.Equal(t, tt.field, ie.Field)
-			assert.NotEmpty(t, ie.Error())
+			assert.True(t, strings.HasPrefix(ie.Error(), "cab: "+tt.field+": "), ie.Error())
 			if tt.also != nil {
 				assert.ErrorIs(t, err, tt.also)
 			}
@@ -146,9 +148,12 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 	}
 }
 
-func TestInputErrorWithoutCauseUnwrapsToTheSentinel(t *testing.T) {
-	err := error(&cab.InputError{Field: "score", Reason: "x"})
-	assert.True(t, errors.Is(err, cab.ErrInvalidInput))
+func TestAnInputErrorWithoutCauseStillCarriesItsCode(t *testing.T) {
+	_, err := cab.Decide(d("101"), blastradius.NonCritical, model("10", "30", "50"))
+	e := trustgate.AsError(err)
+	assert.Equal(t, trustgate.Invalid, e.Code)
+	assert.Equal(t, "score", e.Field)
+	assert.Nil(t, errors.Unwrap(err), "a score out of range has no cause beneath")
 }
 
 func BenchmarkDecide(b *testing.B) {

@@ -19,6 +19,34 @@
 //
 // Decide does not trust the model to have been validated: the critical
 // infrastructure veto holds even if a model carries a non-zero threshold for
-// that class, and a missing or out-of-range threshold is an [*InputError],
-// as are a score outside [0, 100] and an unknown class.
+// that class, and a missing or out-of-range threshold is an invalid-input
+// error naming the field, as are a score outside [0, 100] and an unknown
+// class (see Errors below).
+//
+// # Errors
+//
+// Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
+// its code, reason and field in one call:
+//
+//	code       reason                         sentinel                 when
+//	invalid    —                              —                        an argument breaks a rule; Field names it ("score",
+//	                                                                   "class", "model.thresholds[NON_CRITICAL]", "factors",
+//	                                                                   "correlation_id", "approver", "justification", …)
+//	invalid    EXCEPTION_EXPIRY_OUT_OF_RANGE  ErrExpiry              an expiry not 1 to 90 days ahead; Field "expires_at"
+//	invalid    EVIDENCE_UNUSABLE              ErrEvidence            the evidence is tampered or lacks the artifact
+//	forbidden  NOT_CAB_MEMBER                 ErrNotMember           the actor is not in the CAB
+//	forbidden  SEPARATION_OF_DUTIES           ErrSeparationOfDuties  the submitter or requester approving
+//	conflict   NOT_PENDING                    ErrNotPending          the request is not waiting for this step
+//	conflict   DUPLICATE_APPROVAL             ErrDuplicateApproval   a second approval by one member
+//	conflict   ARTIFACT_DIGEST_MISMATCH       ErrDigestMismatch      not the pinned build; Field "artifact_sha256"
+//	conflict   DEPLOYMENT_NOT_AUTHORIZED      ErrNotAuthorized       not approved (yet)
+//	expired    EXCEPTION_EXPIRED              ErrExpired             the exception has lapsed
+//
+// and the store's, passed through: not_found for an unknown request or
+// evidence package, conflict for a different submission under a used
+// correlation id. A refused workflow step is a [*WorkflowError] naming the
+// request (errors.As), wrapping the sentinel (errors.Is) or, for a blank
+// actor, reason or justification, an invalid-input error naming it. An
+// unknown class wraps a *blastradius.ClassError, and factors that cannot be
+// scored wrap riskmodel's error (errors.Is(err, riskmodel.ErrUnknownFactor)).
 package cab

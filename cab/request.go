@@ -1,12 +1,12 @@
 package cab
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
 )
@@ -77,31 +77,51 @@ type Request struct {
 }
 
 // Errors of the workflow. Each comes wrapped in a [*WorkflowError] naming
-// the request.
+// the request. Each is a *trustgate.Error with a fixed code and reason, so
+// trustgate.AsError finds them through the WorkflowError and any wrapping;
+// match them with errors.Is.
 var (
 	// ErrNotPending: the request is not waiting for what was attempted (an
 	// approval of a decided request, an exception for a request that needs
-	// none).
-	ErrNotPending = errors.New("cab: request is not pending")
+	// none). Code [trustgate.Conflict], reason NOT_PENDING.
+	ErrNotPending = &trustgate.Error{Code: trustgate.Conflict, Reason: "NOT_PENDING",
+		Message: "cab: request is not pending"}
 	// ErrSeparationOfDuties: the submitter (or the exception's requester)
-	// tried to approve their own request.
-	ErrSeparationOfDuties = errors.New("cab: separation of duties")
-	// ErrDuplicateApproval: the member has already approved.
-	ErrDuplicateApproval = errors.New("cab: already approved by this member")
-	// ErrNotMember: the approver is not in the configured CAB.
-	ErrNotMember = errors.New("cab: not a CAB member")
+	// tried to approve their own request. Code [trustgate.Forbidden], reason
+	// SEPARATION_OF_DUTIES.
+	ErrSeparationOfDuties = &trustgate.Error{Code: trustgate.Forbidden, Reason: "SEPARATION_OF_DUTIES",
+		Message: "cab: separation of duties"}
+	// ErrDuplicateApproval: the member has already approved. Code
+	// [trustgate.Conflict], reason DUPLICATE_APPROVAL.
+	ErrDuplicateApproval = &trustgate.Error{Code: trustgate.Conflict, Reason: "DUPLICATE_APPROVAL",
+		Message: "cab: already approved by this member"}
+	// ErrNotMember: the approver is not in the configured CAB. Code
+	// [trustgate.Forbidden], reason NOT_CAB_MEMBER.
+	ErrNotMember = &trustgate.Error{Code: trustgate.Forbidden, Reason: "NOT_CAB_MEMBER",
+		Message: "cab: not a CAB member"}
 	// ErrExpiry: an exception's expiry is not between 1 and 90 days ahead.
-	ErrExpiry = errors.New("cab: exception expiry out of range")
-	// ErrExpired: the exception has expired; it authorises nothing.
-	ErrExpired = errors.New("cab: exception expired")
+	// Code [trustgate.Invalid], reason EXCEPTION_EXPIRY_OUT_OF_RANGE, field
+	// expires_at.
+	ErrExpiry = &trustgate.Error{Code: trustgate.Invalid, Reason: "EXCEPTION_EXPIRY_OUT_OF_RANGE", Field: "expires_at",
+		Message: "cab: exception expiry out of range"}
+	// ErrExpired: the exception has expired; it authorises nothing. Code
+	// [trustgate.Expired], reason EXCEPTION_EXPIRED.
+	ErrExpired = &trustgate.Error{Code: trustgate.Expired, Reason: "EXCEPTION_EXPIRED",
+		Message: "cab: exception expired"}
 	// ErrDigestMismatch: the artifact is not the build the request pinned.
-	ErrDigestMismatch = errors.New("cab: artifact digest does not match the request")
-	// ErrNotAuthorized: the deployment may not go ahead (yet).
-	ErrNotAuthorized = errors.New("cab: deployment not authorised")
+	// Code [trustgate.Conflict], reason ARTIFACT_DIGEST_MISMATCH, field
+	// artifact_sha256.
+	ErrDigestMismatch = &trustgate.Error{Code: trustgate.Conflict, Reason: "ARTIFACT_DIGEST_MISMATCH", Field: "artifact_sha256",
+		Message: "cab: artifact digest does not match the request"}
+	// ErrNotAuthorized: the deployment may not go ahead (yet). Code
+	// [trustgate.Conflict], reason DEPLOYMENT_NOT_AUTHORIZED.
+	ErrNotAuthorized = &trustgate.Error{Code: trustgate.Conflict, Reason: "DEPLOYMENT_NOT_AUTHORIZED",
+		Message: "cab: deployment not authorised"}
 )
 
 // WorkflowError reports why a workflow step was refused. It wraps one of the
-// sentinels above, and [ErrInvalidInput] for malformed arguments.
+// sentinels above or, for a malformed argument, an invalid-input error
+// naming it (code [trustgate.Invalid], Field "approver", "reason", …).
 type WorkflowError struct {
 	RequestID uuid.UUID
 	Reason    string
@@ -119,6 +139,12 @@ func refuse(r *Request, err error, format string, args ...any) error {
 	return &WorkflowError{RequestID: r.ID, Reason: fmt.Sprintf(format, args...), Err: err}
 }
 
+// invalid refuses a step on r for a malformed argument: the
+// [*WorkflowError] wraps an invalid-input error naming field.
+func invalid(r *Request, field, reason string) error {
+	return &WorkflowError{RequestID: r.ID, Reason: reason, Err: inputErr(field, reason, nil)}
+}
+
 // Exception expiry bounds: no permanent exceptions.
 const (
 	MinExceptionDays = 1
@@ -133,7 +159,7 @@ func (m Members) Has(id string) bool { return m[id] }
 
 func checkActor(r *Request, field, who string) error {
 	if strings.TrimSpace(who) == "" || len(who) > 256 || strings.ContainsFunc(who, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-		return &WorkflowError{RequestID: r.ID, Reason: field + " is required (a single-line name)", Err: ErrInvalidInput}
+		return invalid(r, field, field+" is required (a single-line name)")
 	}
 	return nil
 }
@@ -189,7 +215,7 @@ func Reject(r Request, members Members, member, reason string, now time.Time) (R
 	case r.Status != StatusPendingReview && r.Status != StatusExceptionRequired && r.Status != StatusExceptionPending:
 		return r, refuse(&r, ErrNotPending, "is %s; only a pending request can be rejected", r.Status)
 	case strings.TrimSpace(reason) == "":
-		return r, &WorkflowError{RequestID: r.ID, Reason: "a rejection needs a reason", Err: ErrInvalidInput}
+		return r, invalid(&r, "reason", "a rejection needs a reason")
 	}
 	r.Status = StatusRejected
 	r.Rejection = &Rejection{By: member, At: now.UTC(), Reason: reason}
@@ -209,9 +235,9 @@ func RequestException(r Request, requester, justification string, expiresAt, now
 	case r.Status != StatusExceptionRequired:
 		return r, refuse(&r, ErrNotPending, "is %s; only an exception-required request can ask for an exception", r.Status)
 	case strings.TrimSpace(justification) == "":
-		return r, &WorkflowError{RequestID: r.ID, Reason: "an exception needs a justification", Err: ErrInvalidInput}
+		return r, invalid(&r, "justification", "an exception needs a justification")
 	case len(justification) > 16<<10:
-		return r, &WorkflowError{RequestID: r.ID, Reason: "justification longer than 16 KiB", Err: ErrInvalidInput}
+		return r, invalid(&r, "justification", "justification longer than 16 KiB")
 	case expiresAt.Before(now.AddDate(0, 0, MinExceptionDays)) || expiresAt.After(now.AddDate(0, 0, MaxExceptionDays)):
 		return r, refuse(&r, ErrExpiry, "expiry %s is not between %d and %d days after %s",
 			expiresAt.UTC().Format(time.RFC3339), MinExceptionDays, MaxExceptionDays, now.UTC().Format(time.RFC3339))

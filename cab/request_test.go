@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -56,6 +57,52 @@ func TestApprovalsReachTheClassQuorumExactly(t *testing.T) {
 	}
 }
 
+func TestRefusalsCarryTheirSentinelsCodeReasonAndField(t *testing.T) {
+	tests := []struct {
+		sentinel *trustgate.Error
+		code     trustgate.Code
+		reason   string
+		field    string
+	}{
+		{cab.ErrNotPending, trustgate.Conflict, "NOT_PENDING", ""},
+		{cab.ErrSeparationOfDuties, trustgate.Forbidden, "SEPARATION_OF_DUTIES", ""},
+		{cab.ErrDuplicateApproval, trustgate.Conflict, "DUPLICATE_APPROVAL", ""},
+		{cab.ErrNotMember, trustgate.Forbidden, "NOT_CAB_MEMBER", ""},
+		{cab.ErrExpiry, trustgate.Invalid, "EXCEPTION_EXPIRY_OUT_OF_RANGE", "expires_at"},
+		{cab.ErrExpired, trustgate.Expired, "EXCEPTION_EXPIRED", ""},
+		{cab.ErrDigestMismatch, trustgate.Conflict, "ARTIFACT_DIGEST_MISMATCH", "artifact_sha256"},
+		{cab.ErrNotAuthorized, trustgate.Conflict, "DEPLOYMENT_NOT_AUTHORIZED", ""},
+		{cab.ErrEvidence, trustgate.Invalid, "EVIDENCE_UNUSABLE", ""},
+	}
+	id := uuid.New()
+	for _, tt := range tests {
+		t.Run(tt.reason, func(t *testing.T) {
+			err := fmt.Errorf("caller: %w", &cab.WorkflowError{RequestID: id, Reason: "why", Err: tt.sentinel})
+			e := trustgate.AsError(err)
+			assert.Equal(t, tt.code, e.Code)
+			assert.Equal(t, tt.reason, e.Reason)
+			assert.Equal(t, tt.field, e.Field)
+			assert.NotSame(t, tt.sentinel, e, "AsError hands out a copy, not the sentinel")
+			assert.ErrorIs(t, err, tt.sentinel)
+			var we *cab.WorkflowError
+			require.ErrorAs(t, err, &we)
+			assert.Equal(t, id, we.RequestID)
+		})
+	}
+
+	// And as the rules return them.
+	r := newRequest(t, "60", blastradius.CriticalInfrastructure)
+	_, err := cab.Approve(r, members, "mallory", "", epoch)
+	e := trustgate.AsError(err)
+	assert.Equal(t, trustgate.Forbidden, e.Code)
+	assert.Equal(t, "NOT_CAB_MEMBER", e.Reason)
+	assert.Contains(t, err.Error(), r.ID.String(), "the error's own text tells the whole story")
+	_, err = cab.Authorize(r, digestOf("build-2"), epoch)
+	e = trustgate.AsError(err)
+	assert.Equal(t, trustgate.Conflict, e.Code)
+	assert.Equal(t, "artifact_sha256", e.Field)
+}
+
 func TestApproveRefusesWhatTheRulesForbid(t *testing.T) {
 	r := newRequest(t, "60", blastradius.CriticalInfrastructure)
 	_, err := cab.Approve(r, members, "sam", "", epoch)
@@ -68,7 +115,7 @@ func TestApproveRefusesWhatTheRulesForbid(t *testing.T) {
 	_, err = cab.Approve(r2, members, "alice", "", epoch)
 	require.ErrorIs(t, err, cab.ErrDuplicateApproval)
 	_, err = cab.Approve(r, members, "", "", epoch)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "approver")
 	var we *cab.WorkflowError
 	require.ErrorAs(t, err, &we)
 	assert.Equal(t, r.ID, we.RequestID)
@@ -80,7 +127,18 @@ func TestApproveRefusesWhatTheRulesForbid(t *testing.T) {
 	_, err = cab.Approve(rejected, members, "carol", "", epoch)
 	require.ErrorIs(t, err, cab.ErrNotPending, "one rejection rejects")
 	_, err = cab.Reject(r2, members, "bob", " ", epoch)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "reason")
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, r2.ID, we.RequestID)
+}
+
+// requireInvalid requires err to be an invalid-input error naming field.
+func requireInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	e := trustgate.AsError(err)
+	require.NotNil(t, e)
+	require.Equal(t, trustgate.Invalid, e.Code, "%v", err)
+	require.Equal(t, field, e.Field, "%v", err)
 }
 
 func TestExceptionsAreTimeBoxedPinnedAndApprovedByQuorum(t *testing.T) {
@@ -94,7 +152,7 @@ func TestExceptionsAreTimeBoxedPinnedAndApprovedByQuorum(t *testing.T) {
 		require.ErrorIs(t, err, cab.ErrExpiry, "expiry in %s", days)
 	}
 	_, err = cab.RequestException(r, "sam", "", epoch.AddDate(0, 0, 7), epoch)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "justification")
 	for _, days := range []int{1, 90} {
 		_, err := cab.RequestException(r, "sam", "ok", epoch.AddDate(0, 0, days), epoch)
 		require.NoError(t, err, "%d days is allowed", days)

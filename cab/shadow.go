@@ -46,13 +46,13 @@ type ShadowReport struct {
 // affected deployments fared. It writes nothing.
 func (w *Workflow) Shadow(ctx context.Context, candidate *riskmodel.Version, from, to time.Time) (ShadowReport, error) {
 	if candidate == nil {
-		return ShadowReport{}, &InputError{Field: "candidate", Reason: "required"}
+		return ShadowReport{}, inputErr("candidate", "required", nil)
 	}
 	if err := candidate.Validate(); err != nil {
-		return ShadowReport{}, &InputError{Field: "candidate", Reason: err.Error(), Err: err}
+		return ShadowReport{}, inputErr("candidate", err.Error(), err)
 	}
 	if !from.Before(to) {
-		return ShadowReport{}, &InputError{Field: "to", Reason: "must be after from"}
+		return ShadowReport{}, inputErr("to", "must be after from", nil)
 	}
 	rep := ShadowReport{Candidate: candidate.Version, From: from.UTC(), To: to.UTC()}
 	f := RequestFilter{From: from, To: to, Limit: 500}

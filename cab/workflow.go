@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
@@ -53,8 +53,9 @@ const (
 )
 
 // ErrEvidence: the evidence package cannot back a submission (tampered, or
-// the artifact is not in it).
-var ErrEvidence = errors.New("cab: evidence unusable")
+// the artifact is not in it). Code [trustgate.Invalid], reason
+// EVIDENCE_UNUSABLE; the error wrapping it says why.
+var ErrEvidence = &trustgate.Error{Code: trustgate.Invalid, Reason: "EVIDENCE_UNUSABLE", Message: "cab: evidence unusable"}
 
 // Options configures a [Workflow].
 type Options struct {
@@ -86,7 +87,7 @@ type Workflow struct {
 // NewWorkflow returns a workflow over s.
 func NewWorkflow(s Store, opts Options) (*Workflow, error) {
 	if s == nil {
-		return nil, &InputError{Field: "store", Reason: "required"}
+		return nil, inputErr("store", "required", nil)
 	}
 	w := &Workflow{store: s, members: Members{}, classifier: opts.Classifier, now: opts.Now, newID: opts.NewID, log: opts.Logger}
 	for m, ok := range opts.Members {
@@ -197,17 +198,17 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 func (s *Submission) check() error {
 	switch {
 	case s.EvidenceID == uuid.Nil:
-		return &InputError{Field: "evidence_id", Reason: "required"}
+		return inputErr("evidence_id", "required", nil)
 	case s.DeploymentIntentID == uuid.Nil:
-		return &InputError{Field: "deployment_intent_id", Reason: "required"}
+		return inputErr("deployment_intent_id", "required", nil)
 	case strings.TrimSpace(s.CorrelationID) == "" || len(s.CorrelationID) > 256:
-		return &InputError{Field: "correlation_id", Reason: "required, at most 256 bytes"}
+		return inputErr("correlation_id", "required, at most 256 bytes", nil)
 	case strings.TrimSpace(s.Submitter) == "" || len(s.Submitter) > 256:
-		return &InputError{Field: "submitter", Reason: "required, at most 256 bytes"}
+		return inputErr("submitter", "required, at most 256 bytes", nil)
 	case (s.Score == nil) == (s.Factors == nil):
-		return &InputError{Field: "score", Reason: "give either a score or factor values"}
+		return inputErr("score", "give either a score or factor values", nil)
 	case (s.Class == "") == (s.Classify == nil):
-		return &InputError{Field: "class", Reason: "give either a class or classifier input"}
+		return inputErr("class", "give either a class or classifier input", nil)
 	}
 	return nil
 }
@@ -218,7 +219,7 @@ func (s *Submission) score(model *riskmodel.Version) (decimal.Decimal, error) {
 	}
 	sc, err := model.Score(s.Factors)
 	if err != nil {
-		return decimal.Decimal{}, &InputError{Field: "factors", Reason: err.Error(), Err: err}
+		return decimal.Decimal{}, inputErr("factors", err.Error(), err)
 	}
 	return sc.Value, nil
 }
@@ -229,14 +230,14 @@ func (w *Workflow) class(s Submission) (blastradius.Class, string, error) {
 		app = s.Classify.AppName
 	}
 	if strings.TrimSpace(app) == "" || len(app) > 256 {
-		return "", "", &InputError{Field: "application", Reason: "required (or classifier input with an application name), at most 256 bytes"}
+		return "", "", inputErr("application", "required (or classifier input with an application name), at most 256 bytes", nil)
 	}
 	if s.Class != "" {
 		return s.Class, app, nil // Decide validates it
 	}
 	res, err := w.classifier.Classify(*s.Classify)
 	if err != nil {
-		return "", "", &InputError{Field: "classify", Reason: err.Error(), Err: err}
+		return "", "", inputErr("classify", err.Error(), err)
 	}
 	return res.Class, app, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
@@ -154,15 +155,16 @@ func TestSubmitRejectsBadInputAndWritesNothing(t *testing.T) {
 		s := good
 		mutate(&s)
 		_, err := f.w.Submit(f.ctx, s)
-		var ie *cab.InputError
+		var ie *trustgate.Error
 		require.ErrorAs(t, err, &ie, field)
 		assert.Equal(t, field, ie.Field)
+		assert.Equal(t, trustgate.Invalid, ie.Code)
 	}
 	bad := d("100.5")
 	s := good
 	s.Score = &bad
 	_, err = f.w.Submit(f.ctx, s)
-	require.ErrorIs(t, err, cab.ErrInvalidInput)
+	requireInvalid(t, err, "score")
 	s = good
 	s.EvidenceID = uuid.New()
 	_, err = f.w.Submit(f.ctx, s)

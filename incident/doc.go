@@ -22,7 +22,8 @@
 // Validation rejects an unknown severity, an occurrence time later than the
 // reporting time plus [MaxClockSkew] (five minutes: clocks disagree a
 // little, not by hours), negative counts, downtime or money, and malformed
-// resolution data, each as a [*FieldError] naming the field.
+// resolution data, each as an invalid-input error naming the field (see
+// Errors below).
 //
 // # Calibration
 //
@@ -37,4 +38,14 @@
 // Listing is newest first with keyset pagination: a [Cursor] is the
 // position after which the next page starts, stable under concurrent
 // inserts.
+//
+// # Errors
+//
+// Every validation error is a *trustgate.Error with code trustgate.Invalid
+// and a Field in the names of the JSON form ("severity", "occurred_at",
+// "business_impact_usd", "cursor", "limit"); trustgate.AsError (or
+// errors.As) gives both in one call. The package has no detail types or
+// sentinels of its own; the stores add not_found (an unknown incident or
+// deployment) and conflict (a different report under a used correlation
+// id).
 package incident

@@ -64,8 +64,8 @@ func (c Cursor) String() string {
 	return base64.RawURLEncoding.EncodeToString([]byte(raw))
 }
 
-// ParseCursor decodes a token made by [Cursor.String], or returns a
-// [*FieldError].
+// ParseCursor decodes a token made by [Cursor.String], or returns an
+// invalid-input error for the field "cursor".
 func ParseCursor(s string) (Cursor, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(raw) > 128 {

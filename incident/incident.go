@@ -2,12 +2,12 @@ package incident
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
 	"github.com/google/uuid"
@@ -31,8 +31,8 @@ func Severities() []Severity { return []Severity{P1, P2, P3, P4} }
 // Valid reports whether s is P1, P2, P3 or P4.
 func (s Severity) Valid() bool { return s == P1 || s == P2 || s == P3 || s == P4 }
 
-// ParseSeverity returns the severity named by s ("P1" … "P4"), or a
-// [*FieldError].
+// ParseSeverity returns the severity named by s ("P1" … "P4"), or an
+// invalid-input error for the field "severity".
 func ParseSeverity(s string) (Severity, error) {
 	if !Severity(s).Valid() {
 		return "", fieldErr("severity", "%q is not a severity (P1, P2, P3 or P4)", s)
@@ -40,22 +40,12 @@ func ParseSeverity(s string) (Severity, error) {
 	return Severity(s), nil
 }
 
-// ErrInvalid is wrapped by every [*FieldError].
-var ErrInvalid = errors.New("incident: invalid")
-
-// FieldError names a field that is wrong and why. It wraps [ErrInvalid].
-type FieldError struct {
-	Field  string
-	Reason string
-}
-
-func (e *FieldError) Error() string { return fmt.Sprintf("incident: %s: %s", e.Field, e.Reason) }
-
-// Unwrap returns [ErrInvalid].
-func (e *FieldError) Unwrap() error { return ErrInvalid }
-
-func fieldErr(field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...)}
+// fieldErr is the error for an invalid field: code Invalid, the field's
+// path in the names of the JSON form, and a message
+// "incident: <field>: <reason>".
+func fieldErr(field, format string, args ...any) *trustgate.Error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field,
+		Message: "incident: " + field + ": " + fmt.Sprintf(format, args...)}
 }
 
 // Attribution says how an incident was tied to a deployment.
@@ -145,8 +135,8 @@ var hundred = decimal.NewFromInt(100)
 // plus [MaxClockSkew]; a correlation id and, unless a deployment is named,
 // an application; no negative counts, downtime or business impact; a risk
 // score in [0, 100] and a valid class when given; and the resolution fields
-// ([Resolution.Validate]). Every problem is a [*FieldError]; the first is
-// returned.
+// ([Resolution.Validate]). Every problem is a *trustgate.Error with code
+// [trustgate.Invalid] naming the field; the first is returned.
 func (in *Incident) Validate(now time.Time) error {
 	switch {
 	case !in.Severity.Valid():

@@ -2,10 +2,11 @@ package incident_test
 
 import (
 	"encoding/json"
-	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/google/uuid"
@@ -43,10 +44,11 @@ func TestValidateNamesTheField(t *testing.T) {
 			in := valid()
 			mutate(&in)
 			err := in.Validate(now)
-			var fe *incident.FieldError
+			var fe *trustgate.Error
 			require.ErrorAs(t, err, &fe)
 			assert.Equal(t, field, fe.Field)
-			assert.True(t, errors.Is(err, incident.ErrInvalid))
+			assert.Equal(t, trustgate.Invalid, fe.Code)
+			assert.True(t, strings.HasPrefix(err.Error(), "incident: "+field+": "), err.Error())
 		})
 	}
 	in := valid()
@@ -60,7 +62,10 @@ func TestOccurredAtMayBeAheadOnlyByTheClockSkew(t *testing.T) {
 	in.OccurredAt = now.Add(incident.MaxClockSkew)
 	require.NoError(t, in.Validate(now))
 	in.OccurredAt = now.Add(incident.MaxClockSkew + time.Second)
-	require.ErrorIs(t, in.Validate(now), incident.ErrInvalid)
+	e := trustgate.AsError(in.Validate(now))
+	require.NotNil(t, e)
+	assert.Equal(t, trustgate.Invalid, e.Code)
+	assert.Equal(t, "occurred_at", e.Field)
 }
 
 func TestBandsCoverZeroToHundred(t *testing.T) {
@@ -115,7 +120,10 @@ func TestCursorsRoundTripAndRejectJunk(t *testing.T) {
 	assert.Equal(t, c.ID, got.ID)
 	for _, bad := range []string{"", "!!!", "bm90IGEgY3Vyc29y", "MjAyNi0wMy0wMlQxMjowMDowMFp8bm90LWEtdXVpZA"} {
 		_, err := incident.ParseCursor(bad)
-		require.ErrorIs(t, err, incident.ErrInvalid, bad)
+		e := trustgate.AsError(err)
+		require.NotNil(t, e, bad)
+		assert.Equal(t, trustgate.Invalid, e.Code, bad)
+		assert.Equal(t, "cursor", e.Field, bad)
 	}
 }
 
@@ -126,9 +134,10 @@ func TestFilterValidate(t *testing.T) {
 		"severity": {Severity: &p0}, "class": {Class: &bad}, "to": {From: &from, To: &to}, "limit": {Limit: -1},
 	} {
 		err := f.Validate()
-		var fe *incident.FieldError
+		var fe *trustgate.Error
 		require.ErrorAs(t, err, &fe, name)
 		assert.Equal(t, name, fe.Field)
+		assert.Equal(t, trustgate.Invalid, fe.Code)
 	}
 	f := incident.Filter{}
 	assert.Equal(t, incident.DefaultPageSize, f.PageSize())
@@ -146,9 +155,10 @@ func TestDeploymentValidate(t *testing.T) {
 	} {
 		x := d
 		mutate(&x)
-		var fe *incident.FieldError
+		var fe *trustgate.Error
 		require.ErrorAs(t, x.Validate(now), &fe, field)
 		assert.Equal(t, field, fe.Field)
+		assert.Equal(t, trustgate.Invalid, fe.Code)
 	}
 }
 
@@ -159,8 +169,8 @@ func FuzzParseCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := incident.ParseCursor(s)
 		if err != nil {
-			if !errors.Is(err, incident.ErrInvalid) {
-				t.Fatalf("error %v is not ErrInvalid", err)
+			if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field != "cursor" {
+				t.Fatalf("error %v is not an invalid cursor", err)
 			}
 			return
 		}

@@ -56,4 +56,18 @@
 // changed, the decision recorded on the evaluation, and an audit event
 // appended; the store re-checks the stored evaluation and the current level
 // inside that transaction, so concurrent approvals apply once.
+//
+// # Errors
+//
+// Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
+// its code, reason and field in one call. An evaluation that cannot be
+// acted on is a [*TransitionError] naming it (errors.As), wrapping
+// [ErrNotReady], [ErrDecided] or [ErrStale] (errors.Is): code
+// trustgate.Conflict with reason EVALUATION_NOT_READY, EVALUATION_DECIDED
+// or EVALUATION_STALE. A missing argument is code trustgate.Invalid naming
+// it ("approver", "store"; inside a TransitionError when an evaluation is
+// named), and an invalid ladder ([ValidateLevels]) is trustgate.Invalid
+// naming the definition ("levels[3].thresholds[NON_CRITICAL]") and wrapping
+// [ErrInvalidLevels]. The store's errors pass through: not_found for an
+// unknown evaluation, conflict for a transition another one beat.
 package maturity

@@ -54,7 +54,7 @@ type Engine struct {
 // [ValidateLevels].
 func NewEngine(s Store, opts Options) (*Engine, error) {
 	if s == nil {
-		return nil, fmt.Errorf("%w: a store is required", ErrInvalid)
+		return nil, fieldErr("store", "required", nil)
 	}
 	e := &Engine{store: s, levels: opts.Levels, policy: opts.Policy, now: opts.Now, newID: opts.NewID, log: opts.Logger}
 	if e.levels == nil {

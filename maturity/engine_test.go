@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
@@ -79,7 +80,12 @@ func TestTheEngineWalksAFleetUpAndDownAgainstAStore(t *testing.T) {
 	assert.Equal(t, maturity.Baseline, f.level(), "a ready evaluation changes nothing until the CAB approves")
 
 	_, err = f.e.Approve(ctx, ev.ID, " ")
-	require.ErrorIs(t, err, maturity.ErrInvalid)
+	var te *maturity.TransitionError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, ev.ID.String(), te.EvaluationID)
+	e := trustgate.AsError(err)
+	assert.Equal(t, trustgate.Invalid, e.Code)
+	assert.Equal(t, "approver", e.Field)
 	tr, err := f.e.Approve(ctx, ev.ID, "cab-alice")
 	require.NoError(t, err)
 	assert.Equal(t, maturity.CautiousLevel, f.level())
@@ -89,9 +95,12 @@ func TestTheEngineWalksAFleetUpAndDownAgainstAStore(t *testing.T) {
 	assert.Equal(t, "20", active.Thresholds[blastradius.ProductivityTools].String())
 
 	_, err = f.e.Approve(ctx, ev.ID, "cab-bob")
-	var te *maturity.TransitionError
 	require.ErrorAs(t, err, &te)
 	require.ErrorIs(t, err, maturity.ErrDecided, "a decided record cannot be approved again")
+	e = trustgate.AsError(err)
+	assert.Equal(t, trustgate.Conflict, e.Code)
+	assert.Equal(t, "EVALUATION_DECIDED", e.Reason)
+	assert.Equal(t, ev.ID.String(), te.EvaluationID, "the TransitionError is still reachable")
 
 	f.week()
 	notReady, err := f.e.Evaluate(ctx)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strconv"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
@@ -76,32 +77,39 @@ var ErrInvalidLevels = errors.New("maturity: invalid level definitions")
 // ValidateLevels checks a level ladder: levels 0 to 4 in order, valid modes,
 // a threshold in [0, 100] for every class with CRITICAL_INFRASTRUCTURE at 0,
 // and thresholds that never fall from one level to the next (so stepping
-// down never raises one).
+// down never raises one). A ladder that breaks one is an invalid-input
+// error wrapping [ErrInvalidLevels] whose Field names the definition at
+// fault: "levels", "levels[2].mode", "levels[3].thresholds[NON_CRITICAL]".
 func ValidateLevels(levels []Definition) error {
+	bad := func(field, format string, args ...any) error {
+		return fieldErr(field, fmt.Sprintf(format, args...), ErrInvalidLevels)
+	}
 	if len(levels) != int(OptimizedLevel)+1 {
-		return fmt.Errorf("%w: want %d levels, got %d", ErrInvalidLevels, OptimizedLevel+1, len(levels))
+		return bad("levels", "want %d levels, got %d", OptimizedLevel+1, len(levels))
 	}
 	hundred := decimal.NewFromInt(100)
 	for i, d := range levels {
+		at := "levels[" + strconv.Itoa(i) + "]"
 		if d.Level != Level(i) {
-			return fmt.Errorf("%w: position %d holds level %d", ErrInvalidLevels, i, d.Level)
+			return bad(at+".level", "position %d holds level %d", i, d.Level)
 		}
 		if !d.Mode.Valid() {
-			return fmt.Errorf("%w: level %d: mode %q", ErrInvalidLevels, i, d.Mode)
+			return bad(at+".mode", "level %d: mode %q", i, d.Mode)
 		}
 		for _, c := range blastradius.Classes() {
 			t, ok := d.Thresholds[c]
+			field := at + ".thresholds[" + string(c) + "]"
 			switch {
 			case !ok || !num.InRange(t, decimal.Zero, hundred):
-				return fmt.Errorf("%w: level %d: threshold of %s missing or outside [0, 100]", ErrInvalidLevels, i, c)
+				return bad(field, "level %d: threshold of %s missing or outside [0, 100]", i, c)
 			case c == blastradius.CriticalInfrastructure && !t.IsZero():
-				return fmt.Errorf("%w: level %d: CRITICAL_INFRASTRUCTURE threshold must be 0", ErrInvalidLevels, i)
+				return bad(field, "level %d: CRITICAL_INFRASTRUCTURE threshold must be 0", i)
 			case i > 0 && num.Cmp(t, levels[i-1].Thresholds[c]) < 0:
-				return fmt.Errorf("%w: level %d: %s threshold is below level %d's", ErrInvalidLevels, i, c, i-1)
+				return bad(field, "level %d: %s threshold is below level %d's", i, c, i-1)
 			}
 		}
 		if len(d.Thresholds) != len(blastradius.Classes()) {
-			return fmt.Errorf("%w: level %d: thresholds for unknown classes", ErrInvalidLevels, i)
+			return bad(at+".thresholds", "level %d: thresholds for unknown classes", i)
 		}
 	}
 	return nil

@@ -1,9 +1,11 @@
 package maturity_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
@@ -204,10 +206,17 @@ func TestSeedLevelsAreAValidLadder(t *testing.T) {
 	broken[3].Thresholds[blastradius.NonCritical] = decimal.NewFromInt(40) // below level 2's 50
 	if err := maturity.ValidateLevels(broken); err == nil {
 		t.Fatal("a ladder whose thresholds fall was accepted")
+	} else if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field != "levels[3].thresholds[NON_CRITICAL]" || !errors.Is(err, maturity.ErrInvalidLevels) {
+		t.Fatalf("a falling threshold: %v is not an invalid-input error for levels[3].thresholds[NON_CRITICAL]", err)
 	}
 	broken = maturity.Levels()
 	broken[2].Thresholds[blastradius.CriticalInfrastructure] = decimal.NewFromInt(1)
 	if err := maturity.ValidateLevels(broken); err == nil {
 		t.Fatal("a critical threshold above 0 was accepted")
+	} else if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field != "levels[2].thresholds[CRITICAL_INFRASTRUCTURE]" {
+		t.Fatalf("a critical threshold above 0: %v is not an invalid-input error naming it", err)
+	}
+	if err := maturity.ValidateLevels(maturity.Levels()[:4]); trustgate.AsError(err).Field != "levels" {
+		t.Fatalf("a short ladder: %v does not name the levels", err)
 	}
 }

@@ -2,31 +2,39 @@ package maturity
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/riskmodel"
 )
 
 // Errors of [Progress] and [Regress]. Each comes wrapped in a
-// [*TransitionError] naming the evaluation.
+// [*TransitionError] naming the evaluation. Each is a *trustgate.Error with
+// code [trustgate.Conflict] and a fixed reason, so trustgate.AsError finds
+// them through the TransitionError and any wrapping; match them with
+// errors.Is.
 var (
-	// ErrNotReady: the evaluation is not a ready progression.
-	ErrNotReady = errors.New("maturity: evaluation is not ready")
-	// ErrDecided: the evaluation has already been acted on.
-	ErrDecided = errors.New("maturity: evaluation already decided")
+	// ErrNotReady: the evaluation is not a ready progression. Reason
+	// EVALUATION_NOT_READY.
+	ErrNotReady = &trustgate.Error{Code: trustgate.Conflict, Reason: "EVALUATION_NOT_READY",
+		Message: "maturity: evaluation is not ready"}
+	// ErrDecided: the evaluation has already been acted on. Reason
+	// EVALUATION_DECIDED.
+	ErrDecided = &trustgate.Error{Code: trustgate.Conflict, Reason: "EVALUATION_DECIDED",
+		Message: "maturity: evaluation already decided"}
 	// ErrStale: the installation is no longer at the level the evaluation
-	// judged.
-	ErrStale = errors.New("maturity: evaluation is stale")
-	// ErrInvalid: a required argument is missing or malformed.
-	ErrInvalid = errors.New("maturity: invalid input")
+	// judged. Reason EVALUATION_STALE.
+	ErrStale = &trustgate.Error{Code: trustgate.Conflict, Reason: "EVALUATION_STALE",
+		Message: "maturity: evaluation is stale"}
 )
 
 // TransitionError reports why an evaluation cannot be acted on. It wraps
-// one of [ErrNotReady], [ErrDecided], [ErrStale], [ErrInvalid].
+// one of [ErrNotReady], [ErrDecided], [ErrStale] or, for a missing or
+// malformed argument, an invalid-input error naming it (code
+// [trustgate.Invalid]).
 type TransitionError struct {
 	EvaluationID string
 	Reason       string
@@ -39,6 +47,13 @@ func (e *TransitionError) Error() string {
 
 // Unwrap returns the sentinel.
 func (e *TransitionError) Unwrap() error { return e.Err }
+
+// fieldErr is the error for a missing or malformed argument: code Invalid,
+// the field's path, a message "maturity: <field>: <reason>", and the cause,
+// if any.
+func fieldErr(field, reason string, cause error) *trustgate.Error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "maturity: " + field + ": " + reason, Err: cause}
+}
 
 // Transition is a change of level, complete: the evaluation it acts on, the
 // new risk model version (approved, to be created and activated) and the new
@@ -65,7 +80,8 @@ const EngineActor = "trustgate-maturity-engine"
 // progression judged at the current level cur.
 func Progress(levels []Definition, e Evaluation, cur State, active riskmodel.Version, approver string, now time.Time) (Transition, error) {
 	if strings.TrimSpace(approver) == "" {
-		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "an approver is required", Err: ErrInvalid}
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "an approver is required",
+			Err: fieldErr("approver", "required", nil)}
 	}
 	switch {
 	case e.Decided():
@@ -119,7 +135,8 @@ func build(levels []Definition, kind Kind, e Evaluation, active riskmodel.Versio
 		CreatedAt:          now,
 	}
 	if err := m.Validate(); err != nil {
-		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(), Err: ErrInvalid}
+		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(),
+			Err: fieldErr("model", "the new model would be invalid: "+err.Error(), err)}
 	}
 	return Transition{
 		Kind: kind, Evaluation: e, From: e.Level, To: e.Target, Model: m,

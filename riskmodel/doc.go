@@ -3,7 +3,7 @@
 // or below which a deployment may be approved without CAB review.
 //
 // A [Version] is a plain value. [Version.Validate] checks every invariant and
-// names each field that breaks one with a [*FieldError]; [Version.Score]
+// names each field that breaks one (see Errors below); [Version.Score]
 // computes a [Score] that carries the model version and every factor's
 // contribution. [Seed] returns version 1.1, the greenfield baseline every
 // installation starts from.
@@ -36,4 +36,20 @@
 // may weigh other factors (lower-case identifiers). Scoring requires a value
 // in [0, 100] for exactly the factors the version weighs: a missing or
 // unknown factor is an error, never a silent 0.
+//
+// # Errors
+//
+// Every error is a *trustgate.Error; trustgate.AsError (or errors.As)
+// gives its code and field in one call. Invalid versions and scoring input
+// have code trustgate.Invalid, a Field in the names of the JSON form
+// ("version", "weights[blast_radius]", "thresholds[CRITICAL_INFRASTRUCTURE]",
+// "approval.by", "factors[supply_chain]") and, as Err, the sentinel of the
+// rule broken: [ErrRequired], [ErrMalformed], [ErrOutOfRange],
+// [ErrWeightsSum], [ErrMissingThreshold], [ErrCriticalThreshold],
+// [ErrMissingFactor] or [ErrUnknownFactor], for errors.Is. [ErrNotApproved]
+// is a coded error itself (trustgate.Conflict, reason MODEL_NOT_APPROVED):
+// [Version.Validate] reports an active version without approval with it,
+// field "active", and the stores refuse to activate one with it.
+// [Version.Validate] joins every problem it finds; AsError and errors.As
+// give the first.
 package riskmodel

@@ -3,51 +3,48 @@ package riskmodel
 import (
 	"errors"
 	"fmt"
+
+	"github.com/buildworksai/trustgate"
 )
 
-// Sentinel errors. Every validation failure wraps [ErrInvalid]; the more
-// specific sentinels below it say which rule was broken. Match them with
-// errors.Is, and reach the field with errors.As and [*FieldError].
+// Sentinel errors: which rule an input broke. Each but [ErrNotApproved]
+// comes wrapped, as Err, in a *trustgate.Error with code
+// [trustgate.Invalid] whose Field names the field at fault, so
+// errors.Is(err, ErrWeightsSum) says which rule and
+// trustgate.AsError(err).Field says where.
 var (
-	// ErrInvalid is wrapped by every validation and scoring input error.
-	ErrInvalid = errors.New("riskmodel: invalid")
 	// ErrMissingFactor: a factor the model weighs was not supplied.
-	ErrMissingFactor = fmt.Errorf("%w: missing factor", ErrInvalid)
+	ErrMissingFactor = errors.New("riskmodel: missing factor")
 	// ErrUnknownFactor: a factor was supplied that the model does not weigh.
-	ErrUnknownFactor = fmt.Errorf("%w: unknown factor", ErrInvalid)
+	ErrUnknownFactor = errors.New("riskmodel: unknown factor")
 	// ErrOutOfRange: a number lies outside its permitted interval.
-	ErrOutOfRange = fmt.Errorf("%w: out of range", ErrInvalid)
+	ErrOutOfRange = errors.New("riskmodel: out of range")
 	// ErrWeightsSum: the weights do not add up to exactly 1.
-	ErrWeightsSum = fmt.Errorf("%w: weights do not sum to 1", ErrInvalid)
+	ErrWeightsSum = errors.New("riskmodel: weights do not sum to 1")
 	// ErrMissingThreshold: a blast radius class has no threshold.
-	ErrMissingThreshold = fmt.Errorf("%w: missing threshold", ErrInvalid)
+	ErrMissingThreshold = errors.New("riskmodel: missing threshold")
 	// ErrCriticalThreshold: CRITICAL_INFRASTRUCTURE's threshold is not 0.
-	ErrCriticalThreshold = fmt.Errorf("%w: critical infrastructure threshold must be 0", ErrInvalid)
+	ErrCriticalThreshold = errors.New("riskmodel: critical infrastructure threshold must be 0")
 	// ErrMalformed: a value could not be parsed (a decimal, a mode, JSON).
-	ErrMalformed = fmt.Errorf("%w: malformed value", ErrInvalid)
+	ErrMalformed = errors.New("riskmodel: malformed value")
 	// ErrRequired: a required field is empty.
-	ErrRequired = fmt.Errorf("%w: required", ErrInvalid)
-	// ErrNotApproved: an operation needs a CAB-approved version.
-	ErrNotApproved = fmt.Errorf("%w: version is not CAB-approved", ErrInvalid)
+	ErrRequired = errors.New("riskmodel: required")
+	// ErrNotApproved: an operation needs a CAB-approved version. Unlike the
+	// sentinels above it is a *trustgate.Error itself, code
+	// [trustgate.Conflict] and reason MODEL_NOT_APPROVED, whatever wraps it:
+	// the version is well formed, its state forbids the step.
+	ErrNotApproved = &trustgate.Error{Code: trustgate.Conflict, Reason: "MODEL_NOT_APPROVED",
+		Message: "riskmodel: version is not CAB-approved"}
 )
 
-// FieldError names the field that is wrong and why. Field is a path such as
-// "weights[blast_radius]" or "thresholds[CRITICAL_INFRASTRUCTURE]". It wraps
-// one of the package's sentinel errors, so errors.Is(err, ErrWeightsSum)
-// and errors.Is(err, ErrInvalid) both work.
-type FieldError struct {
-	Field  string // path of the offending field
-	Reason string // what is wrong, for people
-	Err    error  // the sentinel this error wraps
-}
-
-func (e *FieldError) Error() string {
-	return fmt.Sprintf("riskmodel: %s: %s", e.Field, e.Reason)
-}
-
-// Unwrap returns the sentinel.
-func (e *FieldError) Unwrap() error { return e.Err }
-
-func fieldErr(sentinel error, field, format string, args ...any) *FieldError {
-	return &FieldError{Field: field, Reason: fmt.Sprintf(format, args...), Err: sentinel}
+// fieldErr is the error for an input that breaks the rule sentinel at
+// field: code Invalid, the field's path in the names of the JSON form, and
+// a message "riskmodel: <field>: <reason>".
+func fieldErr(sentinel error, field, format string, args ...any) *trustgate.Error {
+	return &trustgate.Error{
+		Code:    trustgate.Invalid,
+		Field:   field,
+		Message: "riskmodel: " + field + ": " + fmt.Sprintf(format, args...),
+		Err:     sentinel,
+	}
 }

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/shopspring/decimal"
 )
 
 // FuzzParseDecimal checks that ParseDecimal never panics, that every error is
-// a FieldError naming the field, and that what it accepts round-trips.
+// an invalid-input error naming the field, and that what it accepts
+// round-trips.
 func FuzzParseDecimal(f *testing.F) {
 	for _, s := range []string{"0", "12.50", "-3", "1e2", "1E-7", "NaN", "Inf", "0x1p3", " 1", "1_000", "٣", "", "9999999999999999999999999.5", "1e2147483648"} {
 		f.Add(s)
@@ -17,9 +19,9 @@ func FuzzParseDecimal(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := riskmodel.ParseDecimal("score", s)
 		if err != nil {
-			var fe *riskmodel.FieldError
-			if !errors.As(err, &fe) || fe.Field != "score" || !errors.Is(err, riskmodel.ErrMalformed) {
-				t.Fatalf("ParseDecimal(%q) error %v is not a FieldError for score", s, err)
+			var fe *trustgate.Error
+			if !errors.As(err, &fe) || fe.Code != trustgate.Invalid || fe.Field != "score" || !errors.Is(err, riskmodel.ErrMalformed) {
+				t.Fatalf("ParseDecimal(%q) error %v is not an invalid-input error for score", s, err)
 			}
 			return
 		}

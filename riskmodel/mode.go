@@ -27,8 +27,8 @@ func (m Mode) Valid() bool {
 	return false
 }
 
-// ParseMode returns the mode named by s, or a [*FieldError] wrapping
-// [ErrMalformed].
+// ParseMode returns the mode named by s, or an invalid-input error for the
+// field "mode" wrapping [ErrMalformed].
 func ParseMode(s string) (Mode, error) {
 	m := Mode(s)
 	if !m.Valid() {

@@ -3,6 +3,7 @@ package riskmodel_test
 import (
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/leanovate/gopter"
@@ -84,7 +85,7 @@ func TestVersionProperties(t *testing.T) {
 			w[f] = nw
 			v := riskmodel.Seed(epoch)
 			v.Weights = w
-			return hasField(v.Validate(), "weights")
+			return hasField(v.Validate(), "weights", trustgate.Invalid)
 		},
 		genWeights(), gen.IntRange(0, len(factorNames)-1), gen.Int64Range(1, 9), gen.Int32Range(-12, -1),
 	))
@@ -93,7 +94,7 @@ func TestVersionProperties(t *testing.T) {
 		func(c int64, exp int32) bool {
 			v := riskmodel.Seed(epoch)
 			v.Thresholds[blastradius.CriticalInfrastructure] = decimal.New(c, exp)
-			return hasField(v.Validate(), "thresholds[CRITICAL_INFRASTRUCTURE]")
+			return hasField(v.Validate(), "thresholds[CRITICAL_INFRASTRUCTURE]", trustgate.Invalid)
 		},
 		gen.Int64Range(1, 10000), gen.Int32Range(-6, 0),
 	))

@@ -31,7 +31,8 @@ type Score struct {
 // factors must hold exactly the factors the version weighs, each in
 // [0, 100]. A missing factor is [ErrMissingFactor], an extra one
 // [ErrUnknownFactor], a value out of range [ErrOutOfRange]: never a silent 0.
-// Each is a [*FieldError] naming the factor ("factors[supply_chain]").
+// Each is a *trustgate.Error with code [trustgate.Invalid] naming the
+// factor ("factors[supply_chain]").
 // Score does not validate the version itself; call [Version.Validate] when
 // the version comes from outside.
 func (v *Version) Score(factors map[Factor]decimal.Decimal) (Score, error) {

@@ -3,6 +3,7 @@ package riskmodel_test
 import (
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -75,8 +76,9 @@ func TestScoreRejectsMissingUnknownAndOutOfRangeFactors(t *testing.T) {
 	missing := allFactors("10")
 	delete(missing, riskmodel.SupplyChain)
 	_, err := v.Score(missing)
-	var fe *riskmodel.FieldError
+	var fe *trustgate.Error
 	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, trustgate.Invalid, fe.Code)
 	assert.ErrorIs(t, err, riskmodel.ErrMissingFactor)
 	assert.Equal(t, "factors[supply_chain]", fe.Field)
 
@@ -84,6 +86,7 @@ func TestScoreRejectsMissingUnknownAndOutOfRangeFactors(t *testing.T) {
 	unknown["vibes"] = d("0")
 	_, err = v.Score(unknown)
 	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, trustgate.Invalid, fe.Code)
 	assert.ErrorIs(t, err, riskmodel.ErrUnknownFactor)
 	assert.Equal(t, "factors[vibes]", fe.Field)
 
@@ -92,6 +95,7 @@ func TestScoreRejectsMissingUnknownAndOutOfRangeFactors(t *testing.T) {
 		f[riskmodel.TestEvidence] = d(bad)
 		_, err = v.Score(f)
 		require.ErrorAs(t, err, &fe, bad)
+		assert.Equal(t, trustgate.Invalid, fe.Code)
 		assert.ErrorIs(t, err, riskmodel.ErrOutOfRange)
 		assert.Equal(t, "factors[test_evidence]", fe.Field)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
 	"github.com/shopspring/decimal"
@@ -81,8 +82,12 @@ func (v Version) Clone() Version {
 }
 
 // Validate checks every invariant of a version and returns nil or all the
-// problems found, each a [*FieldError] (joined with errors.Join, so
-// errors.As finds the first and errors.Is matches any sentinel).
+// problems found, each a *trustgate.Error naming the field and wrapping the
+// sentinel of the rule it breaks (joined with errors.Join, so errors.As and
+// trustgate.AsError find the first and errors.Is matches any sentinel). The
+// code is [trustgate.Invalid], except for an active version without
+// approval: [trustgate.Conflict] with reason MODEL_NOT_APPROVED, as a store
+// answers an activation of one.
 //
 // The invariants: a version string; a valid mode; both dates set and the
 // review date after the effective date; a threshold in [0, 100] for each of
@@ -94,7 +99,7 @@ func (v Version) Clone() Version {
 // active version without approval.
 func (v *Version) Validate() error {
 	var errs []error
-	add := func(e *FieldError) { errs = append(errs, e) }
+	add := func(e *trustgate.Error) { errs = append(errs, e) }
 
 	switch {
 	case strings.TrimSpace(v.Version) == "":
@@ -137,13 +142,14 @@ func (v *Version) Validate() error {
 		add(fieldErr(ErrMalformed, "calibration", "calibration data must be a JSON object"))
 	}
 	if v.Active && !v.Approval.Approved {
-		add(fieldErr(ErrNotApproved, "active", "only a CAB-approved version can be active"))
+		add(&trustgate.Error{Code: trustgate.Conflict, Reason: ErrNotApproved.Reason, Field: "active",
+			Message: "riskmodel: active: only a CAB-approved version can be active", Err: ErrNotApproved})
 	}
 	return errors.Join(errs...)
 }
 
-func (v *Version) thresholdErrors() []*FieldError {
-	var errs []*FieldError
+func (v *Version) thresholdErrors() []*trustgate.Error {
+	var errs []*trustgate.Error
 	for _, c := range blastradius.Classes() {
 		t, ok := v.Thresholds[c]
 		field := "thresholds[" + string(c) + "]"
@@ -164,11 +170,11 @@ func (v *Version) thresholdErrors() []*FieldError {
 	return errs
 }
 
-func (v *Version) weightErrors() []*FieldError {
+func (v *Version) weightErrors() []*trustgate.Error {
 	if len(v.Weights) == 0 {
-		return []*FieldError{fieldErr(ErrRequired, "weights", "at least one factor weight is required")}
+		return []*trustgate.Error{fieldErr(ErrRequired, "weights", "at least one factor weight is required")}
 	}
-	var errs []*FieldError
+	var errs []*trustgate.Error
 	sum := decimal.Zero
 	for _, f := range slices.Sorted(maps.Keys(v.Weights)) {
 		w := v.Weights[f]
@@ -209,7 +215,8 @@ func isJSONObject(b []byte) bool {
 // governance record must not hold: empty strings, NaN and infinities,
 // hexadecimal, surrounding spaces, and exponents, which would let a short
 // string such as "1e1000000000" stand for a billion-digit number. The error
-// is a [*FieldError] wrapping [ErrMalformed].
+// is a *trustgate.Error with code [trustgate.Invalid] for field, wrapping
+// [ErrMalformed].
 func ParseDecimal(field, s string) (decimal.Decimal, error) {
 	bad := func() (decimal.Decimal, error) {
 		return decimal.Decimal{}, fieldErr(ErrMalformed, field, "%q is not a plain decimal number", s)

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/shopspring/decimal"
@@ -85,20 +86,25 @@ func TestValidateNamesTheFieldThatIsWrong(t *testing.T) {
 			err := v.Validate()
 			require.Error(t, err)
 			assert.ErrorIs(t, err, tt.sentinel)
-			assert.ErrorIs(t, err, riskmodel.ErrInvalid)
-			assert.True(t, hasField(err, tt.field), "no FieldError for %q in %v", tt.field, err)
+			code := trustgate.Invalid
+			if tt.sentinel == riskmodel.ErrNotApproved {
+				code = trustgate.Conflict // well formed; its state forbids being active
+				assert.Equal(t, "MODEL_NOT_APPROVED", trustgate.AsError(err).Reason)
+			}
+			assert.True(t, hasField(err, tt.field, code), "no %s error for %q in %v", code, tt.field, err)
 		})
 	}
 }
 
-// hasField reports whether any FieldError in err's tree names field.
-func hasField(err error, field string) bool {
-	if fe, ok := err.(*riskmodel.FieldError); ok && fe.Field == field {
+// hasField reports whether any *trustgate.Error in err's tree names field
+// with code.
+func hasField(err error, field string, code trustgate.Code) bool {
+	if fe, ok := err.(*trustgate.Error); ok && fe.Field == field && fe.Code == code {
 		return true
 	}
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			if hasField(e, field) {
+			if hasField(e, field, code) {
 				return true
 			}
 		}
@@ -112,10 +118,13 @@ func TestValidateReportsEveryProblemAtOnce(t *testing.T) {
 	v.Mode = "?"
 	v.Weights[riskmodel.SupplyChain] = d("0.5")
 	err := v.Validate()
-	var fe *riskmodel.FieldError
+	var fe *trustgate.Error
 	require.True(t, errors.As(err, &fe))
+	assert.Equal(t, trustgate.Invalid, fe.Code)
+	assert.Equal(t, "version", fe.Field, "errors.As finds the first problem")
+	assert.Equal(t, "version", trustgate.AsError(err).Field)
 	for _, f := range []string{"version", "mode", "weights"} {
-		assert.True(t, hasField(err, f), f)
+		assert.True(t, hasField(err, f, trustgate.Invalid), f)
 	}
 }
 
@@ -138,6 +147,8 @@ func TestParseModeAndParseDecimal(t *testing.T) {
 	}
 	_, err := riskmodel.ParseMode("cautious")
 	assert.ErrorIs(t, err, riskmodel.ErrMalformed)
+	assert.Equal(t, trustgate.Invalid, trustgate.ErrorCode(err))
+	assert.Equal(t, "mode", trustgate.AsError(err).Field)
 
 	for _, ok := range []string{"0", "12.5", "-3", "+7", "100.00", "0.000001"} {
 		_, err := riskmodel.ParseDecimal("score", ok)
@@ -145,9 +156,10 @@ func TestParseModeAndParseDecimal(t *testing.T) {
 	}
 	for _, bad := range []string{"", "NaN", "nan", "Inf", "-Infinity", "0x10", " 5", "5 ", "1,5", "1..2", "--1", "e", "12abc", "１２", "1e2", "1E-7", "1e1000000000", ".5", "5.", "-", "1-2"} {
 		_, err := riskmodel.ParseDecimal("score", bad)
-		var fe *riskmodel.FieldError
-		require.ErrorAs(t, err, &fe, "%q", bad)
-		assert.Equal(t, "score", fe.Field)
+		e := trustgate.AsError(err)
+		require.NotNil(t, e, "%q", bad)
+		assert.Equal(t, trustgate.Invalid, e.Code)
+		assert.Equal(t, "score", e.Field)
 		assert.ErrorIs(t, err, riskmodel.ErrMalformed)
 	}
 }

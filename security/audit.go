@@ -93,10 +93,10 @@ func (in EventInput) Validate() error {
 	}
 	if in.Data != nil {
 		if len(in.Data) > MaxEventDataLength {
-			return &FieldError{Field: "data", Reason: fmt.Sprintf("longer than %d bytes", MaxEventDataLength)}
+			return fieldErr("data", fmt.Sprintf("longer than %d bytes", MaxEventDataLength), nil)
 		}
 		if _, err := jcs.CanonicalizeObject(nil, in.Data); err != nil {
-			return &FieldError{Field: "data", Reason: err.Error(), Err: err}
+			return fieldErr("data", err.Error(), err)
 		}
 	}
 	return nil
@@ -105,13 +105,13 @@ func (in EventInput) Validate() error {
 func checkText(field, s string, required bool) error {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		return &FieldError{Field: field, Reason: "required"}
+		return fieldErr(field, "required", nil)
 	case len(s) > MaxEventTextLength:
-		return &FieldError{Field: field, Reason: fmt.Sprintf("longer than %d bytes", MaxEventTextLength)}
+		return fieldErr(field, fmt.Sprintf("longer than %d bytes", MaxEventTextLength), nil)
 	case !utf8.ValidString(s):
-		return &FieldError{Field: field, Reason: "not valid UTF-8"}
+		return fieldErr(field, "not valid UTF-8", nil)
 	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return &FieldError{Field: field, Reason: "contains control characters"}
+		return fieldErr(field, "contains control characters", nil)
 	}
 	return nil
 }
@@ -127,7 +127,7 @@ func NewEvent(head Head, in EventInput, id uuid.UUID, at time.Time) (Event, erro
 	if in.Data != nil {
 		c, err := jcs.CanonicalizeObject(nil, in.Data)
 		if err != nil {
-			return Event{}, &FieldError{Field: "data", Reason: err.Error(), Err: err}
+			return Event{}, fieldErr("data", err.Error(), err)
 		}
 		data = c
 	}
@@ -170,7 +170,7 @@ func (e Event) Canonical() ([]byte, error) {
 	}
 	raw, err := json.Marshal(obj)
 	if err != nil {
-		return nil, &FieldError{Field: "data", Reason: err.Error(), Err: err}
+		return nil, fieldErr("data", err.Error(), err)
 	}
 	return jcs.Canonicalize(raw[:0:0], raw)
 }

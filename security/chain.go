@@ -4,15 +4,20 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/buildworksai/trustgate"
 )
 
-// ErrChainBroken is wrapped by every [*ChainError].
-var ErrChainBroken = errors.New("security: audit chain broken")
+// ErrChainBroken is wrapped by every [*ChainError]. It is a
+// *trustgate.Error with code [trustgate.Tampered] and reason
+// AUDIT_CHAIN_BROKEN, so trustgate.AsError finds them through the
+// ChainError.
+var ErrChainBroken = &trustgate.Error{Code: trustgate.Tampered, Reason: "AUDIT_CHAIN_BROKEN",
+	Message: "security: audit chain broken"}
 
 // ChainError reports the first place where a stored audit log stops being
 // the log that was written. It wraps [ErrChainBroken].
@@ -121,8 +126,11 @@ type Checkpoint struct {
 	Signature []byte    // Ed25519 over [Checkpoint.SignedMessage]
 }
 
-// ErrCheckpointInvalid is wrapped by errors from [Checkpoint.Verify].
-var ErrCheckpointInvalid = errors.New("security: checkpoint signature invalid")
+// ErrCheckpointInvalid is wrapped by errors from [Checkpoint.Verify]. It is
+// a *trustgate.Error with code [trustgate.Tampered] and reason
+// CHECKPOINT_INVALID: a signature that does not verify.
+var ErrCheckpointInvalid = &trustgate.Error{Code: trustgate.Tampered, Reason: "CHECKPOINT_INVALID",
+	Message: "security: checkpoint signature invalid"}
 
 // SignedMessage is the exact byte string a checkpoint signs: a version line,
 // then key id, size, hex head hash and signing time (RFC 3339, UTC), one per
@@ -145,13 +153,13 @@ func (c Checkpoint) SignedMessage() []byte {
 // can pick the right public key; it must be a single line.
 func SignCheckpoint(key ed25519.PrivateKey, keyID string, head Head, at time.Time) (Checkpoint, error) {
 	if len(key) != ed25519.PrivateKeySize {
-		return Checkpoint{}, &FieldError{Field: "key", Reason: fmt.Sprintf("an Ed25519 private key is %d bytes, got %d", ed25519.PrivateKeySize, len(key))}
+		return Checkpoint{}, fieldErr("key", fmt.Sprintf("an Ed25519 private key is %d bytes, got %d", ed25519.PrivateKeySize, len(key)), nil)
 	}
 	if strings.ContainsAny(keyID, "\r\n") {
-		return Checkpoint{}, &FieldError{Field: "key_id", Reason: "must be a single line"}
+		return Checkpoint{}, fieldErr("key_id", "must be a single line", nil)
 	}
 	if head.Size < 0 {
-		return Checkpoint{}, &FieldError{Field: "size", Reason: "negative"}
+		return Checkpoint{}, fieldErr("size", "negative", nil)
 	}
 	// Stores keep microseconds (PostgreSQL's precision); sign what they keep.
 	c := Checkpoint{Size: head.Size, Head: head.Hash, KeyID: keyID, SignedAt: at.UTC().Truncate(time.Microsecond)}
@@ -159,10 +167,14 @@ func SignCheckpoint(key ed25519.PrivateKey, keyID string, head Head, at time.Tim
 	return c, nil
 }
 
-// Verify checks the checkpoint's signature under pub.
+// Verify checks the checkpoint's signature under pub. A signature that does
+// not verify wraps [ErrCheckpointInvalid] (code [trustgate.Tampered]). A
+// pub that is not an Ed25519 public key (a missing one included) is the
+// caller's mistake, not evidence of tampering: an invalid-input error for
+// the field "public_key", which wraps ErrCheckpointInvalid too.
 func (c Checkpoint) Verify(pub ed25519.PublicKey) error {
 	if len(pub) != ed25519.PublicKeySize {
-		return fmt.Errorf("%w: an Ed25519 public key is %d bytes, got %d", ErrCheckpointInvalid, ed25519.PublicKeySize, len(pub))
+		return fieldErr("public_key", fmt.Sprintf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(pub)), ErrCheckpointInvalid)
 	}
 	if !ed25519.Verify(pub, c.SignedMessage(), c.Signature) {
 		return fmt.Errorf("%w: signature %s does not verify for key %q", ErrCheckpointInvalid,

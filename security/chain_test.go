@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -50,6 +50,9 @@ func build(t *testing.T, n int) log {
 func chainErr(t *testing.T, err error) *security.ChainError {
 	t.Helper()
 	require.ErrorIs(t, err, security.ErrChainBroken)
+	e := trustgate.AsError(err)
+	require.Equal(t, trustgate.Tampered, e.Code)
+	require.Equal(t, "AUDIT_CHAIN_BROKEN", e.Reason)
 	var ce *security.ChainError
 	require.ErrorAs(t, err, &ce)
 	return ce
@@ -145,14 +148,18 @@ func TestCheckpointSignaturesAreChecked(t *testing.T) {
 	forged = cp
 	forged.KeyID = "other"
 	require.ErrorIs(t, forged.Verify(pub), security.ErrCheckpointInvalid)
+	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(forged.Verify(pub)))
+	assert.Equal(t, "CHECKPOINT_INVALID", trustgate.AsError(forged.Verify(pub)).Reason)
 	require.ErrorIs(t, cp.Verify(pub[:10]), security.ErrCheckpointInvalid)
+	requireInvalid(t, cp.Verify(pub[:10]), "public_key") // a wrong key is the caller's mistake, not tampering
+	requireInvalid(t, cp.Verify(nil), "public_key")
 	_, err = security.VerifyChain(t.Context(), log{}, security.VerifyOptions{Checkpoint: &forged, PublicKey: pub})
 	require.ErrorIs(t, err, security.ErrCheckpointInvalid)
 
 	_, err = security.SignCheckpoint(priv[:5], "k", security.Head{}, epoch)
-	require.ErrorIs(t, err, security.ErrInvalid)
+	requireInvalid(t, err, "key")
 	_, err = security.SignCheckpoint(priv, "a\nb", security.Head{}, epoch)
-	require.ErrorIs(t, err, security.ErrInvalid)
+	requireInvalid(t, err, "key_id")
 	assert.True(t, strings.HasPrefix(string(cp.SignedMessage()), "trustgate audit checkpoint v1\nk\n3\n"))
 }
 
@@ -167,13 +174,22 @@ func TestNewEventValidatesInput(t *testing.T) {
 	}
 	for field, in := range bad {
 		_, err := security.NewEvent(security.Head{}, in, uuid.New(), epoch)
-		var fe *security.FieldError
+		var fe *trustgate.Error
 		require.ErrorAs(t, err, &fe, field)
 		assert.Equal(t, field, fe.Field)
-		assert.True(t, errors.Is(err, security.ErrInvalid))
+		assert.Equal(t, trustgate.Invalid, fe.Code)
 	}
 	_, err := security.NewEvent(security.Head{}, security.EventInput{Type: "t", Actor: "a\xff"}, uuid.New(), epoch)
-	require.ErrorIs(t, err, security.ErrInvalid)
+	requireInvalid(t, err, "actor")
+}
+
+// requireInvalid requires err to be an invalid-input error naming field.
+func requireInvalid(t *testing.T, err error, field string) {
+	t.Helper()
+	e := trustgate.AsError(err)
+	require.NotNil(t, e)
+	require.Equal(t, trustgate.Invalid, e.Code, "%v", err)
+	require.Equal(t, field, e.Field, "%v", err)
 }
 
 func TestEventHashIsOverPrevHashAndCanonicalJSON(t *testing.T) {
@@ -198,9 +214,7 @@ func TestParseDigest(t *testing.T) {
 	assert.Equal(t, strings.Repeat("ab", 32), d.String())
 	for _, bad := range []string{"", "abc", strings.Repeat("g", 64), strings.Repeat("a", 63), strings.Repeat("a", 66)} {
 		_, err := security.ParseDigest("sha256", bad)
-		var fe *security.FieldError
-		require.ErrorAs(t, err, &fe, bad)
-		assert.Equal(t, "sha256", fe.Field)
+		requireInvalid(t, err, "sha256")
 	}
 	var round security.Digest
 	text, _ := d.MarshalText()

@@ -3,9 +3,9 @@ package security
 import (
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/internal/jcs"
 )
 
@@ -35,30 +35,15 @@ func (d *Digest) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ErrInvalid is wrapped by every [*FieldError] of this package.
-var ErrInvalid = errors.New("security: invalid input")
-
-// FieldError names an input field that is wrong and why. It wraps
-// [ErrInvalid] and, when there is one, the cause (such as
-// [ErrDuplicateKey]).
-type FieldError struct {
-	Field  string
-	Reason string
-	Err    error // the cause, if any
+// fieldErr is the error for an invalid field: code Invalid, the field's
+// path in the names of the JSON form, a message
+// "security: <field>: <reason>", and the cause, if any.
+func fieldErr(field, reason string, cause error) *trustgate.Error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "security: " + field + ": " + reason, Err: cause}
 }
 
-func (e *FieldError) Error() string { return fmt.Sprintf("security: %s: %s", e.Field, e.Reason) }
-
-// Unwrap returns [ErrInvalid] and the cause.
-func (e *FieldError) Unwrap() []error {
-	if e.Err == nil {
-		return []error{ErrInvalid}
-	}
-	return []error{ErrInvalid, e.Err}
-}
-
-// Why JSON input (evidence data, audit event data) was rejected; a
-// [*FieldError] wraps one of these. RFC 8785 requires I-JSON, so duplicate
+// Why JSON input (evidence data, audit event data) was rejected; the
+// invalid-input error naming the field wraps one of these. RFC 8785 requires I-JSON, so duplicate
 // member names, invalid UTF-8, lone surrogates and numbers outside the
 // IEEE-754 double range are errors, not guesses.
 var (
@@ -71,14 +56,15 @@ var (
 )
 
 // ParseDigest parses 64 hex digits (either case) into a digest for the named
-// field. Anything else (wrong length, not hex) is a [*FieldError].
+// field. Anything else (wrong length, not hex) is an invalid-input error
+// for field.
 func ParseDigest(field, s string) (Digest, error) {
 	var d Digest
 	if len(s) != 2*len(d) {
-		return Digest{}, &FieldError{Field: field, Reason: fmt.Sprintf("a SHA-256 digest is 64 hex digits, got %d characters", len(s))}
+		return Digest{}, fieldErr(field, fmt.Sprintf("a SHA-256 digest is 64 hex digits, got %d characters", len(s)), nil)
 	}
 	if _, err := hex.Decode(d[:], []byte(s)); err != nil {
-		return Digest{}, &FieldError{Field: field, Reason: "a SHA-256 digest is 64 hex digits: " + err.Error()}
+		return Digest{}, fieldErr(field, "a SHA-256 digest is 64 hex digits: "+err.Error(), nil)
 	}
 	return d, nil
 }

@@ -43,8 +43,6 @@ func TestValidateDigestsRunsTheSameGates(t *testing.T) {
 
 	before := len(f.events)
 	_, err = v.ValidateDigests(t.Context(), security.DigestRequest{EvidenceID: e.ID, Actor: "api"})
-	var fe *security.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "artifact_sha256", fe.Field)
+	requireInvalid(t, err, "artifact_sha256")
 	assert.Len(t, f.events, before, "a malformed request records nothing")
 }

@@ -13,8 +13,8 @@
 // hash, SHA-256 over the canonical bytes, is the same whichever language
 // produced the package. Duplicate member names, invalid UTF-8, lone
 // surrogates, numbers beyond the double range, malformed digests and
-// packages over [MaxEvidenceSize] are rejected with a [*FieldError] that
-// names the field and wraps the cause ([ErrDuplicateKey], …). Stores keep
+// packages over [MaxEvidenceSize] are rejected with an invalid-input error
+// that names the field and wraps the cause ([ErrDuplicateKey], …). Stores keep
 // the canonical bytes, so checking a stored package ([Evidence.Intact]) is
 // one SHA-256 and a constant-time compare.
 //
@@ -64,4 +64,26 @@
 //
 // The canonical form of an event is pinned by a test against an independent
 // computation: changing it would make every stored chain fail to verify.
+//
+// # Errors
+//
+// Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
+// its code, reason and field in one call:
+//
+//   - Invalid input (evidence, audit events, requests, keys) is
+//     trustgate.Invalid with a Field in the names of the JSON form
+//     ("correlation_id", "artifacts[0].sha256", "sbom.sha256",
+//     "blast_radius_class", "data", "policy.trusted_keys[k1]") and, as Err,
+//     the cause when there is one ([ErrDuplicateKey], [ErrInvalidUTF8], …,
+//     for errors.Is).
+//   - A blocked deployment is trustgate.Blocked with the first failing
+//     reason code as its reason (trustgate.NotFound for EVIDENCE_NOT_FOUND),
+//     wrapping the [*ValidationError] with every failed check (errors.As)
+//     and, through it, [ErrBlocked].
+//   - A broken audit chain is a [*ChainError] naming the first bad event
+//     (errors.As), wrapping [ErrChainBroken]: trustgate.Tampered, reason
+//     AUDIT_CHAIN_BROKEN. A checkpoint signature that does not verify wraps
+//     [ErrCheckpointInvalid]: trustgate.Tampered, reason CHECKPOINT_INVALID.
+//   - Errors of the store, the readers and the context come back wrapped,
+//     with their own code (a cancelled context: trustgate.Canceled).
 package security

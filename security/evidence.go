@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/jcs"
 	"github.com/google/uuid"
@@ -69,17 +70,18 @@ type SBOMRef struct {
 // object ([Manifest] says what that requires), and returns the package with
 // its content hash. Malformed JSON, a value that is not an object, duplicate
 // member names, invalid UTF-8, numbers out of range, a missing or malformed
-// artifact list and malformed digests are each a [*FieldError].
+// artifact list and malformed digests are each an invalid-input error
+// naming the field.
 func NewEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time) (Evidence, error) {
 	if err := checkCorrelationID(correlationID); err != nil {
 		return Evidence{}, err
 	}
 	if len(data) > MaxEvidenceSize {
-		return Evidence{}, &FieldError{Field: "evidence", Reason: fmt.Sprintf("larger than %d bytes", MaxEvidenceSize)}
+		return Evidence{}, fieldErr("evidence", fmt.Sprintf("larger than %d bytes", MaxEvidenceSize), nil)
 	}
 	canon, err := jcs.CanonicalizeObject(make([]byte, 0, len(data)), data)
 	if err != nil {
-		return Evidence{}, &FieldError{Field: "evidence", Reason: err.Error(), Err: err}
+		return Evidence{}, fieldErr("evidence", err.Error(), err)
 	}
 	if _, err := parseManifest(canon); err != nil {
 		return Evidence{}, err
@@ -96,11 +98,11 @@ func NewEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time)
 func checkCorrelationID(s string) error {
 	switch {
 	case strings.TrimSpace(s) == "":
-		return &FieldError{Field: "correlation_id", Reason: "required"}
+		return fieldErr("correlation_id", "required", nil)
 	case len(s) > MaxCorrelationIDLength:
-		return &FieldError{Field: "correlation_id", Reason: fmt.Sprintf("longer than %d bytes", MaxCorrelationIDLength)}
+		return fieldErr("correlation_id", fmt.Sprintf("longer than %d bytes", MaxCorrelationIDLength), nil)
 	case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
-		return &FieldError{Field: "correlation_id", Reason: "must be valid UTF-8 without control characters"}
+		return fieldErr("correlation_id", "must be valid UTF-8 without control characters", nil)
 	}
 	return nil
 }
@@ -123,7 +125,7 @@ func (e Evidence) Manifest() (Manifest, error) { return parseManifest(e.Data) }
 // parseManifest reads the members trustgate uses from canonical evidence
 // data (what NewEvidence produces and stores keep). It decodes only the
 // strings it needs and skips the rest of a large package unparsed. Every
-// problem is a [*FieldError] whose Field is a path such as
+// problem is an invalid-input error whose Field is a path such as
 // "artifacts[2].sha256".
 func parseManifest(data []byte) (Manifest, error) {
 	var m Manifest
@@ -148,7 +150,7 @@ func parseManifest(data []byte) (Manifest, error) {
 		return nil
 	})
 	if err != nil {
-		return Manifest{}, &FieldError{Field: "evidence", Reason: err.Error(), Err: ErrMalformedJSON}
+		return Manifest{}, fieldErr("evidence", err.Error(), ErrMalformedJSON)
 	}
 	if err := m.parseArtifacts(artifacts); err != nil {
 		return Manifest{}, err
@@ -164,12 +166,12 @@ func parseManifest(data []byte) (Manifest, error) {
 }
 
 func (m *Manifest) parseArtifacts(raw []byte) error {
-	required := &FieldError{Field: "artifacts", Reason: "at least one artifact (name, sha256) is required"}
+	required := fieldErr("artifacts", "at least one artifact (name, sha256) is required", nil)
 	if len(raw) == 0 || raw[0] != '[' {
 		if len(raw) == 0 || string(raw) == "null" {
 			return required
 		}
-		return &FieldError{Field: "artifacts", Reason: "must be an array of objects with name and sha256"}
+		return fieldErr("artifacts", "must be an array of objects with name and sha256", nil)
 	}
 	seen := map[string]bool{}
 	i := 0
@@ -178,7 +180,7 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 		i++
 		field := func() string { return "artifacts[" + strconv.Itoa(idx) + "]" }
 		if len(el) == 0 || el[0] != '{' {
-			return &FieldError{Field: field(), Reason: "must be an object with name and sha256"}
+			return fieldErr(field(), "must be an object with name and sha256", nil)
 		}
 		var name, sum []byte
 		if err := jcs.Members(el, func(k, v []byte) error {
@@ -190,19 +192,19 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 			}
 			return nil
 		}); err != nil {
-			return &FieldError{Field: field(), Reason: err.Error(), Err: ErrMalformedJSON}
+			return fieldErr(field(), err.Error(), ErrMalformedJSON)
 		}
 		n, ok := jsonString(name)
 		switch {
 		case !ok || strings.TrimSpace(n) == "":
-			return &FieldError{Field: field() + ".name", Reason: "required, a non-empty string"}
+			return fieldErr(field()+".name", "required, a non-empty string", nil)
 		case len(n) > MaxArtifactNameLength:
-			return &FieldError{Field: field() + ".name", Reason: fmt.Sprintf("longer than %d bytes", MaxArtifactNameLength)}
+			return fieldErr(field()+".name", fmt.Sprintf("longer than %d bytes", MaxArtifactNameLength), nil)
 		case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }):
-			return &FieldError{Field: field() + ".name", Reason: "must be valid UTF-8 without control characters"}
+			return fieldErr(field()+".name", "must be valid UTF-8 without control characters", nil)
 		}
 		if seen[n] {
-			return &FieldError{Field: field() + ".name", Reason: fmt.Sprintf("artifact %q is listed twice", n)}
+			return fieldErr(field()+".name", fmt.Sprintf("artifact %q is listed twice", n), nil)
 		}
 		seen[n] = true
 		d, ok := digestFast(sum)
@@ -214,11 +216,11 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 		return nil
 	})
 	if err != nil {
-		var fe *FieldError
+		var fe *trustgate.Error
 		if errors.As(err, &fe) {
 			return fe
 		}
-		return &FieldError{Field: "artifacts", Reason: err.Error(), Err: ErrMalformedJSON}
+		return fieldErr("artifacts", err.Error(), ErrMalformedJSON)
 	}
 	if len(m.Artifacts) == 0 {
 		return required
@@ -229,7 +231,7 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 // pickDigest reads the "sha256" member of the object raw.
 func pickDigest(field string, raw []byte) (Digest, error) {
 	if len(raw) == 0 || raw[0] != '{' {
-		return Digest{}, &FieldError{Field: field, Reason: "must be an object with sha256"}
+		return Digest{}, fieldErr(field, "must be an object with sha256", nil)
 	}
 	var sum []byte
 	if err := jcs.Members(raw, func(k, v []byte) error {
@@ -238,18 +240,18 @@ func pickDigest(field string, raw []byte) (Digest, error) {
 		}
 		return nil
 	}); err != nil {
-		return Digest{}, &FieldError{Field: field, Reason: err.Error(), Err: ErrMalformedJSON}
+		return Digest{}, fieldErr(field, err.Error(), ErrMalformedJSON)
 	}
 	return digestMember(field+".sha256", sum)
 }
 
 func digestMember(field string, raw []byte) (Digest, error) {
 	if raw == nil {
-		return Digest{}, &FieldError{Field: field, Reason: "required"}
+		return Digest{}, fieldErr(field, "required", nil)
 	}
 	s, ok := jsonString(raw)
 	if !ok {
-		return Digest{}, &FieldError{Field: field, Reason: "must be a string of 64 hex digits"}
+		return Digest{}, fieldErr(field, "must be a string of 64 hex digits", nil)
 	}
 	return ParseDigest(field, s)
 }
@@ -284,13 +286,18 @@ func jsonString(raw []byte) (string, bool) {
 	return s, true
 }
 
-// Class returns the declared blast radius class, or an error naming what is
-// wrong with it: absent, or not one of the four classes.
+// Class returns the declared blast radius class, or an invalid-input error
+// for the field "blast_radius_class" saying what is wrong with it: absent,
+// or not one of the four classes (then wrapping a [*blastradius.ClassError]).
 func (m Manifest) Class() (blastradius.Class, error) {
 	if !m.HasBlastRadius || m.BlastRadius == "" {
-		return "", &FieldError{Field: "blast_radius_class", Reason: "the evidence names no blast radius class"}
+		return "", fieldErr("blast_radius_class", "the evidence names no blast radius class", nil)
 	}
-	return blastradius.Parse(m.BlastRadius)
+	c, err := blastradius.Parse(m.BlastRadius)
+	if err != nil {
+		return "", fieldErr("blast_radius_class", fmt.Sprintf("unknown class %q (want one of CRITICAL_INFRASTRUCTURE, BUSINESS_CRITICAL, PRODUCTIVITY_TOOLS, NON_CRITICAL)", m.BlastRadius), err)
+	}
+	return c, nil
 }
 
 // Artifact returns the artifact called name, or the only artifact when name

@@ -2,6 +2,7 @@ package security_test
 
 import (
 	"crypto/sha256"
+	"errors"
 	"strings"
 	"testing"
 
@@ -36,6 +37,21 @@ func TestEvidenceHashIsOverTheCanonicalForm(t *testing.T) {
 	art, ok := m.Artifact("")
 	assert.True(t, ok)
 	assert.Equal(t, "a.msi", art.Name)
+}
+
+func TestManifestClassNamesTheField(t *testing.T) {
+	for data, unknown := range map[string]bool{
+		`{"artifacts":[{"name":"a","sha256":"` + sha + `"}]}`:                                         false,
+		`{"artifacts":[{"name":"a","sha256":"` + sha + `"}],"blast_radius_class":"MISSION_CRITICAL"}`: true,
+	} {
+		e, err := security.NewEvidence(uuid.New(), "c", []byte(data), epoch)
+		require.NoError(t, err)
+		m, err := e.Manifest()
+		require.NoError(t, err)
+		_, err = m.Class()
+		requireInvalid(t, err, "blast_radius_class")
+		assert.Equal(t, unknown, errors.Is(err, blastradius.ErrUnknownClass), data)
+	}
 }
 
 func TestIntactDetectsAnyChangeToTheData(t *testing.T) {
@@ -82,10 +98,7 @@ func TestNewEvidenceRejectsBadInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := security.NewEvidence(uuid.New(), "c", []byte(tt.data), epoch)
-			require.ErrorIs(t, err, security.ErrInvalid)
-			var fe *security.FieldError
-			require.ErrorAs(t, err, &fe)
-			assert.Equal(t, tt.field, fe.Field, "%v", err)
+			requireInvalid(t, err, tt.field)
 			if tt.jcsErr != nil {
 				assert.ErrorIs(t, err, tt.jcsErr)
 			}
@@ -97,11 +110,9 @@ func TestNewEvidenceRejectsBadCorrelationIDsAndOversizedData(t *testing.T) {
 	ok := []byte(`{"artifacts":[{"name":"a","sha256":"` + sha + `"}]}`)
 	for _, c := range []string{"", "  ", "a\nb", strings.Repeat("x", security.MaxCorrelationIDLength+1), "bad\xff"} {
 		_, err := security.NewEvidence(uuid.New(), c, ok, epoch)
-		var fe *security.FieldError
-		require.ErrorAs(t, err, &fe, "%q", c)
-		assert.Equal(t, "correlation_id", fe.Field)
+		requireInvalid(t, err, "correlation_id")
 	}
 	big := []byte(`{"artifacts":[{"name":"a","sha256":"` + sha + `"}],"pad":"` + strings.Repeat("x", security.MaxEvidenceSize) + `"}`)
 	_, err := security.NewEvidence(uuid.New(), "c", big, epoch)
-	require.ErrorIs(t, err, security.ErrInvalid)
+	requireInvalid(t, err, "evidence")
 }

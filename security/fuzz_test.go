@@ -2,10 +2,10 @@ package security_test
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
 )
@@ -17,8 +17,8 @@ func FuzzParseDigest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		d, err := security.ParseDigest("sha256", s)
 		if err != nil {
-			if !errors.Is(err, security.ErrInvalid) {
-				t.Fatalf("ParseDigest(%q): error %v does not wrap ErrInvalid", s, err)
+			if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field != "sha256" {
+				t.Fatalf("ParseDigest(%q): error %v is not an invalid sha256", s, err)
 			}
 			return
 		}
@@ -29,7 +29,7 @@ func FuzzParseDigest(f *testing.F) {
 }
 
 // FuzzNewEvent feeds arbitrary input to the audit log's event builder: it
-// must reject bad input with ErrInvalid and, when it accepts, produce an
+// must reject bad input as invalid and, when it accepts, produce an
 // event whose hash recomputes and whose data is canonical.
 func FuzzNewEvent(f *testing.F) {
 	f.Add("t", "alice", "subject", `{"a":1}`)
@@ -40,8 +40,8 @@ func FuzzNewEvent(f *testing.F) {
 		in := security.EventInput{Type: security.EventType(typ), Actor: actor, Subject: subject, Data: json.RawMessage(data)}
 		e, err := security.NewEvent(security.Head{Size: 41}, in, uuid.Nil, epoch)
 		if err != nil {
-			if !errors.Is(err, security.ErrInvalid) {
-				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field == "" {
+				t.Fatalf("error %v is not an invalid-input error naming a field", err)
 			}
 			return
 		}
@@ -68,8 +68,8 @@ func FuzzNewEvidence(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data string) {
 		e, err := security.NewEvidence(uuid.Nil, "c", []byte(data), epoch)
 		if err != nil {
-			if !errors.Is(err, security.ErrInvalid) {
-				t.Fatalf("error %v does not wrap ErrInvalid", err)
+			if e := trustgate.AsError(err); e.Code != trustgate.Invalid || e.Field == "" {
+				t.Fatalf("error %v is not an invalid-input error naming a field", err)
 			}
 			return
 		}

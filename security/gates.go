@@ -32,16 +32,18 @@ import (
 //
 // The outcome is appended to the audit log (validation.passed or
 // validation.failed) before ValidateDeployment returns; if the event cannot
-// be written the deployment does not pass. On a failed gate the error is a
-// [*ValidationError] and the [Report] is returned as well.
+// be written the deployment does not pass. On a failed gate the error wraps
+// a [*ValidationError] (code [trustgate.Blocked], or [trustgate.NotFound]
+// for EVIDENCE_NOT_FOUND, with the first failing reason code as the
+// reason) and the [Report] is returned as well.
 //
 // Errors that are not a verdict come back as they are, with no audit event
-// and no pass: a request without an artifact or an actor ([*FieldError]), a
-// reader that fails part-way, a store that cannot be read, a cancelled
-// context.
+// and no pass: a request without an artifact or an actor (code
+// [trustgate.Invalid]), a reader that fails part-way, a store that cannot
+// be read, a cancelled context.
 func (v *Validator) ValidateDeployment(ctx context.Context, req Request) (Report, error) {
 	if req.Artifact == nil {
-		return Report{}, &FieldError{Field: "artifact", Reason: "an artifact reader is required"}
+		return Report{}, fieldErr("artifact", "an artifact reader is required", nil)
 	}
 	return v.validate(ctx, req, streams{v: v, artifact: req.Artifact, sbom: req.SBOM})
 }
@@ -68,7 +70,7 @@ type DigestRequest struct {
 // why a connector should stream the bytes through ValidateDeployment.
 func (v *Validator) ValidateDigests(ctx context.Context, req DigestRequest) (Report, error) {
 	if req.ArtifactDigest.IsZero() {
-		return Report{}, &FieldError{Field: "artifact_sha256", Reason: "an artifact digest is required"}
+		return Report{}, fieldErr("artifact_sha256", "an artifact digest is required", nil)
 	}
 	return v.validate(ctx, Request{EvidenceID: req.EvidenceID, ArtifactName: req.ArtifactName, SBOMSignature: req.SBOMSignature,
 		Actor: req.Actor, CorrelationID: req.CorrelationID}, digests{artifact: req.ArtifactDigest, sbom: req.SBOMDigest})
@@ -328,7 +330,7 @@ func (v *Validator) finish(ctx context.Context, req Request, rep Report) (Report
 	v.log.LogAttrs(ctx, slog.LevelWarn, "deployment blocked",
 		slog.String("evidence_id", rep.EvidenceID.String()), slog.String("code", string(verr.Code)),
 		slog.String("correlation_id", rep.CorrelationID), slog.Int64("audit_seq", ev.Seq))
-	return rep, verr
+	return rep, blocked(verr)
 }
 
 func digestOrEmpty(d Digest) string {

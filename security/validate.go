@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+
+	"github.com/buildworksai/trustgate"
 )
 
 // ReasonCode names why a validation gate failed. Codes are stable.
@@ -105,15 +107,15 @@ type Validator struct {
 }
 
 // NewValidator returns a validator over s. Each trusted key must be an
-// Ed25519 public key ([*FieldError] otherwise).
+// Ed25519 public key (an invalid-input error naming it otherwise).
 func NewValidator(s Store, opts Options) (*Validator, error) {
 	if s == nil {
-		return nil, &FieldError{Field: "store", Reason: "required"}
+		return nil, fieldErr("store", "required", nil)
 	}
 	keys := make(map[string]ed25519.PublicKey, len(opts.Policy.TrustedKeys))
 	for id, k := range opts.Policy.TrustedKeys {
 		if len(k) != ed25519.PublicKeySize {
-			return nil, &FieldError{Field: "policy.trusted_keys[" + id + "]", Reason: fmt.Sprintf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(k))}
+			return nil, fieldErr("policy.trusted_keys["+id+"]", fmt.Sprintf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(k)), nil)
 		}
 		keys[id] = append(ed25519.PublicKey(nil), k...)
 	}
@@ -177,7 +179,10 @@ func (r Report) Passed() bool {
 
 // ValidationError is returned when a deployment must not go ahead. Code is
 // the first failing gate's reason; Failed lists every failed or skipped
-// check. Match it with errors.As; errors.Is(err, ErrBlocked) also holds.
+// check. It comes wrapped in a *trustgate.Error with code
+// [trustgate.Blocked] (or [trustgate.NotFound] when the first failure is
+// EVIDENCE_NOT_FOUND) and reason Code; match it with errors.As.
+// errors.Is(err, ErrBlocked) also holds.
 type ValidationError struct {
 	Code          ReasonCode
 	Failed        []Check
@@ -187,6 +192,16 @@ type ValidationError struct {
 
 // ErrBlocked is wrapped by every [*ValidationError].
 var ErrBlocked = errors.New("security: deployment blocked")
+
+// blocked is the error a failed validation returns: ve, wrapped with the
+// code its first failing check calls for.
+func blocked(ve *ValidationError) error {
+	code := trustgate.Blocked
+	if ve.Code == EvidenceNotFound {
+		code = trustgate.NotFound // the evidence the request addresses does not exist
+	}
+	return &trustgate.Error{Code: code, Reason: string(ve.Code), Err: ve}
+}
 
 func (e *ValidationError) Error() string {
 	codes := make([]string, 0, len(e.Failed))

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"testing/iotest"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/internal/errs"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
@@ -252,6 +253,14 @@ func TestValidateDeploymentReportsEveryReasonCode(t *testing.T) {
 			var ve *security.ValidationError
 			require.ErrorAs(t, err, &ve)
 			assert.Equal(t, tt.code, ve.Code)
+			te := trustgate.AsError(err)
+			want := trustgate.Blocked
+			if tt.code == security.EvidenceNotFound {
+				want = trustgate.NotFound
+			}
+			assert.Equal(t, want, te.Code)
+			assert.Equal(t, string(tt.code), te.Reason)
+			assert.Equal(t, ve.Error(), err.Error(), "the verdict's own text")
 			var codes []security.ReasonCode
 			for _, c := range ve.Failed {
 				if c.Code != "" {
@@ -324,12 +333,9 @@ func TestValidateDeploymentRejectsAnIncompleteRequest(t *testing.T) {
 	f := newFakeStore()
 	v := newValidator(t, f, security.Policy{})
 	_, err := v.ValidateDeployment(t.Context(), security.Request{EvidenceID: uuid.New(), Actor: "a"})
-	var fe *security.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "artifact", fe.Field)
+	requireInvalid(t, err, "artifact")
 	_, err = v.ValidateDeployment(t.Context(), security.Request{EvidenceID: uuid.New(), Artifact: strings.NewReader("")})
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "actor", fe.Field)
+	requireInvalid(t, err, "actor")
 	assert.Empty(t, f.events)
 }
 
@@ -345,9 +351,7 @@ func TestValidateDeploymentHonoursCancellation(t *testing.T) {
 
 func TestNewValidatorRejectsMalformedKeys(t *testing.T) {
 	_, err := security.NewValidator(newFakeStore(), security.Options{Policy: security.Policy{TrustedKeys: map[string]ed25519.PublicKey{"short": make([]byte, 5)}}})
-	var fe *security.FieldError
-	require.ErrorAs(t, err, &fe)
-	assert.Equal(t, "policy.trusted_keys[short]", fe.Field)
+	requireInvalid(t, err, "policy.trusted_keys[short]")
 	_, err = security.NewValidator(nil, security.Options{})
-	require.ErrorIs(t, err, security.ErrInvalid)
+	requireInvalid(t, err, "store")
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 )
 
@@ -35,7 +36,8 @@ type cmdbDTO struct {
 const maxDurationMinutes = math.MaxInt64 / int64(time.Minute)
 
 // toInput parses the DTO into a classifier input. Parse errors are the
-// blastradius package's field errors.
+// blastradius package's invalid-input errors, whose fields are already the
+// DTO's JSON names.
 func (d *classifyInputDTO) toInput() (blastradius.Input, error) {
 	in := blastradius.Input{AppName: d.AppName, Publisher: d.Publisher, TargetUsers: d.TargetUsers}
 	var err error
@@ -53,10 +55,10 @@ func (d *classifyInputDTO) toInput() (blastradius.Input, error) {
 		for _, m := range []struct {
 			field string
 			v     int64
-		}{{"CMDB.RTO", d.CMDB.RTOMinutes}, {"CMDB.RPO", d.CMDB.RPOMinutes}} {
+		}{{"cmdb.rto_minutes", d.CMDB.RTOMinutes}, {"cmdb.rpo_minutes", d.CMDB.RPOMinutes}} {
 			if m.v > maxDurationMinutes {
-				return in, &blastradius.FieldError{Field: m.field, Value: strconv.FormatInt(m.v, 10) + " minutes",
-					Reason: "must be at most " + strconv.FormatInt(maxDurationMinutes, 10) + " minutes"}
+				return in, invalidField(m.field, strconv.FormatInt(m.v, 10)+" minutes: must be at most "+
+					strconv.FormatInt(maxDurationMinutes, 10)+" minutes", nil)
 			}
 		}
 		c := &blastradius.CMDBRecord{
@@ -67,7 +69,8 @@ func (d *classifyInputDTO) toInput() (blastradius.Input, error) {
 			return in, err
 		}
 		if c.BusinessCriticality, err = blastradius.ParseCriticality(d.CMDB.BusinessCriticality); err != nil {
-			return in, &blastradius.FieldError{Field: "CMDB.BusinessCriticality", Value: strconv.Quote(d.CMDB.BusinessCriticality), Reason: "want HIGH, MEDIUM, LOW or UNKNOWN"}
+			// The parser names the request's own criticality; this one is the CMDB's.
+			return in, invalidField("cmdb.business_criticality", strconv.Quote(d.CMDB.BusinessCriticality)+": want HIGH, MEDIUM, LOW or UNKNOWN", err)
 		}
 		if c.ImpactScope, err = blastradius.ParseScope(d.CMDB.ImpactScope); err != nil {
 			return in, err
@@ -132,4 +135,10 @@ func (s *Server) listClasses(w http.ResponseWriter, r *http.Request, _ *principa
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"classes": out})
 	return nil
+}
+
+// invalidField is an invalid-input error about a field of the classifier
+// input that the server checks itself, in the same shape as the library's.
+func invalidField(field, reason string, cause error) error {
+	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "blastradius: " + field + ": " + reason, Err: cause}
 }

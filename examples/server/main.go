@@ -112,38 +112,39 @@
 // identifier; it need not resolve), title, status, detail, instance (the
 // request path), and the extension members code, correlation_id, field
 // (for a field error), and for a blocked deployment evidence_id and
-// failed_checks. Errors are mapped with errors.Is and errors.As:
+// failed_checks.
+//
+// Problems of the HTTP layer come first, each with its own status:
 //
 //	malformed JSON, trailing data, wrong JSON type     400 MALFORMED_JSON
 //	unknown JSON member                                400 UNKNOWN_FIELD
 //	malformed query parameter                          400 INVALID_PARAMETER
 //	no or unknown bearer token                         401 UNAUTHENTICATED
 //	role missing                                       403 FORBIDDEN
-//	cab.ErrNotMember                                   403 NOT_CAB_MEMBER
-//	cab.ErrSeparationOfDuties                          403 SEPARATION_OF_DUTIES
-//	store.ErrNotFound, unknown path, malformed path id 404 NOT_FOUND
-//	unknown evidence in the gates                      404 EVIDENCE_NOT_FOUND
+//	unknown path, malformed path id                    404 NOT_FOUND
 //	method not allowed                                 405 METHOD_NOT_ALLOWED
-//	store.ErrConflict                                  409 CONFLICT
-//	riskmodel.ErrNotApproved                           409 MODEL_NOT_APPROVED
-//	cab.ErrNotPending                                  409 NOT_PENDING
-//	cab.ErrDuplicateApproval                           409 DUPLICATE_APPROVAL
-//	cab.ErrExpired                                     409 EXCEPTION_EXPIRED
-//	cab.ErrDigestMismatch                              409 ARTIFACT_DIGEST_MISMATCH
-//	cab.ErrNotAuthorized                               409 DEPLOYMENT_NOT_AUTHORIZED
-//	maturity.ErrNotReady / ErrDecided / ErrStale        409 EVALUATION_NOT_READY / _DECIDED / _STALE
 //	body too large                                     413 PAYLOAD_TOO_LARGE
 //	wrong Content-Type                                 415 UNSUPPORTED_MEDIA_TYPE
-//	*riskmodel/incident/security/blastradius.FieldError,
-//	*blastradius.ClassError, *cab.InputError,
-//	store.ErrInvalid, cab.ErrInvalidInput              422 VALIDATION_FAILED (+ field)
-//	cab.ErrExpiry                                      422 EXCEPTION_EXPIRY_OUT_OF_RANGE
-//	cab.ErrEvidence                                    422 EVIDENCE_UNUSABLE
-//	*security.ValidationError                          422 <its reason code>, e.g. EVIDENCE_TAMPERED,
-//	                                                   ARTIFACT_HASH_MISMATCH (+ failed_checks)
 //	missing evidence or deployment named in a body     422 EVIDENCE_NOT_FOUND / VALIDATION_FAILED
-//	request timeout or cancellation                    503 TIMEOUT
-//	anything else                                      500 INTERNAL (generic detail; the error is logged)
+//
+// Every library error carries a trustgate.Code (trustgate.AsError), and
+// one table maps the code to the status; the problem's code is the error's
+// reason when it has one, else the table's, and field is the field it
+// names:
+//
+//	code       status  problem code without a reason   reasons the library gives
+//	invalid    422     VALIDATION_FAILED (+ field)     EXCEPTION_EXPIRY_OUT_OF_RANGE (+ expires_at), EVIDENCE_UNUSABLE
+//	not_found  404     NOT_FOUND                       EVIDENCE_NOT_FOUND (+ evidence_id, failed_checks)
+//	conflict   409     CONFLICT                        MODEL_NOT_APPROVED (+ active), NOT_PENDING, DUPLICATE_APPROVAL,
+//	                                                   ARTIFACT_DIGEST_MISMATCH (+ artifact_sha256), DEPLOYMENT_NOT_AUTHORIZED,
+//	                                                   EVALUATION_NOT_READY, EVALUATION_DECIDED, EVALUATION_STALE
+//	forbidden  403     FORBIDDEN                       NOT_CAB_MEMBER, SEPARATION_OF_DUTIES
+//	blocked    422     (always a reason)               the gate's reason code, e.g. EVIDENCE_TAMPERED,
+//	                                                   ARTIFACT_HASH_MISMATCH (+ evidence_id, failed_checks)
+//	expired    409     EXCEPTION_EXPIRED               EXCEPTION_EXPIRED
+//	tampered   422     TAMPERED                        AUDIT_CHAIN_BROKEN, CHECKPOINT_INVALID
+//	canceled   503     TIMEOUT                         (generic detail: the request took too long or was cancelled)
+//	internal   500     INTERNAL                        (generic detail; the error is logged)
 //
 // So 400 means the request could not be read, 422 that it was read and a
 // value in it is wrong.

@@ -1,20 +1,13 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/buildworksai/trustgate"
-	"github.com/buildworksai/trustgate/blastradius"
-	"github.com/buildworksai/trustgate/cab"
-	"github.com/buildworksai/trustgate/incident"
-	"github.com/buildworksai/trustgate/maturity"
-	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
-	"github.com/buildworksai/trustgate/store"
 )
 
 // problemTypeBase prefixes every problem type URI: the type of a problem
@@ -22,8 +15,10 @@ import (
 // The URIs identify problem types; they need not resolve.
 const problemTypeBase = "https://trustgate.dev/problems/"
 
-// Codes of the problems the server itself raises. Library reason codes
-// (security.ReasonCode) are passed through verbatim.
+// Problem codes. The server raises some itself (MALFORMED_JSON,
+// UNAUTHENTICATED, …); the library's errors give the rest: their reason
+// when they have one (NOT_CAB_MEMBER, EVIDENCE_TAMPERED, passed through
+// verbatim), else the code problemOf lists for their trustgate code.
 const (
 	codeMalformedJSON     = "MALFORMED_JSON"
 	codeUnknownField      = "UNKNOWN_FIELD"
@@ -49,6 +44,8 @@ const (
 	codeNotReady          = "EVALUATION_NOT_READY"
 	codeDecided           = "EVALUATION_DECIDED"
 	codeStale             = "EVALUATION_STALE"
+	codeBlocked           = "DEPLOYMENT_BLOCKED"
+	codeTampered          = "TAMPERED"
 	codeTimeout           = "TIMEOUT"
 	codeInternal          = "INTERNAL"
 )
@@ -92,9 +89,8 @@ func problemTypeURI(code string) string {
 	return problemTypeBase + strings.ReplaceAll(strings.ToLower(code), "_", "-")
 }
 
-// toProblem maps an error to a problem, with errors.Is and errors.As only.
-// Unexpected errors become a 500 with a generic detail; the cause is kept
-// for the log.
+// toProblem maps an error to a problem (see problemFor). Unexpected errors
+// become a 500 with a generic detail; the cause is kept for the log.
 func toProblem(err error) problem {
 	p := problemFor(err)
 	if p.Type == "" {
@@ -109,134 +105,71 @@ func toProblem(err error) problem {
 	return p
 }
 
-// problemFor is the status, code and detail of err.
+// problemOf maps each trustgate code to the status of its problem and the
+// problem code used when the error names no reason. It is the one place a
+// library error's status is decided: the code says what kind of failure it
+// is, wherever in the chain of wrapping it was set, so nothing here depends
+// on the order errors are tested in.
+var problemOf = map[trustgate.Code]struct {
+	status int
+	code   string
+}{
+	trustgate.Invalid:   {http.StatusUnprocessableEntity, codeValidationFailed},
+	trustgate.NotFound:  {http.StatusNotFound, codeNotFound},
+	trustgate.Conflict:  {http.StatusConflict, codeConflict},
+	trustgate.Forbidden: {http.StatusForbidden, codeForbidden},
+	trustgate.Blocked:   {http.StatusUnprocessableEntity, codeBlocked}, // the reason (a security.ReasonCode) is always set
+	trustgate.Expired:   {http.StatusConflict, codeExceptionExpired},
+	trustgate.Tampered:  {http.StatusUnprocessableEntity, codeTampered},
+	trustgate.Canceled:  {http.StatusServiceUnavailable, codeTimeout},
+	trustgate.Internal:  {http.StatusInternalServerError, codeInternal},
+}
+
+// Details of the 5xx problems: the cause is logged, never sent.
+const (
+	detailTimeout  = "the request took too long or was cancelled, and was abandoned"
+	detailInternal = "an unexpected error occurred; quote the correlation id when reporting it"
+)
+
+// problemFor is the status, code, field and detail of err. The server's
+// own *httpError (body decoding, authentication, routing) carries its
+// problem; any other error is mapped by its trustgate code (see
+// problemOf), with the reason, when it has one, as the problem's code and
+// the field it names. A blocked deployment adds its evidence id and every
+// failed check.
 func problemFor(err error) problem {
-	mk := func(status int, code string) problem {
-		return problem{Status: status, Code: code, Detail: err.Error()}
+	var he *httpError
+	if errors.As(err, &he) {
+		return problem{Status: he.status, Code: he.code, Field: he.field, Detail: he.detail, headers: he.header}
 	}
-	withField := func(p problem, field string) problem { p.Field = field; return p }
-
-	var (
-		he  *httpError
-		ve  *security.ValidationError
-		we  *cab.WorkflowError
-		ie  *cab.InputError
-		rfe *riskmodel.FieldError
-		ife *incident.FieldError
-		sfe *security.FieldError
-		bfe *blastradius.FieldError
-		bce *blastradius.ClassError
-		te  *maturity.TransitionError
-	)
-	switch {
-	case errors.As(err, &he):
-		p := problem{Status: he.status, Code: he.code, Field: he.field, Detail: he.detail, headers: he.header}
-		return p
-
-	// Verdicts of the pre-deployment gates.
-	case errors.As(err, &ve):
-		status := http.StatusUnprocessableEntity
-		if ve.Code == security.EvidenceNotFound {
-			status = http.StatusNotFound // the evidence the request addresses does not exist
-		}
-		p := mk(status, string(ve.Code))
+	e := trustgate.AsError(err)
+	if e == nil { // no error to report is a bug in the handler
+		m := problemOf[trustgate.Internal]
+		return problem{Status: m.status, Code: m.code, Detail: detailInternal}
+	}
+	m, ok := problemOf[e.Code]
+	if !ok {
+		m = problemOf[trustgate.Internal] // a code this server does not know is a bug somewhere
+	}
+	p := problem{Status: m.status, Code: m.code, Field: e.Field, Detail: err.Error()}
+	if e.Reason != "" {
+		p.Code = e.Reason
+	}
+	var ve *security.ValidationError
+	if errors.As(err, &ve) {
 		p.Title = "Deployment blocked"
 		p.EvidenceID = ve.EvidenceID.String()
 		for _, c := range ve.Failed {
 			p.FailedChecks = append(p.FailedChecks, toCheckDTO(c))
 		}
-		return p
-
-	// The CAB workflow's refusals.
-	case errors.As(err, &we):
-		switch {
-		case errors.Is(err, cab.ErrNotMember):
-			return mk(http.StatusForbidden, codeNotCABMember)
-		case errors.Is(err, cab.ErrSeparationOfDuties):
-			return mk(http.StatusForbidden, codeSeparation)
-		case errors.Is(err, cab.ErrNotPending):
-			return mk(http.StatusConflict, codeNotPending)
-		case errors.Is(err, cab.ErrDuplicateApproval):
-			return mk(http.StatusConflict, codeDuplicateApproval)
-		case errors.Is(err, cab.ErrExpiry):
-			return withField(mk(http.StatusUnprocessableEntity, codeExpiryOutOfRange), "expires_at")
-		case errors.Is(err, cab.ErrExpired):
-			return mk(http.StatusConflict, codeExceptionExpired)
-		case errors.Is(err, cab.ErrDigestMismatch):
-			return withField(mk(http.StatusConflict, codeDigestMismatch), "artifact_sha256")
-		case errors.Is(err, cab.ErrNotAuthorized):
-			return mk(http.StatusConflict, codeNotAuthorized)
-		case errors.Is(err, cab.ErrInvalidInput):
-			return mk(http.StatusUnprocessableEntity, codeValidationFailed)
-		}
-	case errors.Is(err, cab.ErrEvidence):
-		return mk(http.StatusUnprocessableEntity, codeEvidenceUnusable)
-
-	// Maturity transitions.
-	case errors.As(err, &te):
-		switch {
-		case errors.Is(err, maturity.ErrNotReady):
-			return mk(http.StatusConflict, codeNotReady)
-		case errors.Is(err, maturity.ErrDecided):
-			return mk(http.StatusConflict, codeDecided)
-		case errors.Is(err, maturity.ErrStale):
-			return mk(http.StatusConflict, codeStale)
-		case errors.Is(err, maturity.ErrInvalid):
-			return mk(http.StatusUnprocessableEntity, codeValidationFailed)
-		}
-
-	// Only an approved model can be active. ErrNotApproved wraps
-	// riskmodel.ErrInvalid, so it is matched before field errors.
-	case errors.Is(err, riskmodel.ErrNotApproved):
-		return mk(http.StatusConflict, codeModelNotApproved)
 	}
-
-	// Storage outcomes, then domain field errors (422).
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return mk(http.StatusNotFound, codeNotFound)
-	case errors.Is(err, store.ErrConflict):
-		return mk(http.StatusConflict, codeConflict)
-	case errors.As(err, &ie):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), ie.Field)
-	case errors.As(err, &rfe):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), rfe.Field)
-	case errors.As(err, &ife):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), ife.Field)
-	case errors.As(err, &sfe):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), sfe.Field)
-	case errors.As(err, &bfe):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), jsonFieldOf(bfe.Field))
-	case errors.As(err, &bce):
-		return withField(mk(http.StatusUnprocessableEntity, codeValidationFailed), "class")
-	case trustgate.ErrorCode(err) == trustgate.Invalid, errors.Is(err, riskmodel.ErrInvalid), errors.Is(err, maturity.ErrInvalid):
-		return mk(http.StatusUnprocessableEntity, codeValidationFailed)
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return problem{Status: http.StatusServiceUnavailable, Code: codeTimeout, Detail: "the request took too long or was cancelled, and was abandoned"}
+	case p.Status == http.StatusServiceUnavailable:
+		p.Detail = detailTimeout
+	case p.Status >= 500:
+		p.Detail = detailInternal
 	}
-	return problem{Status: http.StatusInternalServerError, Code: codeInternal, Detail: "an unexpected error occurred; quote the correlation id when reporting it"}
-}
-
-// blastradiusFields maps the Go field paths of blastradius.FieldError to
-// the JSON names of the classifier input.
-var blastradiusFields = map[string]string{
-	"Privilege":                "privilege",
-	"TargetUsers":              "target_users",
-	"Criticality":              "criticality",
-	"Tier":                     "cmdb.service_tier",
-	"Scope":                    "cmdb.impact_scope",
-	"CMDB.ServiceTier":         "cmdb.service_tier",
-	"CMDB.BusinessCriticality": "cmdb.business_criticality",
-	"CMDB.ImpactScope":         "cmdb.impact_scope",
-	"CMDB.RTO":                 "cmdb.rto_minutes",
-	"CMDB.RPO":                 "cmdb.rpo_minutes",
-}
-
-func jsonFieldOf(goField string) string {
-	if f, ok := blastradiusFields[goField]; ok {
-		return f
-	}
-	return goField
+	return p
 }
 
 // writeProblem writes err as application/problem+json. 5xx causes are

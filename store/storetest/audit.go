@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
@@ -111,12 +112,11 @@ func auditCases() map[string]func(e *env) {
 			}
 			for _, in := range bad {
 				_, err := e.s.AppendAudit(e.ctx(), in)
-				require.ErrorIs(e.t, err, security.ErrInvalid, "%+v", in)
+				require.Equal(e.t, trustgate.Invalid, trustgate.ErrorCode(err), "%+v: %v", in, err)
+				require.NotEmpty(e.t, trustgate.AsError(err).Field, "%+v", in)
 			}
 			_, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "test.event"})
-			var fe *security.FieldError
-			require.ErrorAs(e.t, err, &fe)
-			assert.Equal(e.t, "actor", fe.Field)
+			requireInvalid(e.t, err, "actor")
 			assert.Zero(e.t, e.auditSize())
 		},
 		"EventsReadBackExactlyAsAppended": func(e *env) {

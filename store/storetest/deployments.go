@@ -109,10 +109,7 @@ func runDeployments(t *testing.T, h Harness) {
 				d := deployment("Slack", blastradius.ProductivityTools, false, "30", Epoch.Add(-time.Hour))
 				mutate(&d)
 				_, err := e.s.RecordDeployment(e.ctx(), d)
-				require.ErrorIs(e.t, err, incident.ErrInvalid, field)
-				var fe *incident.FieldError
-				require.ErrorAs(e.t, err, &fe, field)
-				assert.Equal(e.t, field, fe.Field)
+				requireInvalid(e.t, err, field)
 			}
 			assert.Zero(e.t, e.auditSize())
 			_, err := e.s.EarliestDeploymentAt(e.ctx())

@@ -12,7 +12,6 @@ import (
 
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
-	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
@@ -202,10 +201,10 @@ func runErrors(t *testing.T, h Harness) {
 			require.ErrorIs(e.t, err, riskmodel.ErrWeightsSum)
 			e.requireClean(err, "a risk model's rule")
 			_, err = e.s.AppendAudit(ctx, security.EventInput{Type: "t"})
-			require.ErrorIs(e.t, err, security.ErrInvalid)
+			requireInvalid(e.t, err, "actor")
 			e.requireClean(err, "an audit event's rule")
 			_, err = e.s.RecordDeployment(ctx, deployment("Zoom", "HUGE", false, "1", Epoch))
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "class")
 			e.requireClean(err, "a deployment's rule")
 
 			var leaked *store.Tx

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/security"
@@ -156,9 +157,10 @@ func runIncidents(t *testing.T, h Harness) {
 				in := report("inc-bad", incident.P3, "Zoom", Epoch.Add(-time.Hour))
 				mutate(&in)
 				_, err := e.s.CreateIncident(e.ctx(), in)
-				var fe *incident.FieldError
+				var fe *trustgate.Error
 				require.ErrorAs(e.t, err, &fe, field)
 				assert.Equal(e.t, field, fe.Field)
+				assert.Equal(e.t, trustgate.Invalid, fe.Code)
 			}
 			assert.Zero(e.t, e.auditSize())
 			page, err := e.s.ListIncidents(e.ctx(), incident.Filter{})
@@ -233,7 +235,7 @@ func runIncidents(t *testing.T, h Harness) {
 				count(incident.Filter{Severity: &p1, AutoApproved: &yes}))
 
 			_, err := e.s.ListIncidents(e.ctx(), incident.Filter{Limit: incident.MaxPageSize + 1})
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "limit")
 		},
 		"UpdateIncidentChangesOnlyTheResolutionFields": func(e *env) {
 			got := e.report(report("inc-7", incident.P2, "Zoom", Epoch.Add(-time.Hour)))
@@ -265,10 +267,10 @@ func runIncidents(t *testing.T, h Harness) {
 			before := e.auditSize()
 			early := Epoch.Add(-2 * time.Hour)
 			_, err = e.s.UpdateIncident(e.ctx(), got.ID, incident.Update{ResolvedAt: &early})
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "resolved_at")
 			bad := json.RawMessage(`"text"`)
 			_, err = e.s.UpdateIncident(e.ctx(), got.ID, incident.Update{ControlImprovements: &bad})
-			require.ErrorIs(e.t, err, incident.ErrInvalid)
+			requireInvalid(e.t, err, "control_improvements")
 			assert.Equal(e.t, before, e.auditSize())
 		},
 		"ReportingAnIncidentAgainComparesItAsStored": func(e *env) {

@@ -155,9 +155,7 @@ func requestCases() map[string]func(e *env) {
 			r := e.newRequest("chg-bad", "42.5", blastradius.BusinessCritical, e.clock.Now())
 			r.Submitter = "sam\n"
 			_, err := e.s.CreateRequest(e.ctx(), r)
-			var fe *security.FieldError
-			require.ErrorAs(e.t, err, &fe)
-			assert.Equal(e.t, "actor", fe.Field)
+			requireInvalid(e.t, err, "actor")
 			_, err = e.s.RequestByCorrelationID(e.ctx(), "chg-bad")
 			require.ErrorIs(e.t, err, store.ErrNotFound, "no refused request is stored")
 			assert.Zero(e.t, e.auditSize())
@@ -203,9 +201,7 @@ func requestCases() map[string]func(e *env) {
 				cur.Status = cab.StatusApproved
 				return cur, security.EventInput{Type: cab.EventApproved}, nil // no actor
 			})
-			var fe *security.FieldError
-			require.ErrorAs(e.t, err, &fe, "an event the audit log refuses")
-			assert.Equal(e.t, "actor", fe.Field)
+			requireInvalid(e.t, err, "actor", "an event the audit log refuses")
 			_, err = e.s.UpdateRequest(e.ctx(), r.ID, nil)
 			requireInvalid(e.t, err, "fn")
 			_, err = e.s.UpdateRequest(e.ctx(), uuid.New(), nil)

@@ -53,9 +53,7 @@ func (e *env) cabRequest(id uuid.UUID, corr string) cab.Request {
 // event's actor.
 func (e *env) refusedByTheLog(err error, what string) {
 	e.t.Helper()
-	var fe *security.FieldError
-	require.ErrorAs(e.t, err, &fe, what)
-	assert.Equal(e.t, "actor", fe.Field, what)
+	requireInvalid(e.t, err, "actor", what)
 }
 
 // requestScenarioCases is the one scenario of a request's whole life.

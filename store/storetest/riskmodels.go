@@ -178,8 +178,10 @@ func modelCases() map[string]func(e *env) {
 			v.Weights[riskmodel.SupplyChain] = decimal.RequireFromString("0.3")
 			err := e.s.CreateRiskModel(e.ctx(), v, "cab-admin")
 			require.ErrorIs(e.t, err, riskmodel.ErrWeightsSum)
-			var fe *riskmodel.FieldError
+			var fe *trustgate.Error
 			require.ErrorAs(e.t, err, &fe)
+			assert.Equal(e.t, trustgate.Invalid, fe.Code)
+			assert.Equal(e.t, "weights", fe.Field)
 			_, err = e.s.RiskModel(e.ctx(), "2.0")
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 			assert.Zero(e.t, e.auditSize())
@@ -205,13 +207,10 @@ func modelCases() map[string]func(e *env) {
 			bad.Weights[riskmodel.SupplyChain] = decimal.RequireFromString("0.3")
 			err := e.s.CreateRiskModel(e.ctx(), bad, "cab-admin")
 			require.ErrorIs(e.t, err, riskmodel.ErrWeightsSum)
-			var fe *riskmodel.FieldError
-			require.ErrorAs(e.t, err, &fe)
+			requireInvalid(e.t, err, "weights")
 			// An actor the audit log refuses leaves no version behind either.
 			err = e.s.CreateRiskModel(e.ctx(), candidate("2.4"), "bad\nactor")
-			var se *security.FieldError
-			require.ErrorAs(e.t, err, &se)
-			assert.Equal(e.t, "actor", se.Field)
+			requireInvalid(e.t, err, "actor")
 			for _, name := range []string{"2.1", "2.2", "2.3", "2.4"} {
 				_, err := e.s.RiskModel(e.ctx(), name)
 				require.ErrorIs(e.t, err, store.ErrNotFound, name)

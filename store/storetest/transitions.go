@@ -194,7 +194,9 @@ func transitionCases() map[string]func(e *env) {
 			}
 			invalid := tr
 			invalid.Model.Weights = map[riskmodel.Factor]decimal.Decimal{riskmodel.SupplyChain: decimal.RequireFromString("0.5")}
-			require.ErrorIs(e.t, e.s.ApplyTransition(e.ctx(), invalid), riskmodel.ErrInvalid, "an invalid model")
+			err := e.s.ApplyTransition(e.ctx(), invalid)
+			require.ErrorIs(e.t, err, riskmodel.ErrWeightsSum, "an invalid model")
+			requireInvalid(e.t, err, "weights", "an invalid model")
 			unknown := tr
 			unknown.Evaluation.ID = uuid.New()
 			require.ErrorIs(e.t, e.s.ApplyTransition(e.ctx(), unknown), store.ErrNotFound)

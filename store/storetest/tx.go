@@ -215,11 +215,11 @@ func txCases() map[string]func(e *env) {
 				// The actor passes the store's check but not the audit
 				// event's: the model must not be stored without its event.
 				err := tx.CreateRiskModel(ctx, candidate("1.0"), "bad\nactor")
-				require.ErrorIs(e.t, err, security.ErrInvalid)
+				requireInvalid(e.t, err, "actor")
 				_, err = tx.RiskModel(ctx, "1.0")
 				require.ErrorIs(e.t, err, store.ErrNotFound)
 				require.NoError(e.t, tx.CreateRiskModel(ctx, candidate("1.1"), "admin"))
-				require.ErrorIs(e.t, tx.ActivateRiskModel(ctx, "1.1", "bad\x7factor"), security.ErrInvalid)
+				requireInvalid(e.t, tx.ActivateRiskModel(ctx, "1.1", "bad\x7factor"), "actor")
 				_, err = tx.ActiveRiskModel(ctx)
 				require.ErrorIs(e.t, err, store.ErrNotFound)
 				require.ErrorIs(e.t, tx.CreateRiskModel(ctx, candidate("1.1"), "admin"), store.ErrConflict)
