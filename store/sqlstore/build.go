@@ -60,7 +60,7 @@ func columnNames(t *driver.Table) []string {
 // on a duplicate key.
 func (d *Driver) insertSQL(t *driver.Table) string {
 	key := "insert " + t.Name
-	if s, ok := d.stmts.Load(key); ok {
+	if s, ok := d.texts.Load(key); ok {
 		return s.(string)
 	}
 	b := &sqlBuilder{d: d.dialect}
@@ -77,7 +77,7 @@ func (d *Driver) insertSQL(t *driver.Table) string {
 	}
 	b.WriteString(") ON CONFLICT DO NOTHING")
 	s := b.String()
-	d.stmts.Store(key, s)
+	d.texts.Store(key, s)
 	return s
 }
 
@@ -115,6 +115,13 @@ func (d *Driver) updateSQL(t *driver.Table, columns []string) (string, error) {
 }
 
 // selectSQL returns the SELECT of q and its arguments.
+//
+// Literals: a query's limit and its boolean comparisons are written into
+// the statement, never bound. SQLite plans with the values of some bound
+// parameters (a LIMIT's; a comparison that decides whether a partial index
+// such as the one-active index applies) and so marks a prepared statement
+// expired whenever such a parameter is bound again, re-preparing it on
+// every execution. Both are values of the store's, never of its callers.
 func (d *Driver) selectSQL(q *driver.Query) (string, []any, error) {
 	t := q.Table
 	b := &sqlBuilder{d: d.dialect}
@@ -169,6 +176,10 @@ func (d *Driver) selectSQL(q *driver.Query) (string, []any, error) {
 			b.WriteByte(' ')
 			b.WriteString(c.Op.String())
 			b.WriteByte(' ')
+			if v, ok := c.Value.(bool); ok {
+				b.WriteString(strings.ToUpper(strconv.FormatBool(v))) // see literals, below
+				continue
+			}
 			b.bind(d.arg(c.Value))
 		default:
 			return "", nil, fmt.Errorf("sqlstore: query %s: unknown operator %v", t.Name, c.Op)
@@ -220,7 +231,7 @@ func (d *Driver) selectSQL(q *driver.Query) (string, []any, error) {
 	}
 	if q.Limit > 0 {
 		b.WriteString(" LIMIT ")
-		b.bind(int64(q.Limit))
+		b.WriteString(strconv.Itoa(q.Limit)) // see literals, below
 	}
 	return b.String(), b.args, nil
 }

@@ -64,8 +64,16 @@ func TestSelectSQL(t *testing.T) {
 	assert.Equal(t, "SELECT id, correlation_id, evidence_id, deployment_intent_id, application, artifact_digest, submitter, "+
 		"submission_hash, outcome, reason_code, score, class, threshold, exception_threshold, model_version, quorum, status, "+
 		"approvals, rejection, exception, created_at, updated_at FROM cab_requests "+
-		"WHERE created_at >= $1 AND created_at < $2 AND (created_at, id) > ($3, $4) ORDER BY created_at, id LIMIT $5", q)
-	assert.Equal(t, []any{at, at.Add(time.Hour), at, uuid.Nil.String(), int64(100)}, args)
+		"WHERE created_at >= $1 AND created_at < $2 AND (created_at, id) > ($3, $4) ORDER BY created_at, id LIMIT 100", q)
+	assert.Equal(t, []any{at, at.Add(time.Hour), at, uuid.Nil.String()}, args, "the limit is a literal")
+
+	// Booleans are literals too: SQLite would re-prepare a statement whose
+	// bound value decides whether a partial index applies.
+	q, args, err = d.selectSQL(&driver.Query{Table: tableNamed(t, "risk_model_versions"),
+		Where: []driver.Cond{driver.Where("active", driver.Eq, true), driver.Where("approved", driver.Eq, false)}, Limit: 1})
+	require.NoError(t, err)
+	assert.Contains(t, q, "WHERE active = TRUE AND approved = FALSE LIMIT 1")
+	assert.Empty(t, args)
 
 	for _, bad := range []*driver.Query{
 		{Table: tableNamed(t, "cab_requests"), Where: []driver.Cond{driver.Where("nope", driver.Eq, 1)}},

@@ -73,8 +73,11 @@ type Driver struct {
 	rdb     *sql.DB // read-only transactions
 	dialect Dialect
 	log     *slog.Logger
-	// stmts caches the SQL text of each query shape (see build.go).
-	stmts sync.Map
+	// texts caches the SQL text of each table's insert (see build.go);
+	// writeStmts and readStmts the statements prepared on each pool
+	// (stmts.go).
+	texts                 sync.Map
+	writeStmts, readStmts *stmtCache
 }
 
 var _ driver.Driver = (*Driver)(nil)
@@ -98,6 +101,10 @@ func New(db *sql.DB, dialect Dialect, opts Options) (*Driver, error) {
 	d := &Driver{db: db, rdb: opts.ReadDB, dialect: dialect, log: opts.Logger}
 	if d.rdb == nil {
 		d.rdb = db
+	}
+	d.writeStmts, d.readStmts = newStmtCache(d.db), newStmtCache(d.rdb)
+	if d.rdb == d.db {
+		d.readStmts = d.writeStmts
 	}
 	if d.log == nil {
 		d.log = slog.New(slog.DiscardHandler)
@@ -128,6 +135,7 @@ func (d *Driver) Begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if !opts.Write {
 		return &tx{d: d, ctx: ctx, q: d.rdb}, nil
 	}
+	d.writeStmts.prepareWanted(ctx) // before the transaction takes a connection
 	sqlTx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, d.fail(ctx, "begin transaction", err)

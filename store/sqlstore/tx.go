@@ -68,7 +68,7 @@ func (t *tx) Insert(ctx context.Context, tb *driver.Table, row []any) error {
 	for i, v := range row {
 		args[i] = t.d.arg(v)
 	}
-	res, err := t.q.ExecContext(ctx, t.d.insertSQL(tb), args...)
+	res, err := t.exec(ctx, t.d.insertSQL(tb), args)
 	if err != nil {
 		return t.fail(ctx, "insert into "+tb.Name, err)
 	}
@@ -99,7 +99,7 @@ func (t *tx) Update(ctx context.Context, tb *driver.Table, key []any, columns []
 	for _, v := range append(values[:len(values):len(values)], key...) {
 		args = append(args, t.d.arg(v))
 	}
-	res, err := t.q.ExecContext(ctx, query, args...)
+	res, err := t.exec(ctx, query, args)
 	if err != nil {
 		return t.fail(ctx, "update "+tb.Name, err)
 	}
@@ -122,10 +122,11 @@ func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) erro
 	if err != nil {
 		return err
 	}
-	rows, err := t.q.QueryContext(ctx, query, args...)
+	rows, done, err := t.query(ctx, query, args, !hasIn(q))
 	if err != nil {
 		return t.fail(ctx, "query "+q.Table.Name, err)
 	}
+	defer done()
 	defer func() { _ = rows.Close() }()
 	cols := q.Table.Columns
 	cells := make([]cell, len(cols))
@@ -185,4 +186,51 @@ func (t *tx) Rollback() error {
 		return t.fail(context.Background(), "rollback", err)
 	}
 	return nil
+}
+
+// exec runs a statement of the transaction, prepared once per pool.
+func (t *tx) exec(ctx context.Context, query string, args []any) (sql.Result, error) {
+	s, done, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if s == nil {
+		return t.q.ExecContext(ctx, query, args...)
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// query runs a query of the transaction, prepared once per pool when
+// prepare is set; done releases what it holds, after the rows are closed.
+func (t *tx) query(ctx context.Context, query string, args []any, prepare bool) (*sql.Rows, func(), error) {
+	if !prepare {
+		rows, err := t.q.QueryContext(ctx, query, args...)
+		return rows, func() {}, err
+	}
+	s, done, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	if s == nil {
+		rows, err := t.q.QueryContext(ctx, query, args...)
+		return rows, done, err
+	}
+	rows, err := s.QueryContext(ctx, args...)
+	if err != nil {
+		done()
+		return nil, nil, err
+	}
+	return rows, done, nil
+}
+
+// hasIn reports whether q has an IN list: its text then depends on the
+// list's length, so it is not worth keeping prepared.
+func hasIn(q *driver.Query) bool {
+	for _, c := range q.Where {
+		if c.Op == driver.In {
+			return true
+		}
+	}
+	return false
 }
