@@ -342,34 +342,34 @@ func (d Decision) Equal(o Decision) bool {
 }
 
 // ChangedSubmission names the first field of the submission that next
-// changes from old, or returns "" when it changes none. The submission is
-// everything but the status, approvals, rejection, exception and UpdatedAt:
-// what the workflow's steps may change. Creation times are compared at the
-// microsecond precision stores keep. Stores use it to refuse an update that
-// would rewrite what was submitted and decided.
+// changes from old, as the request's JSON form names it ("correlation_id",
+// "artifact_sha256", …), or returns "" when it changes none. The submission
+// is everything but the status, approvals, rejection, exception and
+// UpdatedAt: what the workflow's steps may change. Times are compared
+// exactly: a store compares the times it keeps. Stores use it to refuse an
+// update that would rewrite what was submitted and decided.
 func ChangedSubmission(old, next Request) string {
-	micro := func(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 	switch {
 	case next.ID != old.ID:
 		return "id"
 	case next.CorrelationID != old.CorrelationID:
-		return "correlation id"
+		return "correlation_id"
 	case next.EvidenceID != old.EvidenceID:
-		return "evidence id"
+		return "evidence_id"
 	case next.DeploymentIntentID != old.DeploymentIntentID:
-		return "deployment intent id"
+		return "deployment_intent_id"
 	case next.Application != old.Application:
 		return "application"
 	case !next.ArtifactDigest.Equal(old.ArtifactDigest):
-		return "artifact digest"
+		return "artifact_sha256"
 	case next.Submitter != old.Submitter:
 		return "submitter"
 	case !next.SubmissionHash.Equal(old.SubmissionHash):
-		return "submission hash"
+		return "submission_hash"
 	case !next.Decision.Equal(old.Decision):
 		return "decision"
-	case !micro(next.CreatedAt).Equal(micro(old.CreatedAt)):
-		return "creation time"
+	case !next.CreatedAt.Equal(old.CreatedAt):
+		return "created_at"
 	}
 	return ""
 }

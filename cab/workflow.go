@@ -119,7 +119,9 @@ func NewWorkflow(s Store, opts Options) (*Workflow, error) {
 	return w, nil
 }
 
-func (w *Workflow) clock() time.Time { return w.now().UTC().Truncate(time.Microsecond) }
+// clock returns the workflow's time. The store keeps times at its own
+// precision and returns what it keeps.
+func (w *Workflow) clock() time.Time { return w.now().UTC() }
 
 // Submission is a deployment put to the CAB. Give either Score or Factors
 // (scored with the active model), and either Class or Classify (classified

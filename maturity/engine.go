@@ -81,10 +81,11 @@ func NewEngine(s Store, opts Options) (*Engine, error) {
 }
 
 // Evaluate judges the installation now, stores the evaluation and returns
-// it. A [Regression] is applied at once (the returned evaluation then
-// carries the decision); a ready [Progression] waits for [Engine.Approve].
+// it as stored (its times at the store's precision). A [Regression] is
+// applied at once (the returned evaluation then carries the decision); a
+// ready [Progression] waits for [Engine.Approve].
 func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
-	now := e.now().UTC().Truncate(time.Microsecond)
+	now := e.now().UTC()
 	state, err := e.store.MaturityState(ctx)
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("maturity: reading the current level: %w", err)
@@ -120,7 +121,7 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	e.log.LogAttrs(ctx, slog.LevelInfo, "maturity evaluated", slog.String("evaluation_id", ev.ID.String()),
 		slog.String("kind", string(ev.Kind)), slog.Int("level", int(ev.Level)), slog.Int("target", int(ev.Target)), slog.Bool("ready", ev.Ready))
 	if ev.Kind != Regression {
-		return ev, nil
+		return e.stored(ctx, ev)
 	}
 	tr, err := Regress(e.levels, ev, state, active, now)
 	if err != nil {
@@ -131,8 +132,16 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	}
 	e.log.LogAttrs(ctx, slog.LevelWarn, "maturity regressed", slog.Int("from", int(tr.From)), slog.Int("to", int(tr.To)),
 		slog.String("model_version", tr.Model.Version), slog.String("reason", ev.Reason))
-	ev.Decision = Decision{Approved: true, By: tr.Actor, At: tr.At, ModelVersion: tr.Model.Version}
-	return ev, nil
+	return e.stored(ctx, ev)
+}
+
+// stored reads ev back as the store keeps it.
+func (e *Engine) stored(ctx context.Context, ev Evaluation) (Evaluation, error) {
+	got, err := e.store.Evaluation(ctx, ev.ID)
+	if err != nil {
+		return ev, fmt.Errorf("maturity: reading evaluation %s back: %w", ev.ID, err)
+	}
+	return got, nil
 }
 
 // Approve applies the CAB's approval of a ready progression: the next level
@@ -141,7 +150,7 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 // already decided or is stale is a [*TransitionError] and nothing is
 // written; an unknown id matches store.ErrNotFound.
 func (e *Engine) Approve(ctx context.Context, evaluationID uuid.UUID, approver string) (Transition, error) {
-	now := e.now().UTC().Truncate(time.Microsecond)
+	now := e.now().UTC()
 	ev, err := e.store.Evaluation(ctx, evaluationID)
 	if err != nil {
 		return Transition{}, fmt.Errorf("maturity: evaluation %s: %w", evaluationID, err)

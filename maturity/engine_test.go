@@ -133,3 +133,17 @@ func TestTheEngineWalksAFleetUpAndDownAgainstAStore(t *testing.T) {
 	_, err = f.e.Approve(ctx, uuid.New(), "cab-alice")
 	require.True(t, errors.Is(err, store.ErrNotFound))
 }
+
+// The engine knows nothing of how finely a store keeps time: what Evaluate
+// returns is what the store kept, also for a clock reading with
+// nanoseconds.
+func TestEvaluateReturnsTheEvaluationAsStored(t *testing.T) {
+	f := newEngineFixture(t)
+	f.now = f.now.Add(4*maturity.Week + 789*time.Nanosecond)
+	ev, err := f.e.Evaluate(t.Context())
+	require.NoError(t, err)
+	stored, err := f.s.Evaluation(t.Context(), ev.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored, ev)
+	assert.Equal(t, f.now.Truncate(f.s.TimePrecision()), ev.CreatedAt)
+}

@@ -138,7 +138,7 @@ func NewEvent(head Head, in EventInput, id uuid.UUID, at time.Time) (Event, erro
 		Actor:         in.Actor,
 		Subject:       in.Subject,
 		CorrelationID: in.CorrelationID,
-		OccurredAt:    at.UTC().Truncate(time.Microsecond),
+		OccurredAt:    at.UTC().Truncate(time.Microsecond), // the canonical form holds microseconds
 		Data:          data,
 		PrevHash:      head.Hash,
 	}

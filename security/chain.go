@@ -161,8 +161,8 @@ func SignCheckpoint(key ed25519.PrivateKey, keyID string, head Head, at time.Tim
 	if head.Size < 0 {
 		return Checkpoint{}, fieldErr("size", "negative", nil)
 	}
-	// Stores keep microseconds (PostgreSQL's precision); sign what they keep.
-	c := Checkpoint{Size: head.Size, Head: head.Hash, KeyID: keyID, SignedAt: at.UTC().Truncate(time.Microsecond)}
+	// Stores keep a checkpoint's signing time to the nanosecond, as signed.
+	c := Checkpoint{Size: head.Size, Head: head.Hash, KeyID: keyID, SignedAt: at.UTC()}
 	c.Signature = ed25519.Sign(key, c.SignedMessage())
 	return c, nil
 }

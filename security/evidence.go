@@ -91,7 +91,7 @@ func NewEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time)
 		CorrelationID: correlationID,
 		Data:          canon,
 		ContentHash:   sha256.Sum256(canon),
-		CreatedAt:     now.UTC().Truncate(time.Microsecond),
+		CreatedAt:     now.UTC(), // a store keeps it at its own precision
 	}, nil
 }
 

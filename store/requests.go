@@ -219,7 +219,7 @@ func (h ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reques
 		next = o.normProgress(next)
 		next.CreatedAt = o.norm(next.CreatedAt)
 		if field := cab.ChangedSubmission(old, next); field != "" {
-			return cab.Request{}, invalid(field, "store: CAB request %s: the %s of a submission cannot change", id, field)
+			return cab.Request{}, invalid(field, "store: CAB request %s: the submission's %s cannot change", id, field)
 		}
 		if !validStatus(next.Status) {
 			return cab.Request{}, invalid("status", "store: CAB request %s: %q is not a request status", id, next.Status)

@@ -134,8 +134,9 @@ const (
 // problemFor is the status, code, field and detail of err. The server's
 // own *httpError (body decoding, authentication, routing) carries its
 // problem; any other error is mapped by its trustgate code (see
-// problemOf), with the reason, when it has one, as the problem's code and
-// the field it names. A blocked deployment adds its evidence id and every
+// problemOf), with the reason, when it has one (and the problem is not a
+// 5xx, which tells the client no more than its code), as the problem's code
+// and the field it names. A blocked deployment adds its evidence id and every
 // failed check.
 func problemFor(err error) problem {
 	var he *httpError
@@ -152,7 +153,7 @@ func problemFor(err error) problem {
 		m = problemOf[trustgate.Internal] // a code this server does not know is a bug somewhere
 	}
 	p := problem{Status: m.status, Code: m.code, Field: e.Field, Detail: err.Error()}
-	if e.Reason != "" {
+	if e.Reason != "" && m.status < 500 { // a 5xx says no more than the table's code
 		p.Code = e.Reason
 	}
 	var ve *security.ValidationError

@@ -3,7 +3,6 @@ package storetest
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,14 +61,6 @@ func assertSameRequest(t require.TestingT, want, got cab.Request, msgAndArgs ...
 func keep(r cab.Request) (cab.Request, security.EventInput, error) {
 	return r, security.EventInput{Type: cab.EventApproved, Actor: "alice"}, nil
 }
-
-// jsonField returns the name of a field as the JSON forms spell it. The
-// store names the submission fields an update may not change as
-// cab.ChangedSubmission does, with spaces ("correlation id"), where its
-// other errors use the JSON forms' names ("correlation_id"); the suite
-// expects the latter, and reads the former through this until the two
-// agree.
-func jsonField(f string) string { return strings.ReplaceAll(f, " ", "_") }
 
 func (e *env) submit(r cab.Request) cab.Request {
 	e.t.Helper()
@@ -225,7 +216,7 @@ func requestCases() map[string]func(e *env) {
 				"evidence":            {"evidence_id", func(r *cab.Request) { r.EvidenceID = uuid.New() }},
 				"intent":              {"deployment_intent_id", func(r *cab.Request) { r.DeploymentIntentID = uuid.New() }},
 				"application":         {"application", func(r *cab.Request) { r.Application = "Zoom" }},
-				"digest":              {"artifact_digest", func(r *cab.Request) { r.ArtifactDigest[0] ^= 1 }},
+				"digest":              {"artifact_sha256", func(r *cab.Request) { r.ArtifactDigest[0] ^= 1 }},
 				"submitter":           {"submitter", func(r *cab.Request) { r.Submitter = "alice" }},
 				"hash":                {"submission_hash", func(r *cab.Request) { r.SubmissionHash[0] ^= 1 }},
 				"outcome":             {"decision", func(r *cab.Request) { r.Decision.Outcome = cab.AutoApproved }},
@@ -236,7 +227,7 @@ func requestCases() map[string]func(e *env) {
 				"exception threshold": {"decision", func(r *cab.Request) { r.Decision.ExceptionThreshold = decimal.NewFromInt(90) }},
 				"model":               {"decision", func(r *cab.Request) { r.Decision.ModelVersion = "2.0" }},
 				"quorum":              {"decision", func(r *cab.Request) { r.Decision.Quorum = 1 }},
-				"creation time":       {"creation_time", func(r *cab.Request) { r.CreatedAt = r.CreatedAt.Add(e.precision()) }},
+				"creation time":       {"created_at", func(r *cab.Request) { r.CreatedAt = r.CreatedAt.Add(e.precision()) }},
 				"an unknown status":   {"status", func(r *cab.Request) { r.Status = "maybe" }},
 			} {
 				_, err := e.s.UpdateRequest(e.ctx(), r.ID, func(cur cab.Request) (cab.Request, security.EventInput, error) {
@@ -244,7 +235,7 @@ func requestCases() map[string]func(e *env) {
 					return cur, security.EventInput{Type: "cab.tamper", Actor: "mallory"}, nil
 				})
 				requireCode(e.t, err, trustgate.Invalid, name)
-				assert.Equal(e.t, c.field, jsonField(trustgate.AsError(err).Field), name)
+				assert.Equal(e.t, c.field, trustgate.AsError(err).Field, name)
 			}
 			read, err := e.s.Request(e.ctx(), r.ID)
 			require.NoError(e.t, err)

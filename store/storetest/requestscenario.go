@@ -155,11 +155,11 @@ func (e *env) requestScenario(s *store.Store) {
 		"evidence_id":          func(r *cab.Request) { r.EvidenceID = ids[3] },
 		"deployment_intent_id": func(r *cab.Request) { r.DeploymentIntentID = ids[3] },
 		"application":          func(r *cab.Request) { r.Application = "Zoom" },
-		"artifact_digest":      func(r *cab.Request) { r.ArtifactDigest[0] ^= 1 },
+		"artifact_sha256":      func(r *cab.Request) { r.ArtifactDigest[0] ^= 1 },
 		"submitter":            func(r *cab.Request) { r.Submitter = "alice" },
 		"submission_hash":      func(r *cab.Request) { r.SubmissionHash[0] ^= 1 },
 		"decision":             func(r *cab.Request) { r.Decision.Quorum = 1 },
-		"creation_time":        func(r *cab.Request) { r.CreatedAt = r.CreatedAt.Add(e.precision()) },
+		"created_at":           func(r *cab.Request) { r.CreatedAt = r.CreatedAt.Add(e.precision()) },
 		"status":               func(r *cab.Request) { r.Status = "maybe" },
 	} {
 		_, err = s.UpdateRequest(ctx, ids[0], func(cur cab.Request) (cab.Request, security.EventInput, error) {
@@ -167,7 +167,7 @@ func (e *env) requestScenario(s *store.Store) {
 			return keep(cur)
 		})
 		requireCode(e.t, err, trustgate.Invalid, field)
-		assert.Equal(e.t, field, jsonField(trustgate.AsError(err).Field), "changing the %s", field)
+		assert.Equal(e.t, field, trustgate.AsError(err).Field, "changing the %s", field)
 	}
 	updated, err = s.UpdateRequest(ctx, ids[0], func(cur cab.Request) (cab.Request, security.EventInput, error) {
 		cur.Decision.Score = decimal.RequireFromString("42.50") // the same value, written differently
