@@ -50,7 +50,7 @@ const MaxAuditPage = 10000
 // the store's current time, and returns it with its hash. Appends are
 // serialised: the chain never forks, whatever the number of writers.
 // Invalid input is the security package's error, and nothing is written.
-func (h ops) AppendAudit(ctx context.Context, in security.EventInput) (security.Event, error) {
+func (h *ops) AppendAudit(ctx context.Context, in security.EventInput) (security.Event, error) {
 	return write(ctx, h, func(o *op) (security.Event, error) {
 		es, err := o.apply(nil, in)
 		if err != nil {
@@ -64,7 +64,7 @@ func (h ops) AppendAudit(ctx context.Context, in security.EventInput) (security.
 // ascending order: fewer than limit only at the end of the log. A limit
 // outside [1, MaxAuditPage] is [trustgate.Invalid]. It implements
 // security.EventReader.
-func (h ops) ListAuditEvents(ctx context.Context, after int64, limit int) ([]security.Event, error) {
+func (h *ops) ListAuditEvents(ctx context.Context, after int64, limit int) ([]security.Event, error) {
 	if limit <= 0 || limit > MaxAuditPage {
 		return nil, invalid("limit", "store: audit page limit %d is outside [1, %d]", limit, MaxAuditPage)
 	}
@@ -83,7 +83,7 @@ func (h ops) ListAuditEvents(ctx context.Context, after int64, limit int) ([]sec
 // AuditHead returns the number of events and the last event's hash: the
 // last stored event's sequence number (the size of an intact log) and
 // hash, or the zero Head for an empty log.
-func (h ops) AuditHead(ctx context.Context) (security.Head, error) {
+func (h *ops) AuditHead(ctx context.Context) (security.Head, error) {
 	return read(ctx, h, func(o *op) (security.Head, error) { return o.head() })
 }
 
@@ -144,7 +144,7 @@ func decodeCheckpoint(t *driver.Table, row []any) (security.Checkpoint, error) {
 // no-op; a different one for the same size and key is [ErrConflict]. The
 // store does not check the signature (it has no keys): VerifyChain does. A
 // negative size is [trustgate.Invalid].
-func (h ops) SaveCheckpoint(ctx context.Context, c security.Checkpoint) error {
+func (h *ops) SaveCheckpoint(ctx context.Context, c security.Checkpoint) error {
 	if c.Size < 0 {
 		return invalid("size", "store: checkpoint size %d is negative", c.Size)
 	}
@@ -173,7 +173,7 @@ func (h ops) SaveCheckpoint(ctx context.Context, c security.Checkpoint) error {
 // LatestCheckpoint returns the checkpoint with the largest size (of
 // several, the latest signed, then the greatest key id), or
 // [ErrNotFound].
-func (h ops) LatestCheckpoint(ctx context.Context) (security.Checkpoint, error) {
+func (h *ops) LatestCheckpoint(ctx context.Context) (security.Checkpoint, error) {
 	return read(ctx, h, func(o *op) (security.Checkpoint, error) {
 		t := o.t.checkpoints
 		row, ok, err := o.first(&driver.Query{Table: t, Order: []driver.Order{

@@ -47,7 +47,7 @@ func decodeClass(t *driver.Table, row []any) (blastradius.Definition, error) {
 // yet; [ErrConflict] if it has one. The class must be valid and the quorum
 // and auto-approve flag those the class fixes ([trustgate.Invalid]
 // otherwise): storage describes the classes, it does not redefine them.
-func (h ops) CreateClassDefinition(ctx context.Context, d blastradius.Definition) error {
+func (h *ops) CreateClassDefinition(ctx context.Context, d blastradius.Definition) error {
 	switch {
 	case !d.Class.Valid():
 		return invalid("class", "store: %q is not a blast radius class", d.Class)
@@ -70,7 +70,7 @@ func (h ops) CreateClassDefinition(ctx context.Context, d blastradius.Definition
 
 // ClassDefinition returns the definition of class c, or [ErrNotFound] (also
 // for a string that is not a class).
-func (h ops) ClassDefinition(ctx context.Context, c blastradius.Class) (blastradius.Definition, error) {
+func (h *ops) ClassDefinition(ctx context.Context, c blastradius.Class) (blastradius.Definition, error) {
 	return read(ctx, h, func(o *op) (blastradius.Definition, error) {
 		row, ok, err := o.byKey(o.t.classes, "class", string(c))
 		switch {
@@ -85,7 +85,7 @@ func (h ops) ClassDefinition(ctx context.Context, c blastradius.Class) (blastrad
 
 // ListClassDefinitions returns every stored definition, most severe class
 // first.
-func (h ops) ListClassDefinitions(ctx context.Context) ([]blastradius.Definition, error) {
+func (h *ops) ListClassDefinitions(ctx context.Context) ([]blastradius.Definition, error) {
 	return read(ctx, h, func(o *op) ([]blastradius.Definition, error) {
 		ds := []blastradius.Definition{}
 		err := o.query(&driver.Query{Table: o.t.classes}, func(row []any) error {

@@ -26,7 +26,7 @@ import (
 // A driver whose transactions implement [driver.IncidentCounter] computes
 // them in its database; otherwise the store counts the period's rows
 // itself. The conformance suite checks that the two agree.
-func (h ops) IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error) {
+func (h *ops) IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error) {
 	return read(ctx, h, func(o *op) (incident.Counts, error) {
 		f, t := o.bound(from), o.bound(to)
 		var c incident.Counts

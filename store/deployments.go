@@ -70,7 +70,7 @@ func sameDeployment(a, b *incident.Deployment) bool {
 // is [ErrConflict]. The record is validated as stored, its times at the
 // store's precision, against the store's clock (the incident package's
 // errors); CreatedAt defaults to the clock.
-func (h ops) RecordDeployment(ctx context.Context, d incident.Deployment) (incident.Deployment, error) {
+func (h *ops) RecordDeployment(ctx context.Context, d incident.Deployment) (incident.Deployment, error) {
 	return write(ctx, h, func(o *op) (incident.Deployment, error) {
 		now := o.clock()
 		d.FinishedAt, d.CreatedAt = o.norm(d.FinishedAt), o.norm(d.CreatedAt)
@@ -95,7 +95,7 @@ func (h ops) RecordDeployment(ctx context.Context, d incident.Deployment) (incid
 }
 
 // Deployment returns the record with the given id, or [ErrNotFound].
-func (h ops) Deployment(ctx context.Context, id uuid.UUID) (incident.Deployment, error) {
+func (h *ops) Deployment(ctx context.Context, id uuid.UUID) (incident.Deployment, error) {
 	return read(ctx, h, func(o *op) (incident.Deployment, error) {
 		d, ok, err := o.deployment(id)
 		if err == nil && !ok {
@@ -107,7 +107,7 @@ func (h ops) Deployment(ctx context.Context, id uuid.UUID) (incident.Deployment,
 
 // EarliestDeploymentAt returns the finish time of the first recorded
 // deployment, or [ErrNotFound].
-func (h ops) EarliestDeploymentAt(ctx context.Context) (time.Time, error) {
+func (h *ops) EarliestDeploymentAt(ctx context.Context) (time.Time, error) {
 	return read(ctx, h, func(o *op) (time.Time, error) {
 		d, ok, err := o.deploymentWhere(&driver.Query{Table: o.t.deployments, Order: []driver.Order{{Column: "finished_at"}}})
 		switch {

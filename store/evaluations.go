@@ -121,7 +121,7 @@ const MaxEvaluationPage = 1000
 // one level up, a regression one down, a hold where it is), and the
 // evaluation undecided: ApplyTransition records decisions
 // ([trustgate.Invalid] otherwise).
-func (h ops) CreateEvaluation(ctx context.Context, e maturity.Evaluation) error {
+func (h *ops) CreateEvaluation(ctx context.Context, e maturity.Evaluation) error {
 	switch {
 	case e.ID == uuid.Nil:
 		return invalid("id", "store: an evaluation needs an id")
@@ -157,7 +157,7 @@ func (o *op) evaluation(id uuid.UUID) (maturity.Evaluation, bool, error) {
 }
 
 // Evaluation returns the evaluation with the given id, or [ErrNotFound].
-func (h ops) Evaluation(ctx context.Context, id uuid.UUID) (maturity.Evaluation, error) {
+func (h *ops) Evaluation(ctx context.Context, id uuid.UUID) (maturity.Evaluation, error) {
 	return read(ctx, h, func(o *op) (maturity.Evaluation, error) {
 		e, ok, err := o.evaluation(id)
 		if err == nil && !ok {
@@ -170,7 +170,7 @@ func (h ops) Evaluation(ctx context.Context, id uuid.UUID) (maturity.Evaluation,
 // ListEvaluations returns up to limit evaluations, newest first (by
 // creation time, then id). A limit outside [1, MaxEvaluationPage] is
 // [trustgate.Invalid].
-func (h ops) ListEvaluations(ctx context.Context, limit int) ([]maturity.Evaluation, error) {
+func (h *ops) ListEvaluations(ctx context.Context, limit int) ([]maturity.Evaluation, error) {
 	if limit <= 0 || limit > MaxEvaluationPage {
 		return nil, invalid("limit", "store: evaluation page limit %d is outside [1, %d]", limit, MaxEvaluationPage)
 	}

@@ -50,7 +50,7 @@ func (o *op) evidenceBy(col string, v any) (security.Evidence, bool, error) {
 // blank correlation id, or a blank actor, is [trustgate.Invalid]; an id
 // taken by another package is [ErrConflict]. CreatedAt defaults to the
 // store's clock.
-func (h ops) CreateEvidence(ctx context.Context, e security.Evidence, actor string) (security.Evidence, error) {
+func (h *ops) CreateEvidence(ctx context.Context, e security.Evidence, actor string) (security.Evidence, error) {
 	if err := requireActor("actor", actor); err != nil {
 		return security.Evidence{}, err
 	}
@@ -91,7 +91,7 @@ func (h ops) CreateEvidence(ctx context.Context, e security.Evidence, actor stri
 
 // EvidenceByID returns the package with the given id, exactly as stored
 // (the validator checks its integrity), or [ErrNotFound].
-func (h ops) EvidenceByID(ctx context.Context, id uuid.UUID) (security.Evidence, error) {
+func (h *ops) EvidenceByID(ctx context.Context, id uuid.UUID) (security.Evidence, error) {
 	return read(ctx, h, func(o *op) (security.Evidence, error) {
 		e, ok, err := o.evidenceBy("id", id)
 		if err == nil && !ok {
@@ -103,7 +103,7 @@ func (h ops) EvidenceByID(ctx context.Context, id uuid.UUID) (security.Evidence,
 
 // EvidenceByCorrelationID returns the package uploaded under the given
 // correlation id, or [ErrNotFound].
-func (h ops) EvidenceByCorrelationID(ctx context.Context, correlationID string) (security.Evidence, error) {
+func (h *ops) EvidenceByCorrelationID(ctx context.Context, correlationID string) (security.Evidence, error) {
 	return read(ctx, h, func(o *op) (security.Evidence, error) {
 		e, ok, err := o.evidenceBy("correlation_id", correlationID)
 		if err == nil && !ok {

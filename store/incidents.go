@@ -190,7 +190,7 @@ func (o *op) link(in *incident.Incident, now time.Time) error {
 // latest deployment of the same application that finished before the
 // incident was reported (the rule DORA tooling such as Apache DevLake
 // uses), with Attribution "inferred"; with no such deployment, "none".
-func (h ops) CreateIncident(ctx context.Context, in incident.Incident) (incident.Incident, error) {
+func (h *ops) CreateIncident(ctx context.Context, in incident.Incident) (incident.Incident, error) {
 	return write(ctx, h, func(o *op) (incident.Incident, error) {
 		now := o.clock()
 		in = cloneIncident(in)
@@ -239,7 +239,7 @@ func cloneIncident(in incident.Incident) incident.Incident {
 }
 
 // Incident returns the incident with the given id, or [ErrNotFound].
-func (h ops) Incident(ctx context.Context, id uuid.UUID) (incident.Incident, error) {
+func (h *ops) Incident(ctx context.Context, id uuid.UUID) (incident.Incident, error) {
 	return read(ctx, h, func(o *op) (incident.Incident, error) {
 		x, _, ok, err := o.incidentWhere("id", id)
 		if err == nil && !ok {
@@ -254,7 +254,7 @@ func (h ops) Incident(ctx context.Context, id uuid.UUID) (incident.Incident, err
 // only when more incidents match after the page. Time bounds and the
 // cursor are compared exactly, as given. An invalid filter is the incident
 // package's error.
-func (h ops) ListIncidents(ctx context.Context, f incident.Filter) (incident.Page, error) {
+func (h *ops) ListIncidents(ctx context.Context, f incident.Filter) (incident.Page, error) {
 	if err := f.Validate(); err != nil {
 		return incident.Page{}, err
 	}
@@ -317,7 +317,7 @@ func (h ops) ListIncidents(ctx context.Context, f incident.Filter) (incident.Pag
 // set, and returns the incident. [ErrNotFound] if there is no such
 // incident; invalid resolution fields (validated as stored against the
 // incident's occurrence time) are the incident package's errors.
-func (h ops) UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Update) (incident.Incident, error) {
+func (h *ops) UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Update) (incident.Incident, error) {
 	return write(ctx, h, func(o *op) (incident.Incident, error) {
 		in, _, ok, err := o.incidentWhere("id", id)
 		switch {
@@ -348,7 +348,7 @@ func (h ops) UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Update
 // LatestIncidentAt returns the occurrence time of the latest incident of
 // one of the given severities that occurred before before (compared
 // exactly), or [ErrNotFound]. An unknown severity matches nothing.
-func (h ops) LatestIncidentAt(ctx context.Context, severities []incident.Severity, before time.Time) (time.Time, error) {
+func (h *ops) LatestIncidentAt(ctx context.Context, severities []incident.Severity, before time.Time) (time.Time, error) {
 	return read(ctx, h, func(o *op) (time.Time, error) {
 		var latest time.Time
 		seen := map[incident.Severity]bool{}

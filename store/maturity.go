@@ -43,7 +43,7 @@ func (o *op) state() (maturity.State, bool, error) {
 
 // MaturityState returns the current state, or [ErrNotFound] before the
 // store is seeded.
-func (h ops) MaturityState(ctx context.Context) (maturity.State, error) {
+func (h *ops) MaturityState(ctx context.Context) (maturity.State, error) {
 	return read(ctx, h, func(o *op) (maturity.State, error) {
 		s, ok, err := o.state()
 		if err == nil && !ok {
@@ -57,7 +57,7 @@ func (h ops) MaturityState(ctx context.Context) (maturity.State, error) {
 // precision; [ErrConflict] if there is one already (a level changes only
 // through the maturity engine's audited transitions). The level must be
 // valid ([trustgate.Invalid]).
-func (h ops) InitMaturityState(ctx context.Context, s maturity.State) error {
+func (h *ops) InitMaturityState(ctx context.Context, s maturity.State) error {
 	if !s.Level.Valid() {
 		return invalid("level", "store: %v is not a maturity level", s.Level)
 	}

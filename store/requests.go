@@ -123,7 +123,7 @@ func (c *core) normProgress(r cab.Request) cab.Request {
 // with an invalid class or status, is [trustgate.Invalid]. Times are stored
 // at the store's precision; CreatedAt and UpdatedAt default to the store's
 // clock.
-func (h ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, error) {
+func (h *ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, error) {
 	switch {
 	case r.ID == uuid.Nil:
 		return cab.Request{}, invalid("id", "store: a CAB request needs an id")
@@ -167,7 +167,7 @@ func (h ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, err
 }
 
 // Request returns the request with the given id, or [ErrNotFound].
-func (h ops) Request(ctx context.Context, id uuid.UUID) (cab.Request, error) {
+func (h *ops) Request(ctx context.Context, id uuid.UUID) (cab.Request, error) {
 	return read(ctx, h, func(o *op) (cab.Request, error) {
 		r, ok, err := o.requestWhere("id", id)
 		if err == nil && !ok {
@@ -179,7 +179,7 @@ func (h ops) Request(ctx context.Context, id uuid.UUID) (cab.Request, error) {
 
 // RequestByCorrelationID returns the request submitted under the given
 // correlation id, or [ErrNotFound].
-func (h ops) RequestByCorrelationID(ctx context.Context, correlationID string) (cab.Request, error) {
+func (h *ops) RequestByCorrelationID(ctx context.Context, correlationID string) (cab.Request, error) {
 	return read(ctx, h, func(o *op) (cab.Request, error) {
 		r, ok, err := o.requestWhere("correlation_id", correlationID)
 		if err == nil && !ok {
@@ -200,7 +200,7 @@ func (h ops) RequestByCorrelationID(ctx context.Context, correlationID string) (
 // updates of one request are serialised, so none is lost. fn runs while
 // the store's write transaction is open: it must be a pure function of the
 // request it is given and must not use the store.
-func (h ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Request) (cab.Request, security.EventInput, error)) (cab.Request, error) {
+func (h *ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Request) (cab.Request, security.EventInput, error)) (cab.Request, error) {
 	if fn == nil {
 		return cab.Request{}, invalid("fn", "store: updating CAB request %s needs an update function", id)
 	}
@@ -244,7 +244,7 @@ const MaxRequestPage = 1000
 // f.After when set, at most f.Limit. A limit outside [1, MaxRequestPage] is
 // [trustgate.Invalid], as is an After that names no stored request: a
 // cursor must come from an earlier page.
-func (h ops) ListRequests(ctx context.Context, f cab.RequestFilter) ([]cab.Request, error) {
+func (h *ops) ListRequests(ctx context.Context, f cab.RequestFilter) ([]cab.Request, error) {
 	if f.Limit <= 0 || f.Limit > MaxRequestPage {
 		return nil, invalid("limit", "store: CAB request page limit %d is outside [1, %d]", f.Limit, MaxRequestPage)
 	}

@@ -150,7 +150,7 @@ func requireActor(field, actor string) error {
 // they are. A version that is Active is [trustgate.Invalid] (activation is
 // a separate, audited step); a version string that exists is
 // [ErrConflict]; a blank actor is [trustgate.Invalid].
-func (h ops) CreateRiskModel(ctx context.Context, v riskmodel.Version, actor string) error {
+func (h *ops) CreateRiskModel(ctx context.Context, v riskmodel.Version, actor string) error {
 	if err := requireActor("actor", actor); err != nil {
 		return err
 	}
@@ -195,7 +195,7 @@ func (c *core) normModel(v riskmodel.Version) riskmodel.Version {
 
 // RiskModel returns the version with the given version string, or
 // [ErrNotFound].
-func (h ops) RiskModel(ctx context.Context, version string) (riskmodel.Version, error) {
+func (h *ops) RiskModel(ctx context.Context, version string) (riskmodel.Version, error) {
 	return read(ctx, h, func(o *op) (riskmodel.Version, error) {
 		v, ok, err := o.model(version)
 		if err == nil && !ok {
@@ -207,7 +207,7 @@ func (h ops) RiskModel(ctx context.Context, version string) (riskmodel.Version, 
 
 // ListRiskModels returns every version, oldest first (by creation time,
 // then version string).
-func (h ops) ListRiskModels(ctx context.Context) ([]riskmodel.Version, error) {
+func (h *ops) ListRiskModels(ctx context.Context) ([]riskmodel.Version, error) {
 	return read(ctx, h, func(o *op) ([]riskmodel.Version, error) {
 		vs, err := o.models(&driver.Query{Table: o.t.models, Order: []driver.Order{{Column: "created_at"}, {Column: "version"}}})
 		if vs == nil && err == nil {
@@ -218,7 +218,7 @@ func (h ops) ListRiskModels(ctx context.Context) ([]riskmodel.Version, error) {
 }
 
 // ActiveRiskModel returns the active version, or [ErrNotFound] if none is.
-func (h ops) ActiveRiskModel(ctx context.Context) (riskmodel.Version, error) {
+func (h *ops) ActiveRiskModel(ctx context.Context) (riskmodel.Version, error) {
 	return read(ctx, h, func(o *op) (riskmodel.Version, error) {
 		v, ok, err := o.activeModel()
 		if err == nil && !ok {
@@ -232,7 +232,7 @@ func (h ops) ActiveRiskModel(ctx context.Context) (riskmodel.Version, error) {
 // the store's current time, and appends a riskmodel.approved audit event.
 // [ErrNotFound] if there is no such version, [ErrConflict] if it is already
 // approved, [trustgate.Invalid] for a blank approver.
-func (h ops) ApproveRiskModel(ctx context.Context, version, approver string) error {
+func (h *ops) ApproveRiskModel(ctx context.Context, version, approver string) error {
 	if err := requireActor("approver", approver); err != nil {
 		return err
 	}
@@ -264,7 +264,7 @@ func (h ops) ApproveRiskModel(ctx context.Context, version, approver string) err
 // wrapping riskmodel.ErrNotApproved, otherwise. Activating the active
 // version again changes nothing and writes no event. [ErrNotFound] if there
 // is no such version; [trustgate.Invalid] for a blank actor.
-func (h ops) ActivateRiskModel(ctx context.Context, version, actor string) error {
+func (h *ops) ActivateRiskModel(ctx context.Context, version, actor string) error {
 	if err := requireActor("actor", actor); err != nil {
 		return err
 	}

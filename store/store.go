@@ -194,7 +194,7 @@ type op struct {
 // run runs fn as one operation: inside the WithTx transaction when h has
 // one, else in a transaction of its own, a write one when write is set,
 // committed when fn succeeds.
-func run[T any](ctx context.Context, h ops, write bool, fn func(o *op) (T, error)) (T, error) {
+func run[T any](ctx context.Context, h *ops, write bool, fn func(o *op) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, canceled("operation", err)
@@ -229,17 +229,17 @@ func run[T any](ctx context.Context, h ops, write bool, fn func(o *op) (T, error
 }
 
 // read runs fn as a read-only operation.
-func read[T any](ctx context.Context, h ops, fn func(o *op) (T, error)) (T, error) {
+func read[T any](ctx context.Context, h *ops, fn func(o *op) (T, error)) (T, error) {
 	return run(ctx, h, false, fn)
 }
 
 // write runs fn as a write operation.
-func write[T any](ctx context.Context, h ops, fn func(o *op) (T, error)) (T, error) {
+func write[T any](ctx context.Context, h *ops, fn func(o *op) (T, error)) (T, error) {
 	return run(ctx, h, true, fn)
 }
 
 // write0 runs fn, which returns nothing but an error, as a write operation.
-func write0(ctx context.Context, h ops, fn func(o *op) error) error {
+func write0(ctx context.Context, h *ops, fn func(o *op) error) error {
 	_, err := run(ctx, h, true, func(o *op) (struct{}, error) { return struct{}{}, fn(o) })
 	return err
 }

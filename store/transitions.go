@@ -23,7 +23,7 @@ import (
 // CreateRiskModel and ActivateRiskModel. Any of these writes nothing. The
 // decision is recorded at t.At (the store's clock if zero), and the new
 // state's Since defaults to it.
-func (h ops) ApplyTransition(ctx context.Context, t maturity.Transition) error {
+func (h *ops) ApplyTransition(ctx context.Context, t maturity.Transition) error {
 	if err := requireActor("actor", t.Actor); err != nil {
 		return err
 	}
