@@ -58,12 +58,7 @@ func (h *ops) CreateClassDefinition(ctx context.Context, d blastradius.Definitio
 			d.Class, d.Class.AutoApproveAllowed(), d.AutoApproveAllowed)
 	}
 	return write0(ctx, h, func(o *op) error {
-		if _, ok, err := o.byKey(o.t.classes, "class", string(d.Class)); err != nil {
-			return err
-		} else if ok {
-			return conflict("class %s has a definition", d.Class)
-		}
-		_, err := o.apply([]change{insert(o.t.classes, classRow(&d))})
+		_, err := o.apply([]change{insertNew(o.t.classes, classRow(&d), "class %s has a definition", d.Class)})
 		return err
 	})
 }

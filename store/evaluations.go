@@ -39,9 +39,9 @@ func evaluationTables() (evaluations, criteria *driver.Table) {
 }
 
 func (t *tables) evaluationChanges(e *maturity.Evaluation) []change {
-	cs := []change{insert(t.evaluations, []any{e.ID, string(e.Kind), int64(e.Level), int64(e.Target), e.PeriodFrom,
+	cs := []change{insertNew(t.evaluations, []any{e.ID, string(e.Kind), int64(e.Level), int64(e.Target), e.PeriodFrom,
 		e.PeriodTo, e.Deployments, e.Incidents, e.P1, e.P2, e.IncidentRate, e.Ready, e.Reason, e.CreatedAt,
-		false, "", nil, nil})}
+		false, "", nil, nil}, "evaluation id %s is taken", e.ID)}
 	for i, c := range e.Criteria {
 		cs = append(cs, insert(t.criteria, []any{e.ID, int64(i), string(c.Name), c.AtLeast, c.Required, c.Unlimited,
 			c.Actual, c.Passed}))
@@ -133,11 +133,6 @@ func (h *ops) CreateEvaluation(ctx context.Context, e maturity.Evaluation) error
 		return invalid("decision", "store: evaluation %s: an evaluation is stored undecided; ApplyTransition records the decision", e.ID)
 	}
 	return write0(ctx, h, func(o *op) error {
-		if _, ok, err := o.byKey(o.t.evaluations, "id", e.ID); err != nil {
-			return err
-		} else if ok {
-			return conflict("evaluation id %s is taken", e.ID)
-		}
 		e.PeriodFrom, e.PeriodTo, e.CreatedAt = o.norm(e.PeriodFrom), o.norm(e.PeriodTo), o.norm(e.CreatedAt)
 		if e.CreatedAt.IsZero() {
 			e.CreatedAt = o.clock()

@@ -63,29 +63,27 @@ func (h *ops) CreateEvidence(ctx context.Context, e security.Evidence, actor str
 		return security.Evidence{}, invalid("content_hash", "store: evidence %s does not hash to its content hash", e.ID)
 	}
 	return write(ctx, h, func(o *op) (security.Evidence, error) {
-		stored, ok, err := o.evidenceBy("correlation_id", e.CorrelationID)
-		switch {
-		case err != nil:
-			return security.Evidence{}, err
-		case ok && !stored.ContentHash.Equal(e.ContentHash):
-			return security.Evidence{}, conflict("correlation id %q holds evidence with content hash %s, not %s",
-				e.CorrelationID, stored.ContentHash, e.ContentHash)
-		case ok:
-			return stored, nil // the same upload again
-		}
-		if _, ok, err := o.byKey(o.t.evidence, "id", e.ID); err != nil {
-			return security.Evidence{}, err
-		} else if ok {
-			return security.Evidence{}, conflict("evidence id %s is taken", e.ID)
-		}
 		e.Data = append(make([]byte, 0, len(e.Data)), e.Data...) // a copy of its own, and never nil
 		e.CreatedAt = o.norm(e.CreatedAt)
 		if e.CreatedAt.IsZero() {
 			e.CreatedAt = o.clock()
 		}
-		_, err = o.apply([]change{insert(o.t.evidence, []any{e.ID, e.CorrelationID, []byte(e.Data), e.ContentHash.String(), e.CreatedAt})},
-			evidenceCreated(&e, actor))
-		return e, err
+		_, err := o.apply([]change{insertNew(o.t.evidence, []any{e.ID, e.CorrelationID, []byte(e.Data), e.ContentHash.String(), e.CreatedAt},
+			"evidence id %s or correlation id %q is taken", e.ID, e.CorrelationID)}, evidenceCreated(&e, actor))
+		if !taken(err) {
+			return e, err
+		}
+		stored, ok, rerr := o.evidenceBy("correlation_id", e.CorrelationID)
+		switch {
+		case rerr != nil:
+			return security.Evidence{}, rerr
+		case !ok:
+			return security.Evidence{}, conflict("evidence id %s is taken", e.ID)
+		case !stored.ContentHash.Equal(e.ContentHash):
+			return security.Evidence{}, conflict("correlation id %q holds evidence with content hash %s, not %s",
+				e.CorrelationID, stored.ContentHash, e.ContentHash)
+		}
+		return stored, nil // the same upload again: nothing written
 	})
 }
 

@@ -1,6 +1,9 @@
 package store
 
 import (
+	"errors"
+	"fmt"
+
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store/driver"
 )
@@ -52,9 +55,18 @@ type change struct {
 	key    []any
 	cols   []string
 	values []any
+	// taken, for an insert, says what it means that its key is taken (see
+	// apply).
+	taken string
 }
 
 func insert(t *driver.Table, row []any) change { return change{table: t, row: row} }
+
+// insertNew is an insert whose keys must be new: that one is taken is the
+// [ErrConflict] the message describes (see apply).
+func insertNew(t *driver.Table, row []any, format string, args ...any) change {
+	return change{table: t, row: row, taken: fmt.Sprintf(format, args...)}
+}
 
 func update(t *driver.Table, key []any, cols []string, values ...any) change {
 	return change{table: t, key: key, cols: cols, values: values}
@@ -64,7 +76,11 @@ func update(t *driver.Table, key []any, cols []string, values ...any) change {
 // order, stamped with the store's clock, then makes the writes of changes,
 // in order, then appends the events, and returns them. An invalid event
 // input is the security package's error and nothing is written; an error
-// of the database after that dooms the transaction (see [Store.WithTx]).
+// of the database after that dooms the transaction (see [Store.WithTx]),
+// except one: when the first change is an insertNew whose key is taken, the
+// driver has written nothing (its contract says so) and neither has apply,
+// so that is a plain [ErrConflict] and the transaction goes on. Operations
+// that create a record with a new key rely on it rather than reading first.
 func (o *op) apply(changes []change, events ...security.EventInput) ([]security.Event, error) {
 	var built []security.Event
 	if len(events) > 0 {
@@ -82,14 +98,18 @@ func (o *op) apply(changes []change, events ...security.EventInput) ([]security.
 			built[i], head = e, security.Head{Size: e.Seq, Hash: e.Hash}
 		}
 	}
-	for _, c := range changes {
+	for i, c := range changes {
 		var err error
 		if c.key == nil {
 			err = o.dtx.Insert(o.ctx, c.table, c.row)
 		} else {
 			err = o.dtx.Update(o.ctx, c.table, c.key, c.cols, c.values)
 		}
-		if err != nil {
+		switch {
+		case err == nil:
+		case i == 0 && c.taken != "" && errors.Is(err, driver.ErrConflict):
+			return nil, &takenError{msg: c.taken}
+		default:
 			return nil, o.dbErr("write "+c.table.Name, err)
 		}
 	}
@@ -99,4 +119,22 @@ func (o *op) apply(changes []change, events ...security.EventInput) ([]security.
 		}
 	}
 	return built, nil
+}
+
+// takenError is what apply returns when the key of its first change, an
+// insertNew, is taken: an [ErrConflict] after which nothing is written and
+// the transaction goes on. A create that is idempotent on a unique key
+// inserts first and looks for what it collided with only then, so that the
+// common case, a new record, reads nothing.
+type takenError struct{ msg string }
+
+func (e *takenError) Error() string { return "store: " + e.msg + ": " + ErrConflict.Message }
+
+// Unwrap returns [ErrConflict].
+func (e *takenError) Unwrap() error { return ErrConflict }
+
+// taken reports whether err is apply's takenError.
+func taken(err error) bool {
+	var t *takenError
+	return errors.As(err, &t)
 }

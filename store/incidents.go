@@ -214,16 +214,12 @@ func (h *ops) CreateIncident(ctx context.Context, in incident.Incident) (inciden
 		if in.ID == uuid.Nil {
 			in.ID = o.newID()
 		}
-		if _, _, ok, err := o.incidentWhere("id", in.ID); err != nil {
-			return incident.Incident{}, err
-		} else if ok {
-			return incident.Incident{}, conflict("incident id %s is taken", in.ID)
-		}
 		if err := o.link(&in, now); err != nil {
 			return incident.Incident{}, err
 		}
 		in.CreatedAt, in.UpdatedAt = now, now
-		_, err = o.apply([]change{insert(o.t.incidents, incidentRow(&in, fp))}, incidentReported(&in))
+		_, err = o.apply([]change{insertNew(o.t.incidents, incidentRow(&in, fp), "incident id %s is taken", in.ID)},
+			incidentReported(&in))
 		return in, err
 	})
 }

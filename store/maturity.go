@@ -62,12 +62,8 @@ func (h *ops) InitMaturityState(ctx context.Context, s maturity.State) error {
 		return invalid("level", "store: %v is not a maturity level", s.Level)
 	}
 	return write0(ctx, h, func(o *op) error {
-		if cur, ok, err := o.state(); err != nil {
-			return err
-		} else if ok {
-			return conflict("the maturity state is set (%v); levels change only through audited transitions", cur.Level)
-		}
-		_, err := o.apply([]change{insert(o.t.maturity, []any{stateID, int64(s.Level), o.norm(s.Since), s.ModelVersion, s.Reason})})
+		_, err := o.apply([]change{insertNew(o.t.maturity, []any{stateID, int64(s.Level), o.norm(s.Since), s.ModelVersion, s.Reason},
+			"the maturity state is set; levels change only through audited transitions")})
 		return err
 	})
 }

@@ -137,21 +137,6 @@ func (h *ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, er
 		return cab.Request{}, invalid("status", "store: CAB request %s: %q is not a request status", r.ID, r.Status)
 	}
 	return write(ctx, h, func(o *op) (cab.Request, error) {
-		stored, ok, err := o.requestWhere("correlation_id", r.CorrelationID)
-		switch {
-		case err != nil:
-			return cab.Request{}, err
-		case ok && !stored.SubmissionHash.Equal(r.SubmissionHash):
-			return cab.Request{}, conflict("correlation id %q holds a CAB request with submission hash %s, not %s",
-				r.CorrelationID, stored.SubmissionHash, r.SubmissionHash)
-		case ok:
-			return stored, nil // the same submission again, as it stands now
-		}
-		if _, ok, err := o.requestWhere("id", r.ID); err != nil {
-			return cab.Request{}, err
-		} else if ok {
-			return cab.Request{}, conflict("CAB request id %s is taken", r.ID)
-		}
 		now := o.clock()
 		r = o.normProgress(r)
 		if r.CreatedAt = o.norm(r.CreatedAt); r.CreatedAt.IsZero() {
@@ -161,8 +146,24 @@ func (h *ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, er
 			r.UpdatedAt = now
 		}
 		r.Decision.Reason.Text = r.Decision.Reason.Code.Text() // what reads back: the code is stored, not the text
-		_, err = o.apply([]change{insert(o.t.requests, requestRow(&r))}, cab.SubmittedEvent(r))
-		return r, err
+		_, err := o.apply([]change{insertNew(o.t.requests, requestRow(&r), "CAB request id %s or correlation id %q is taken",
+			r.ID, r.CorrelationID)}, cab.SubmittedEvent(r))
+		if !taken(err) {
+			return r, err
+		}
+		// A repeat, a different submission, or a taken id: which, the
+		// stored request under the correlation id says.
+		stored, ok, rerr := o.requestWhere("correlation_id", r.CorrelationID)
+		switch {
+		case rerr != nil:
+			return cab.Request{}, rerr
+		case !ok:
+			return cab.Request{}, conflict("CAB request id %s is taken", r.ID)
+		case !stored.SubmissionHash.Equal(r.SubmissionHash):
+			return cab.Request{}, conflict("correlation id %q holds a CAB request with submission hash %s, not %s",
+				r.CorrelationID, stored.SubmissionHash, r.SubmissionHash)
+		}
+		return stored, nil // the same submission again, as it stands now: nothing written
 	})
 }
 

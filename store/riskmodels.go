@@ -48,8 +48,9 @@ func (t *tables) modelChanges(v *riskmodel.Version) []change {
 	if v.Calibration != nil {
 		calibration = string(v.Calibration)
 	}
-	cs := []change{insert(t.models, []any{v.Version, string(v.Mode), v.EffectiveAt, v.ReviewAt, v.ExceptionThreshold,
-		v.Approval.Approved, v.Approval.By, nullTime(v.Approval.At), calibration, v.CreatedAt, false})}
+	cs := []change{insertNew(t.models, []any{v.Version, string(v.Mode), v.EffectiveAt, v.ReviewAt, v.ExceptionThreshold,
+		v.Approval.Approved, v.Approval.By, nullTime(v.Approval.At), calibration, v.CreatedAt, false},
+		"risk model %s exists", v.Version)}
 	for _, c := range slices.Sorted(maps.Keys(v.Thresholds)) {
 		cs = append(cs, insert(t.thresholds, []any{v.Version, string(c), v.Thresholds[c]}))
 	}
@@ -164,8 +165,9 @@ func (h *ops) CreateRiskModel(ctx context.Context, v riskmodel.Version, actor st
 	})
 }
 
-// newModel checks that v can be created and returns its rows; v is
-// normalised in place.
+// newModel checks that v can be created and returns its rows, the first
+// of them new (a version that exists is an [ErrConflict] when they are
+// applied); v is normalised in place.
 func (o *op) newModel(v *riskmodel.Version) ([]change, error) {
 	*v = o.normModel(*v)
 	if v.CreatedAt.IsZero() {
@@ -176,11 +178,6 @@ func (o *op) newModel(v *riskmodel.Version) ([]change, error) {
 	}
 	if v.Active {
 		return nil, invalid("active", "store: risk model %s: a version is created inactive; activation is a separate, audited step", v.Version)
-	}
-	if _, ok, err := o.byKey(o.t.models, "version", v.Version); err != nil {
-		return nil, err
-	} else if ok {
-		return nil, conflict("risk model %s exists", v.Version)
 	}
 	return o.t.modelChanges(v), nil
 }

@@ -267,9 +267,12 @@ func runErrors(t *testing.T, h Harness) {
 			for _, op := range []string{"begin", "query", "insert", "update", "commit"} {
 				s := e.failing(op, broken)
 				var err error
-				if op == "update" { // a write that updates a row
+				switch op {
+				case "update": // a write that updates a row
 					err = s.ActivateRiskModel(e.ctx(), "2.0", "cab-admin")
-				} else {
+				case "query": // a write that reads first
+					err = s.ApproveRiskModel(e.ctx(), "2.0", "cab-bob")
+				default:
 					err = s.CreateClassDefinition(e.ctx(), blastradius.Definitions()[0])
 				}
 				requireCode(e.t, err, trustgate.Internal, op)

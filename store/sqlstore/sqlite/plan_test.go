@@ -95,14 +95,17 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 			[]string{"SEARCH evidence_packages USING INDEX sqlite_autoindex_evidence_packages_2 (correlation_id=?)"}},
 		{"submit", func() error {
 			score := decimal.NewFromInt(30)
-			for i := range 3 {
-				r, err := w.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(),
-					CorrelationID: fmt.Sprintf("chg-%d", i), Application: "SAP GUI", Score: &score,
+			intents := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
+			for i := range 4 { // three new, and the first again: a repeat finds the stored one by correlation id
+				r, err := w.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: intents[i%3],
+					CorrelationID: fmt.Sprintf("chg-%d", i%3), Application: "SAP GUI", Score: &score,
 					Class: blastradius.BusinessCritical, Submitter: "sam"})
 				if err != nil {
 					return err
 				}
-				req = r
+				if i < 3 {
+					req = r
+				}
 			}
 			return nil
 		}, []string{
@@ -217,8 +220,7 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 		}, []string{"SEARCH audit_checkpoints USING INDEX sqlite_autoindex_audit_checkpoints_1 (size=? AND key_id=?)"}},
 		{"latest checkpoint", func() error { _, err := s.LatestCheckpoint(ctx); return err },
 			[]string{"SCAN audit_checkpoints USING INDEX audit_checkpoints_latest"}},
-		{"create an evaluation", func() error { return s.CreateEvaluation(ctx, evaluated) },
-			[]string{"SEARCH maturity_evaluations USING INDEX sqlite_autoindex_maturity_evaluations_1 (id=?)"}},
+		{"create an evaluation", func() error { return s.CreateEvaluation(ctx, evaluated) }, nil}, // inserts only
 		{"list evaluations", func() error { _, err := s.ListEvaluations(ctx, 10); return err }, []string{
 			"SCAN maturity_evaluations USING INDEX maturity_evaluations_newest",
 			"SEARCH evaluation_criteria USING INDEX sqlite_autoindex_evaluation_criteria_1 (evaluation_id=?)",

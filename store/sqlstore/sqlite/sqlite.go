@@ -26,6 +26,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/ncruces/go-sqlite3"
 	"github.com/ncruces/go-sqlite3/driver"
@@ -97,7 +98,7 @@ func Open(ctx context.Context, path string, opts sqlstore.Options) (*DB, error) 
 // pass one that records the statements the pools run).
 func open(ctx context.Context, path string, opts sqlstore.Options, pool func(dsn string) (*sql.DB, error)) (*DB, error) {
 	if path == "" || strings.HasPrefix(path, ":memory:") || strings.HasPrefix(path, "file:") {
-		return nil, fmt.Errorf("sqlite: Open: %q: want the path of a database file", path)
+		return nil, &trustgate.Error{Code: trustgate.Invalid, Field: "path", Message: fmt.Sprintf("sqlite: Open: %q: want the path of a database file", path)}
 	}
 	w, err := pool(DSN(path, true))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
@@ -116,7 +117,8 @@ func TestDSN(t *testing.T) {
 func TestOpenRejectsWhatIsNotAFilePath(t *testing.T) {
 	for _, p := range []string{"", ":memory:", "file:x.db"} {
 		_, err := Open(context.Background(), p, sqlstore.Options{})
-		assert.Error(t, err, p)
+		assert.Equal(t, trustgate.Invalid, trustgate.ErrorCode(err), p)
+		assert.Equal(t, "path", trustgate.AsError(err).Field, p)
 	}
 }
 
