@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/buildworksai/trustgate/store/driver"
@@ -40,8 +39,7 @@ func TestConformance(t *testing.T) {
 
 // backend makes a fresh schema of the test server for each database.
 func backend() sqltest.Backend {
-	var mu sync.Mutex
-	dsns := map[driver.Driver]string{}
+	var dsns sqltest.Registry[string]
 	return sqltest.Backend{
 		Name:        "PostgreSQL",
 		Dialect:     sqlstore.PostgreSQL,
@@ -50,16 +48,11 @@ func backend() sqltest.Backend {
 			dsn := freshSchema(t)
 			d, err := Open(t.Context(), openPool(t, dsn), sqlstore.Options{})
 			require.NoError(t, err)
-			mu.Lock()
-			dsns[d] = dsn
-			mu.Unlock()
+			dsns.Put(d, dsn)
 			return d
 		},
 		Raw: func(t testing.TB, d driver.Driver) *sql.DB {
-			mu.Lock()
-			dsn, ok := dsns[d]
-			mu.Unlock()
-			require.True(t, ok, "a driver this backend did not open")
+			dsn := dsns.Get(t, d)
 			return openPool(t, dsn)
 		},
 		Pools: func(t testing.TB) func(t testing.TB) *sql.DB {

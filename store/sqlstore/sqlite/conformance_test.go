@@ -7,7 +7,6 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/buildworksai/trustgate/store/driver"
@@ -24,8 +23,7 @@ func TestConformance(t *testing.T) { sqltest.Conformance(t, backend()) }
 // backend makes SQLite databases in temporary files, opened as
 // installations open them.
 func backend() sqltest.Backend {
-	var mu sync.Mutex
-	paths := map[driver.Driver]string{}
+	var paths sqltest.Registry[string]
 	raw := func(t testing.TB, path string) *sql.DB {
 		db, err := sqlite3driver.Open(DSN(path, true))
 		require.NoError(t, err)
@@ -42,16 +40,11 @@ func backend() sqltest.Backend {
 			db, err := Open(t.Context(), path, sqlstore.Options{})
 			require.NoError(t, err)
 			t.Cleanup(func() { require.NoError(t, db.Close()) })
-			mu.Lock()
-			paths[db] = path
-			mu.Unlock()
+			paths.Put(db, path)
 			return db
 		},
 		Raw: func(t testing.TB, d driver.Driver) *sql.DB {
-			mu.Lock()
-			path, ok := paths[d]
-			mu.Unlock()
-			require.True(t, ok, "a driver this backend did not open")
+			path := paths.Get(t, d)
 			return raw(t, path)
 		},
 		Pools: func(t testing.TB) func(t testing.TB) *sql.DB {

@@ -15,6 +15,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/buildworksai/trustgate/store/driver"
@@ -90,4 +91,33 @@ func (b Backend) Rebind(query string) string {
 		out = strconv.AppendInt(out, int64(n), 10)
 	}
 	return string(out)
+}
+
+// Registry remembers what a backend knows about each driver it opened (a
+// file's path, a schema's DSN), for Raw. It is safe for concurrent use.
+type Registry[V any] struct {
+	mu sync.Mutex
+	m  map[driver.Driver]V
+}
+
+// Put remembers v for d.
+func (r *Registry[V]) Put(d driver.Driver, v V) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[driver.Driver]V{}
+	}
+	r.m[d] = v
+}
+
+// Get returns what Put remembered for d, failing t if nothing was.
+func (r *Registry[V]) Get(t testing.TB, d driver.Driver) V {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.m[d]
+	if !ok {
+		t.Fatal("sqltest: a driver this backend did not open")
+	}
+	return v
 }
