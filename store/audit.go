@@ -27,6 +27,7 @@ func eventTable() *driver.Table {
 		},
 		Key:    []string{"seq"},
 		Unique: [][]string{{"id"}},
+		Append: true,
 	}
 }
 
@@ -87,14 +88,17 @@ func (h *ops) AuditHead(ctx context.Context) (security.Head, error) {
 	return read(ctx, h, func(o *op) (security.Head, error) { return o.head() })
 }
 
-// head reads the head of the log.
+// head reads the head of the log: the last event's sequence number and
+// hash, and nothing else of it.
 func (o *op) head() (security.Head, error) {
-	row, ok, err := o.first(&driver.Query{Table: o.t.events, Order: []driver.Order{{Column: "seq", Desc: true}}})
+	cols := []string{"seq", "hash"}
+	row, ok, err := o.first(&driver.Query{Table: o.t.events, Columns: cols, Order: []driver.Order{{Column: "seq", Desc: true}}})
 	if err != nil || !ok {
 		return security.Head{}, err
 	}
-	e, err := decodeEvent(o.t.events, row)
-	return security.Head{Size: e.Seq, Hash: e.Hash}, err
+	r := newProjected(o.t.events, cols, row)
+	h := security.Head{Size: r.int(), Hash: r.digest()}
+	return h, r.done()
 }
 
 // Checkpoints keep their signing time to the nanosecond, as text, because

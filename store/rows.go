@@ -22,18 +22,37 @@ import (
 // err and makes the rest read as zero: the driver broke its contract, or the
 // database was edited under it.
 type rowReader struct {
-	t   *driver.Table
-	row []any
-	i   int
-	err error
+	t     *driver.Table
+	names []string // the columns read, when the query named them
+	row   []any
+	i     int
+	err   error
 }
 
+// newReader reads a row of every column of t.
 func newReader(t *driver.Table, row []any) *rowReader {
 	r := &rowReader{t: t, row: row}
 	if len(row) != len(t.Columns) {
 		r.err = fmt.Errorf("%d values for %d columns", len(row), len(t.Columns))
 	}
 	return r
+}
+
+// newProjected reads a row of the named columns of t.
+func newProjected(t *driver.Table, names []string, row []any) *rowReader {
+	r := &rowReader{t: t, names: names, row: row}
+	if len(row) != len(names) {
+		r.err = fmt.Errorf("%d values for %d columns", len(row), len(names))
+	}
+	return r
+}
+
+// column is the name of the column just read.
+func (r *rowReader) column() string {
+	if r.names != nil {
+		return r.names[r.i-1]
+	}
+	return r.t.Columns[r.i-1].Name
 }
 
 // next returns the next value, or nil after an error.
@@ -49,7 +68,7 @@ func (r *rowReader) next() any {
 // fail records that the last value read is not of type want.
 func (r *rowReader) fail(v any, want string) {
 	if r.err == nil {
-		r.err = fmt.Errorf("column %s holds %T, not %s", r.t.Columns[r.i-1].Name, v, want)
+		r.err = fmt.Errorf("column %s holds %T, not %s", r.column(), v, want)
 	}
 }
 
@@ -158,7 +177,7 @@ func (r *rowReader) digest() security.Digest {
 	if r.err != nil {
 		return security.Digest{}
 	}
-	d, err := security.ParseDigest(r.t.Columns[r.i-1].Name, s)
+	d, err := security.ParseDigest(r.column(), s)
 	if err != nil && r.err == nil {
 		r.err = err
 	}

@@ -61,8 +61,9 @@ type Tx interface {
 	Update(ctx context.Context, t *Table, key []any, columns []string, values []any) error
 
 	// Query calls fn with each row q selects, in q's order, each a new
-	// slice with one value per column of q.Table; fn owns it. An error from
-	// fn stops the query and is returned as it is.
+	// slice with one value per column q names (every column of q.Table when
+	// it names none); fn owns it. An error from fn stops the query and is
+	// returned as it is.
 	Query(ctx context.Context, q *Query, fn func(row []any) error) error
 
 	// Commit makes the transaction's writes visible to others, atomically.

@@ -8,6 +8,9 @@ import "fmt"
 // it.
 type Query struct {
 	Table *Table
+	// Columns names the columns each row holds, in order; nil means every
+	// column of Table, in Table's order.
+	Columns []string
 	// Where holds conditions that must all hold. None selects every row.
 	Where []Cond
 	// Order sorts the rows by these columns, the first first. All entries

@@ -68,6 +68,13 @@ type Table struct {
 	Key []string
 	// Unique lists the other unique keys, each a list of column names.
 	Unique [][]string
+	// Append marks a log the store only appends to, under keys it allocates
+	// itself inside the serialised write transaction (the audit log). An
+	// Insert there that finds its key taken means the database was edited
+	// under the store, which treats it as a failure of the database, so a
+	// driver may report it as it reports any failed statement, without the
+	// care a conflict otherwise needs (a SQL driver can use a plain INSERT).
+	Append bool
 }
 
 // Column returns the position of the named column in t.Columns, or -1.

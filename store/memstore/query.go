@@ -160,10 +160,17 @@ func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) erro
 	if err != nil {
 		return err
 	}
+	out, err := outputColumns(q)
+	if err != nil {
+		return err
+	}
 	n := 0
 	emit := func(row []any) error {
 		if !p.matches(row) {
 			return nil
+		}
+		if out != nil {
+			row = project(row, out)
 		}
 		if err := fn(copyRow(row)); err != nil {
 			return err
@@ -328,3 +335,18 @@ func (p *plan) walk(ctx context.Context, emit func(row []any) error) error {
 
 // later reports whether position a comes after b.
 func later(a, b pos) bool { return a.c > b.c || (a.c == b.c && a.e > b.e) }
+
+// outputColumns returns the positions of the columns q asks for, or nil for
+// all of them.
+func outputColumns(q *driver.Query) ([]int, error) {
+	if q.Columns == nil {
+		return nil, nil
+	}
+	out := make([]int, len(q.Columns))
+	for i, name := range q.Columns {
+		if out[i] = q.Table.Column(name); out[i] < 0 {
+			return nil, fmt.Errorf("memstore: query %s: no column %s", q.Table.Name, name)
+		}
+	}
+	return out, nil
+}

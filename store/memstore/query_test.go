@@ -74,6 +74,15 @@ func refQuery(t *driver.Table, rows [][]any, q *driver.Query) [][]any {
 	if q.Limit > 0 && len(out) > q.Limit {
 		out = out[:q.Limit]
 	}
+	if q.Columns != nil {
+		cols := make([]int, len(q.Columns))
+		for i, c := range q.Columns {
+			cols[i] = t.Column(c)
+		}
+		for i, r := range out {
+			out[i] = project(r, cols)
+		}
+	}
 	return out
 }
 
@@ -157,6 +166,11 @@ func TestQueriesSelectWhatTheirDefinitionSelects(t *testing.T) {
 				q.After = make([]any, len(q.Order))
 				for i, o := range q.Order {
 					q.After[i] = value(o.Column)
+				}
+			}
+			if rng.IntN(3) == 0 {
+				for range 1 + rng.IntN(4) {
+					q.Columns = append(q.Columns, cols[rng.IntN(len(cols))])
 				}
 			}
 			want := refQuery(tb, rows, q)

@@ -128,11 +128,17 @@ func (t *tx) Query(ctx context.Context, q *driver.Query, fn func(row []any) erro
 	}
 	defer done()
 	defer func() { _ = rows.Close() }()
-	cols := q.Table.Columns
-	cells := make([]cell, len(cols))
-	dest := make([]any, len(cols))
+	cells := make([]cell, len(q.Table.Columns))
+	if q.Columns != nil {
+		cells = make([]cell, len(q.Columns))
+	}
+	dest := make([]any, len(cells))
 	for i := range cells {
-		cells[i].typ = cols[i].Type
+		c := i
+		if q.Columns != nil {
+			c = q.Table.Column(q.Columns[i]) // checked by selectSQL
+		}
+		cells[i].typ = q.Table.Columns[c].Type
 		dest[i] = &cells[i]
 	}
 	for rows.Next() {

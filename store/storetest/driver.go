@@ -328,6 +328,19 @@ func runDriverQueries(t *testing.T, h Harness) {
 			assert.Equal(e.t, want(all, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), ids(e, &driver.Query{Order: []driver.Order{{Column: "id", Desc: true}}}))
 			assert.Equal(e.t, want(all, 9), ids(e, &driver.Query{Order: []driver.Order{{Column: "finished_at", Desc: true}}, Limit: 1}))
 		},
+		"ColumnsSelectTheNamedColumnsInTheirOrder": func(e *denv) {
+			all, ats := fill(e)
+			rows := e.rows(&driver.Query{Table: e.table("deployments"), Columns: []string{"finished_at", "id", "evidence_id"},
+				Where: []driver.Cond{driver.Where("id", driver.Le, all[1])}, Order: []driver.Order{{Column: "id"}}})
+			require.Len(e.t, rows, 2)
+			for i, r := range rows {
+				require.Len(e.t, r, 3, "only the named columns")
+				assert.True(e.t, ats[i].Equal(r[0].(time.Time)))
+				assert.Equal(e.t, all[i], r[1])
+			}
+			assert.Equal(e.t, uuid.UUID{0: 0xee}, rows[0][2])
+			assert.Nil(e.t, rows[1][2])
+		},
 		"AnErrorFromFnStopsTheQueryAndComesBackAsItIs": func(e *denv) {
 			fill(e)
 			tx := e.begin(false)

@@ -234,29 +234,37 @@ func runErrors(t *testing.T, h Harness) {
 			e.requireClean(err, "a write the driver refuses")
 		},
 		"ADuplicateKeyTheDriverReportsIsErrConflictAndNothingOfTheDriver": func(e *env) {
-			// An event row put in place behind the store's back, with the id
-			// the store will give its next event: the driver, not the store,
-			// finds the duplicate.
-			id := uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8057")
-			ev, err := security.NewEvent(security.Head{}, security.EventInput{Type: "t", Actor: "a"}, id, e.at(Epoch))
-			require.NoError(e.t, err)
-			var events *driver.Table
-			for _, tb := range store.Tables() {
-				if tb.Name == "audit_events" {
-					events = tb
-				}
-			}
-			require.NotNil(e.t, events)
-			tx, err := e.d.Begin(e.ctx(), driver.TxOptions{Write: true})
-			require.NoError(e.t, err)
-			require.NoError(e.t, tx.Insert(e.ctx(), events, []any{ev.Seq, ev.ID, string(ev.Type), ev.Actor, ev.Subject,
-				ev.CorrelationID, ev.OccurredAt, string(ev.Data), ev.PrevHash.String(), ev.Hash.String()}))
-			require.NoError(e.t, tx.Commit())
-			s := e.storeWith(store.Options{NewID: func() uuid.UUID { return id }})
-			_, err = s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "b"})
+			// A class definition put in place behind the store's back: the
+			// store inserts without reading first, so the driver, not the
+			// store, finds the duplicate.
+			d := blastradius.Definitions()[0]
+			e.rawInsert("class_definitions", []any{string(d.Class), "put there", int64(d.Quorum), d.AutoApproveAllowed, "null"})
+			err := e.s.CreateClassDefinition(e.ctx(), d)
 			require.ErrorIs(e.t, err, store.ErrConflict)
 			requireCode(e.t, err, trustgate.Conflict)
 			e.requireClean(err, "a duplicate key")
+			got, err := e.s.ClassDefinition(e.ctx(), d.Class)
+			require.NoError(e.t, err)
+			assert.Equal(e.t, "put there", got.Description, "nothing was written over it")
+			assert.Zero(e.t, e.auditSize())
+		},
+		"ADuplicateKeyInTheAuditLogFailsTheAppendAndAppendsNothing": func(e *env) {
+			// An event put in place behind the store's back with the id the
+			// store gives its next one. The log is append-only under keys
+			// the store allocates, so a driver may report this as any
+			// failure (driver.Table.Append): whatever it says, the append
+			// fails, says nothing of the driver, and leaves the log as it
+			// was.
+			id := uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8057")
+			ev, err := security.NewEvent(security.Head{}, security.EventInput{Type: "t", Actor: "a"}, id, e.at(Epoch))
+			require.NoError(e.t, err)
+			e.rawInsert("audit_events", []any{ev.Seq, ev.ID, string(ev.Type), ev.Actor, ev.Subject,
+				ev.CorrelationID, ev.OccurredAt, string(ev.Data), ev.PrevHash.String(), ev.Hash.String()})
+			s := e.storeWith(store.Options{NewID: func() uuid.UUID { return id }})
+			_, err = s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "b"})
+			require.Error(e.t, err)
+			assert.Contains(e.t, []trustgate.Code{trustgate.Conflict, trustgate.Internal}, trustgate.ErrorCode(err))
+			e.requireClean(err, "a duplicate key in the log")
 			head, err := e.verify(security.VerifyOptions{})
 			require.NoError(e.t, err)
 			assert.Equal(e.t, int64(1), head.Size, "nothing was appended")
@@ -320,4 +328,21 @@ func runErrors(t *testing.T, h Harness) {
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 		},
 	})
+}
+
+// rawInsert writes row into the store's table name through the driver,
+// behind the store's back.
+func (e *env) rawInsert(name string, row []any) {
+	e.t.Helper()
+	var t *driver.Table
+	for _, tb := range store.Tables() {
+		if tb.Name == name {
+			t = tb
+		}
+	}
+	require.NotNil(e.t, t, "no table %s", name)
+	tx, err := e.d.Begin(e.ctx(), driver.TxOptions{Write: true})
+	require.NoError(e.t, err)
+	require.NoError(e.t, tx.Insert(e.ctx(), t, row))
+	require.NoError(e.t, tx.Commit())
 }
