@@ -17,8 +17,9 @@
 //     [ErrConflict].
 //   - [Tx.Update] sets some columns of the row with a primary key, or
 //     reports [ErrNotFound].
-//   - [Tx.Query] answers a [Query]: conditions ([Cond]: =, <, ≤, >, ≥, IN,
-//     IS NULL, IS NOT NULL), an order, a keyset cursor (After) and a limit.
+//   - [Tx.Query] answers a [Query]: the columns to return, conditions
+//     ([Cond]: =, <, ≤, >, ≥, IN, IS NULL, IS NOT NULL), an order, a keyset
+//     cursor (After) and a limit.
 //   - [Tx.Commit] and [Tx.Rollback] end the transaction; after either,
 //     every call reports [ErrTxDone].
 //

@@ -36,13 +36,21 @@
 // not nullable, the same primary and unique keys and no other). The driver
 // builds its SQL from the same definitions and the store's
 // [driver.Query]: an INSERT of a whole row, an UPDATE of named columns by
-// primary key, and a SELECT of every column with conditions, an order, a
-// keyset cursor written as a row value ((created_at, id) > (?, ?), which
-// both dialects compare lexicographically and seek an index with) and a
-// LIMIT. Table and column names come only from the definitions; every
-// value is a bound argument. Both dialects run the same statements, whose
-// placeholders (? and $1, $2, …) are the only difference; the DDL of the
-// migrations is the other.
+// primary key, and a SELECT of the columns a query names (every column
+// when it names none) with conditions, an order, a keyset cursor written
+// as a row value ((created_at, id) > (?, ?), which both dialects compare
+// lexicographically and seek an index with) and a LIMIT. Table and column
+// names come only from the definitions, and every value is a bound
+// argument except two kinds the store alone chooses, written into the
+// statement: a LIMIT and a boolean comparison (SQLite plans with the bound
+// values of both, so it would re-prepare a statement each time they are
+// bound). Both dialects run the same statements, whose placeholders (? and
+// $1, $2, …) are the only difference; the DDL of the migrations is the
+// other.
+//
+// On SQLite each statement is prepared once per pool and reused by every
+// transaction on a connection, which takes the parser off every call; on
+// PostgreSQL pgx does the same itself, so the driver does not (stmts.go).
 //
 // # Values
 //
@@ -140,7 +148,9 @@
 // duplicated a primary or unique key, which is [driver.ErrConflict], told
 // apart from every other failure in both dialects without reading a
 // driver's error codes (the schema has no unique key but the store's, and
-// the one-active index, which the store never inserts against). An Update
+// the one-active index, which the store never inserts against). Into an
+// append-only table ([driver.Table.Append]: the audit log), it is a plain
+// INSERT, which a duplicate fails like any other statement. An Update
 // of no row is [driver.ErrNotFound]; a call on a finished transaction
 // [driver.ErrTxDone]; a write in a read-only one [driver.ErrReadOnly]; a
 // done context's error stays matchable with errors.Is. Every other error
