@@ -32,18 +32,29 @@ func (h Harness) denv(t *testing.T) *denv {
 	if d == nil {
 		t.Fatal("storetest: Harness.New returned nil")
 	}
-	e := &denv{t: t, d: d, tables: map[string]*driver.Table{}}
+	return &denv{t: t, d: d, tables: storeTables()}
+}
+
+// storeTables returns the store's table definitions by name.
+func storeTables() map[string]*driver.Table {
+	m := map[string]*driver.Table{}
 	for _, tb := range store.Tables() {
-		e.tables[tb.Name] = tb
+		m[tb.Name] = tb
 	}
-	return e
+	return m
+}
+
+// tableIn returns the table name of tables, failing t without it.
+func tableIn(t testing.TB, tables map[string]*driver.Table, name string) *driver.Table {
+	t.Helper()
+	tb, ok := tables[name]
+	require.True(t, ok, "store.Tables has no table %s", name)
+	return tb
 }
 
 func (e *denv) table(name string) *driver.Table {
 	e.t.Helper()
-	tb, ok := e.tables[name]
-	require.True(e.t, ok, "store.Tables has no table %s", name)
-	return tb
+	return tableIn(e.t, e.tables, name)
 }
 
 // begin starts a transaction that the test's end rolls back if the test

@@ -334,13 +334,7 @@ func runErrors(t *testing.T, h Harness) {
 // behind the store's back.
 func (e *env) rawInsert(name string, row []any) {
 	e.t.Helper()
-	var t *driver.Table
-	for _, tb := range store.Tables() {
-		if tb.Name == name {
-			t = tb
-		}
-	}
-	require.NotNil(e.t, t, "no table %s", name)
+	t := tableIn(e.t, storeTables(), name)
 	tx, err := e.d.Begin(e.ctx(), driver.TxOptions{Write: true})
 	require.NoError(e.t, err)
 	require.NoError(e.t, tx.Insert(e.ctx(), t, row))
