@@ -28,7 +28,10 @@
 //     authorisation, shadow evaluation of candidate models.
 //   - [github.com/buildworksai/trustgate/security]: evidence packages
 //     hashed over their RFC 8785 canonical form, the pre-deployment
-//     validator, and the hash-chained audit log with signed checkpoints.
+//     validator, and the hash-chained audit log with signed checkpoints;
+//     with security/dsse (DSSE envelopes, signing through crypto.Signer)
+//     and security/attest (the keyring, the service key, in-toto
+//     statements, name normalisation).
 //   - [github.com/buildworksai/trustgate/incident]: deployment records,
 //     incidents, and calibration rates.
 //   - [github.com/buildworksai/trustgate/maturity]: the trust maturity
@@ -51,6 +54,26 @@
 // review with reason AUTO_APPROVAL_NOT_EARNED; a Windows security update
 // would go to review by three CAB members at any score below the exception
 // threshold, because critical infrastructure never auto-approves.
+//
+// # Nobody alone authorises a deployment
+//
+// Nothing that can authorise or cap a decision is taken from storage
+// unverified. Keys live outside the database: a service key trustgate signs
+// with (through crypto.Signer: a KMS, an HSM, an agent), CAB members' keys,
+// optionally evidence producers' keys, named in a keyring the embedding
+// program loads ([github.com/buildworksai/trustgate/security/attest]).
+// Every decision, approval, exception, evidence hash, incident report,
+// risk model approval and maturity level is a DSSE envelope over a
+// canonical in-toto Statement v1, so standard tools check it. The paths
+// that authorise recompute from what was signed: cab.Authorize recounts
+// distinct verified approvals against the signed decision's quorum; a risk
+// model decides only when at least two CAB members other than its creator
+// signed its content and its thresholds are within those of the signed
+// maturity level in force; a submission gives facts and factor values, and
+// trustgate classifies and scores them. Stored status fields are caches.
+// store.Store.Verify checks every such record in one call and names the
+// first that does not match what was signed. SECURITY.md says who holds
+// which key and what each kind of attacker can and cannot do.
 //
 // # Errors
 //

@@ -1,6 +1,8 @@
 package trustgate_test
 
 import (
+	"crypto"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +11,7 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
@@ -28,7 +31,9 @@ func ExampleAsError() {
 	// A refused workflow step: the code and reason come from the sentinel
 	// the *cab.WorkflowError wraps, and the request it names is still there.
 	r := cab.Request{ID: uuid.MustParse("0193e4b4-7c00-7000-8000-000000000001"), Submitter: "sam", Status: cab.StatusPendingReview}
-	_, err = cab.Approve(r, cab.Members{"alice": true}, "mallory", "", time.Now())
+	keys, _ := attest.NewKeyring(attest.Config{Service: ed25519.NewKeyFromSeed(make([]byte, 32)).Public(),
+		Members: map[string][]crypto.PublicKey{"alice": nil}})
+	_, err = cab.Approve(r, keys, cab.Approval{By: "mallory"}, time.Now())
 	e = trustgate.AsError(err)
 	var we *cab.WorkflowError
 	fmt.Println(e.Code, e.Reason, errors.Is(err, cab.ErrNotMember), errors.As(err, &we) && we.RequestID == r.ID)

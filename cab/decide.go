@@ -7,6 +7,7 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
 	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/buildworksai/trustgate/security"
 	"github.com/shopspring/decimal"
 )
 
@@ -75,6 +76,10 @@ type Decision struct {
 	ExceptionThreshold decimal.Decimal
 	// ModelVersion is the version string of the model decided with.
 	ModelVersion string
+	// ModelHash is the content hash of that model
+	// (riskmodel.Version.ContentHash), set by the workflow once it has
+	// verified the model; Decide itself leaves it zero.
+	ModelHash security.Digest
 	// Quorum is the number of distinct CAB approvals the class needs.
 	Quorum int
 }

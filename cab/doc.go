@@ -17,6 +17,23 @@
 // quorum of distinct CAB approvals the class requires; [Decision.Reasons]
 // lists every rule that applies, for people.
 //
+// # Signatures, not status fields
+//
+// A [Workflow] holds an attest.Service: the service key signs each
+// decision ([Request.DecisionPayload]) with everything it was decided
+// from (the recorded factor values, the declared and classified class, the
+// model's content hash), each exception, and, in service-attested mode,
+// the approvals of the members its caller authenticated; in member-signed
+// mode members sign their approvals themselves ([Request.ApprovalPayload],
+// [Workflow.ApproveSigned]). [Authorize], on every path that authorises
+// (Workflow.Authorize, RecordDeployment), believes only what verifies: the
+// decision's signature, distinct verified approvals by members other than
+// the submitter counted against the signed quorum, the signed exception's
+// digest and expiry. A model decides only once [VerifyModel] accepts it
+// under the signed maturity level in force; the verification is cached by
+// the model's content hash, so Decide itself stays pure. Names are
+// compared normalised (attest.NormalizeName).
+//
 // Decide does not trust the model to have been validated: the critical
 // infrastructure veto holds even if a model carries a non-zero threshold for
 // that class, and a missing or out-of-range threshold is an invalid-input
@@ -39,8 +56,15 @@
 //	conflict   NOT_PENDING                    ErrNotPending          the request is not waiting for this step
 //	conflict   DUPLICATE_APPROVAL             ErrDuplicateApproval   a second approval by one member
 //	conflict   ARTIFACT_DIGEST_MISMATCH       ErrDigestMismatch      not the pinned build; Field "artifact_sha256"
-//	conflict   DEPLOYMENT_NOT_AUTHORIZED      ErrNotAuthorized       not approved (yet)
+//	conflict   DEPLOYMENT_NOT_AUTHORIZED      ErrNotAuthorized       not approved (yet): too few verified approvals
 //	expired    EXCEPTION_EXPIRED              ErrExpired             the exception has lapsed
+//	invalid    CLASS_BELOW_CLASSIFIED         ErrClassBelowClassified a declared class less severe than the classified one
+//	invalid    SCORE_SUPPLIED                 ErrScoreSupplied       a bare score where factor values are required
+//	forbidden  MEMBER_SIGNATURE_REQUIRED      ErrMemberSignature     member-signed mode: the service key approves for no one
+//	invalid    STATEMENT_MISMATCH             attest.ErrStatement    a signed statement for another request, digest, decision
+//	forbidden  UNKNOWN_KEY                    attest.ErrUnknownKey   no valid signature by a key of the member named
+//	tampered   RECORD_TAMPERED                attest.ErrTampered     a stored record no longer matches what was signed
+//	tampered   MODEL_UNVERIFIED               riskmodel.ErrUnverified the active model or level does not verify: nothing decides
 //
 // and the store's, passed through: not_found for an unknown request or
 // evidence package, conflict for a different submission under a used

@@ -1,14 +1,21 @@
 package cab
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 )
 
 // Status is where a request stands.
@@ -27,18 +34,25 @@ const (
 	StatusExceptionApproved Status = "exception_approved"
 )
 
-// Approval is one CAB member's sign-off.
+// Approval is one CAB member's sign-off. By is the member's normalised
+// name; Envelope is the signed approval statement
+// ([Request.ApprovalPayload]), by the member or, in service-attested mode,
+// by the service key naming the member. An approval whose envelope does
+// not verify counts for nothing.
 type Approval struct {
-	By      string
-	At      time.Time
-	Comment string
+	By       string
+	At       time.Time
+	Comment  string
+	Envelope dsse.Envelope
 }
 
-// Rejection records the rejection that ended a request.
+// Rejection records the rejection that ended a request, signed as an
+// approval statement of kind [KindRejection] with the reason as comment.
 type Rejection struct {
-	By     string
-	At     time.Time
-	Reason string
+	By       string
+	At       time.Time
+	Reason   string
+	Envelope dsse.Envelope
 }
 
 // Exception is a time-boxed permission for an exception-required request,
@@ -50,6 +64,9 @@ type Exception struct {
 	ExpiresAt      time.Time
 	ArtifactDigest security.Digest
 	Approvals      []Approval
+	// Attestation is the exception's statement, signed by the service key:
+	// the expiry and digest Authorize believes.
+	Attestation dsse.Envelope
 }
 
 // Request is a deployment submitted for a CAB decision, with everything
@@ -67,13 +84,28 @@ type Request struct {
 	// SubmissionHash identifies the submission's content, so a repeat under
 	// the same correlation id can be told from a different submission.
 	SubmissionHash security.Digest
-	Decision       Decision
-	Status         Status
-	Approvals      []Approval
-	Rejection      *Rejection
-	Exception      *Exception
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Factors are the risk factor values the score was computed from, as
+	// submitted; nil when the caller supplied the score (ScoreSupplied).
+	Factors       map[riskmodel.Factor]decimal.Decimal
+	ScoreSupplied bool
+	// DeclaredClass is the class the submitter declared, if any; the
+	// decision's class is the classified one or, when more severe, the
+	// declared one. ClassRule names the classifier rule that decided.
+	DeclaredClass blastradius.Class
+	ClassRule     string
+	Decision      Decision
+	// Attestation is the decision statement ([Request.DecisionPayload]),
+	// signed by the service key. Authorize believes nothing about the
+	// submission or its decision that this does not say.
+	Attestation dsse.Envelope
+	// Status is a cache of where the request stands, for listing; no path
+	// that authorises reads it.
+	Status    Status
+	Approvals []Approval
+	Rejection *Rejection
+	Exception *Exception
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Errors of the workflow. Each comes wrapped in a [*WorkflowError] naming
@@ -151,17 +183,15 @@ const (
 	MaxExceptionDays = 90
 )
 
-// Members is the CAB: who may approve. It is a value the user configures.
-type Members map[string]bool
-
-// Has reports whether id is a member.
-func (m Members) Has(id string) bool { return m[id] }
-
-func checkActor(r *Request, field, who string) error {
-	if strings.TrimSpace(who) == "" || len(who) > 256 || strings.ContainsFunc(who, func(c rune) bool { return c < 0x20 || c == 0x7f }) {
-		return invalid(r, field, field+" is required (a single-line name)")
+// checkActor normalises an actor's name ([attest.NormalizeName]) and
+// checks it, refusing a blank or malformed one with an invalid-input error
+// naming field.
+func checkActor(r *Request, field, who string) (string, error) {
+	n, err := attest.CheckName(field, who)
+	if err != nil {
+		return "", invalid(r, field, field+" is required (a single-line name)")
 	}
-	return nil
+	return n, nil
 }
 
 // StatusFor returns the initial status a decision gives a request.
@@ -175,28 +205,56 @@ func StatusFor(d Decision) Status {
 	return StatusPendingReview
 }
 
-// Approve records member's approval of a request under review, at now. The
-// request is approved when distinct approvals reach the class quorum. It
-// refuses a non-member ([ErrNotMember]), the submitter ([ErrSeparationOfDuties]),
-// a second approval by the same member ([ErrDuplicateApproval]) and a request
-// that is not pending review ([ErrNotPending]). It returns the updated copy;
-// r is not modified.
-func Approve(r Request, members Members, member, comment string, now time.Time) (Request, error) {
-	if err := checkActor(&r, "approver", member); err != nil {
+// quorum is the number of distinct verified approvals r needs: the signed
+// decision's quorum, and never fewer than its class's.
+func (r *Request) quorum() int { return max(r.Decision.Quorum, r.Decision.Class.Quorum()) }
+
+// checkApproval applies the rules every approval of kind by a.By must
+// pass, status apart: a member of keys, not excluded (the submitter, or
+// the exception's requester), not approving twice, with an envelope that
+// is a's statement vouched for a.By ([attest.Keyring.Vouches]).
+func checkApproval(r *Request, keys *attest.Keyring, kind ApprovalKind, a *Approval, prior []Approval, excluded ...string) error {
+	by, err := checkActor(r, "approver", a.By)
+	if err != nil {
+		return err
+	}
+	a.By = by
+	switch {
+	case keys == nil || !keys.IsMember(by):
+		return refuse(r, ErrNotMember, "%q is not a CAB member", by)
+	case slices.Contains(excluded, by):
+		return refuse(r, ErrSeparationOfDuties, "%q submitted the request or asked for the exception and cannot approve it", by)
+	case slices.ContainsFunc(prior, func(p Approval) bool { return p.By == by }):
+		return refuse(r, ErrDuplicateApproval, "%q has already approved", by)
+	case !r.vouched(keys, kind, by, a.Comment, &a.Envelope):
+		if keys.Mode() == attest.MemberSigned && keys.ServiceSigned(&a.Envelope) {
+			return refuse(r, attest.UnknownKey("member-signed mode: the approval must be signed with "+by+"'s own key"),
+				"the approval of %q is not signed by the member", by)
+		}
+		return refuse(r, attest.UnknownKey("the approval carries no valid signature vouching for "+by), "the approval of %q does not verify", by)
+	}
+	return nil
+}
+
+// Approve records a, a member's signed approval, of a request under review,
+// at now. The request is approved when the distinct verified approvals
+// reach the class quorum. It refuses a non-member ([ErrNotMember]), the
+// submitter ([ErrSeparationOfDuties]), a second approval by the same
+// member ([ErrDuplicateApproval]), a request that is not pending review
+// ([ErrNotPending]) and an approval whose envelope is not a's statement
+// ([Request.ApprovalPayload]) vouched for the member
+// ([attest.ErrUnknownKey]). Names compare normalised. It returns the
+// updated copy; r is not modified.
+func Approve(r Request, keys *attest.Keyring, a Approval, now time.Time) (Request, error) {
+	if err := checkApproval(&r, keys, KindApproval, &a, r.Approvals, r.Submitter); err != nil {
 		return r, err
 	}
-	switch {
-	case !members.Has(member):
-		return r, refuse(&r, ErrNotMember, "%q is not a CAB member", member)
-	case r.Status != StatusPendingReview:
+	if r.Status != StatusPendingReview {
 		return r, refuse(&r, ErrNotPending, "is %s, not pending review", r.Status)
-	case member == r.Submitter:
-		return r, refuse(&r, ErrSeparationOfDuties, "%q submitted the request and cannot approve it", member)
-	case slices.ContainsFunc(r.Approvals, func(a Approval) bool { return a.By == member }):
-		return r, refuse(&r, ErrDuplicateApproval, "%q has already approved", member)
 	}
-	r.Approvals = append(slices.Clone(r.Approvals), Approval{By: member, At: now.UTC(), Comment: comment})
-	if len(r.Approvals) >= r.Decision.Quorum {
+	a.At = now.UTC()
+	r.Approvals = append(slices.Clone(r.Approvals), a)
+	if r.verifiedApprovals(keys, KindApproval, r.Approvals, r.Submitter) >= r.quorum() {
 		r.Status = StatusApproved
 	}
 	r.UpdatedAt = now.UTC()
@@ -204,77 +262,106 @@ func Approve(r Request, members Members, member, comment string, now time.Time) 
 }
 
 // Reject ends a request that is pending review or awaiting an exception:
-// one rejection by a member rejects it.
-func Reject(r Request, members Members, member, reason string, now time.Time) (Request, error) {
-	if err := checkActor(&r, "rejecter", member); err != nil {
+// one rejection by a member rejects it. x.Envelope must be the rejection
+// statement (kind [KindRejection], the reason as comment) vouched for
+// x.By.
+func Reject(r Request, keys *attest.Keyring, x Rejection, now time.Time) (Request, error) {
+	by, err := checkActor(&r, "rejecter", x.By)
+	if err != nil {
 		return r, err
 	}
 	switch {
-	case !members.Has(member):
-		return r, refuse(&r, ErrNotMember, "%q is not a CAB member", member)
+	case keys == nil || !keys.IsMember(by):
+		return r, refuse(&r, ErrNotMember, "%q is not a CAB member", by)
 	case r.Status != StatusPendingReview && r.Status != StatusExceptionRequired && r.Status != StatusExceptionPending:
 		return r, refuse(&r, ErrNotPending, "is %s; only a pending request can be rejected", r.Status)
-	case strings.TrimSpace(reason) == "":
+	case strings.TrimSpace(x.Reason) == "":
 		return r, invalid(&r, "reason", "a rejection needs a reason")
+	case !r.vouched(keys, KindRejection, by, x.Reason, &x.Envelope):
+		return r, refuse(&r, attest.UnknownKey("the rejection carries no valid signature vouching for "+by), "the rejection by %q does not verify", by)
 	}
+	x.By, x.At = by, now.UTC()
 	r.Status = StatusRejected
-	r.Rejection = &Rejection{By: member, At: now.UTC(), Reason: reason}
+	r.Rejection = &x
 	r.UpdatedAt = now.UTC()
 	return r, nil
 }
 
-// RequestException asks for a time-boxed exception for an exception-required
-// request: a justification and an expiry between [MinExceptionDays] and
-// [MaxExceptionDays] days after now. The exception is pinned to the
+// NewException checks a request for a time-boxed exception of an
+// exception-required request, asked by requester at now, and returns the
+// exception to sign: a justification and an expiry between
+// [MinExceptionDays] and [MaxExceptionDays] days after now, pinned to the
 // request's artifact digest.
-func RequestException(r Request, requester, justification string, expiresAt, now time.Time) (Request, error) {
-	if err := checkActor(&r, "requester", requester); err != nil {
-		return r, err
+func NewException(r Request, requester, justification string, expiresAt, now time.Time) (Exception, error) {
+	who, err := checkActor(&r, "requester", requester)
+	if err != nil {
+		return Exception{}, err
 	}
 	switch {
 	case r.Status != StatusExceptionRequired:
-		return r, refuse(&r, ErrNotPending, "is %s; only an exception-required request can ask for an exception", r.Status)
+		return Exception{}, refuse(&r, ErrNotPending, "is %s; only an exception-required request can ask for an exception", r.Status)
 	case strings.TrimSpace(justification) == "":
-		return r, invalid(&r, "justification", "an exception needs a justification")
+		return Exception{}, invalid(&r, "justification", "an exception needs a justification")
 	case len(justification) > 16<<10:
-		return r, invalid(&r, "justification", "justification longer than 16 KiB")
+		return Exception{}, invalid(&r, "justification", "justification longer than 16 KiB")
 	case expiresAt.Before(now.AddDate(0, 0, MinExceptionDays)) || expiresAt.After(now.AddDate(0, 0, MaxExceptionDays)):
-		return r, refuse(&r, ErrExpiry, "expiry %s is not between %d and %d days after %s",
+		return Exception{}, refuse(&r, ErrExpiry, "expiry %s is not between %d and %d days after %s",
 			expiresAt.UTC().Format(time.RFC3339), MinExceptionDays, MaxExceptionDays, now.UTC().Format(time.RFC3339))
 	}
-	r.Exception = &Exception{
-		Justification: justification, RequestedBy: requester, RequestedAt: now.UTC(),
+	return Exception{
+		Justification: justification, RequestedBy: who, RequestedAt: now.UTC(),
 		ExpiresAt: expiresAt.UTC(), ArtifactDigest: r.ArtifactDigest,
+	}, nil
+}
+
+// ExceptionPayload returns the canonical statement of exception x on r, as
+// the service key signs it.
+func (r *Request) ExceptionPayload(x Exception) ([]byte, error) {
+	c := *r
+	c.Exception = &x
+	return c.exceptionPayload()
+}
+
+// RequestException records x, an exception built by [NewException] and
+// signed by the service key (x.Attestation), on an exception-required
+// request.
+func RequestException(r Request, keys *attest.Keyring, x Exception, now time.Time) (Request, error) {
+	if _, err := NewException(r, x.RequestedBy, x.Justification, x.ExpiresAt, now); err != nil {
+		return r, err
+	}
+	x.Approvals = nil
+	r.Exception = &x
+	if keys == nil {
+		return r, inputErr("keys", "a keyring is required", nil)
+	}
+	if err := r.verifyException(keys); err != nil {
+		return r, refuse(&r, attest.UnknownKey("the exception is not signed by the service key"), "the exception does not verify")
 	}
 	r.Status = StatusExceptionPending
 	r.UpdatedAt = now.UTC()
 	return r, nil
 }
 
-// ApproveException records member's approval of a pending exception. It
-// is approved when distinct approvals reach the class quorum. Neither the
-// submitter nor the exception's requester may approve, and an expired
-// exception cannot be approved ([ErrExpired]).
-func ApproveException(r Request, members Members, member, comment string, now time.Time) (Request, error) {
-	if err := checkActor(&r, "approver", member); err != nil {
+// ApproveException records a, a member's signed approval of a pending
+// exception (kind [KindExceptionApproval]). It is approved when distinct
+// verified approvals reach the class quorum. Neither the submitter nor the
+// exception's requester may approve, and an expired exception cannot be
+// approved ([ErrExpired]).
+func ApproveException(r Request, keys *attest.Keyring, a Approval, now time.Time) (Request, error) {
+	if r.Status != StatusExceptionPending || r.Exception == nil {
+		return r, refuse(&r, ErrNotPending, "is %s; no exception is awaiting approval", r.Status)
+	}
+	if !now.Before(r.Exception.ExpiresAt) {
+		return r, refuse(&r, ErrExpired, "the exception expired at %s", r.Exception.ExpiresAt.Format(time.RFC3339))
+	}
+	if err := checkApproval(&r, keys, KindExceptionApproval, &a, r.Exception.Approvals, r.Submitter, r.Exception.RequestedBy); err != nil {
 		return r, err
 	}
-	switch {
-	case !members.Has(member):
-		return r, refuse(&r, ErrNotMember, "%q is not a CAB member", member)
-	case r.Status != StatusExceptionPending || r.Exception == nil:
-		return r, refuse(&r, ErrNotPending, "is %s; no exception is awaiting approval", r.Status)
-	case !now.Before(r.Exception.ExpiresAt):
-		return r, refuse(&r, ErrExpired, "the exception expired at %s", r.Exception.ExpiresAt.Format(time.RFC3339))
-	case member == r.Submitter || member == r.Exception.RequestedBy:
-		return r, refuse(&r, ErrSeparationOfDuties, "%q submitted the request or asked for the exception", member)
-	case slices.ContainsFunc(r.Exception.Approvals, func(a Approval) bool { return a.By == member }):
-		return r, refuse(&r, ErrDuplicateApproval, "%q has already approved the exception", member)
-	}
+	a.At = now.UTC()
 	ex := *r.Exception
-	ex.Approvals = append(slices.Clone(ex.Approvals), Approval{By: member, At: now.UTC(), Comment: comment})
+	ex.Approvals = append(slices.Clone(ex.Approvals), a)
 	r.Exception = &ex
-	if len(ex.Approvals) >= r.Decision.Quorum {
+	if r.verifiedApprovals(keys, KindExceptionApproval, ex.Approvals, r.Submitter, ex.RequestedBy) >= r.quorum() {
 		r.Status = StatusExceptionApproved
 	}
 	r.UpdatedAt = now.UTC()
@@ -285,41 +372,76 @@ func ApproveException(r Request, members Members, member, comment string, now ti
 type Authorization struct {
 	RequestID uuid.UUID
 	Status    Status
+	// Approvals is the number of distinct verified approvals counted (of
+	// the exception, for an exception), and Quorum the number needed.
+	Approvals, Quorum int
 	// Until is when the authorisation lapses: the exception's expiry, or
 	// zero for approvals that do not lapse.
 	Until time.Time
 }
 
 // Authorize decides whether the artifact with the given digest may be
-// deployed under r at now: r must be auto-approved, approved to quorum, or
-// under an approved exception that has not expired, and digest must be the
-// build r pinned. Otherwise it is a [*WorkflowError] wrapping
-// [ErrDigestMismatch], [ErrExpired] or [ErrNotAuthorized].
-func Authorize(r Request, digest security.Digest, now time.Time) (Authorization, error) {
+// deployed under r at now, from what was signed and nothing else: the
+// decision statement must verify with keys' service key and match r; the
+// digest must be the build it pinned; a signed rejection refuses; an
+// auto-approved decision authorises; a review needs distinct verified
+// approvals by members other than the submitter up to the class quorum;
+// an exception needs its service-signed statement, pinned to digest and
+// not expired, and verified approvals by members other than the submitter
+// and requester up to the quorum. The stored status is never read. A
+// record that does not match its signature is a [*WorkflowError] wrapping
+// a [*attest.RecordError] (errors.Is(err, attest.ErrTampered)); otherwise
+// a refusal wraps [ErrDigestMismatch], [ErrExpired] or [ErrNotAuthorized].
+func Authorize(r Request, keys *attest.Keyring, digest security.Digest, now time.Time) (Authorization, error) {
+	if keys == nil {
+		return Authorization{}, inputErr("keys", "a keyring is required", nil)
+	}
+	if err := r.verifyDecision(keys); err != nil {
+		return Authorization{}, refuse(&r, err, "the decision does not verify")
+	}
 	if !digest.Equal(r.ArtifactDigest) {
 		return Authorization{}, refuse(&r, ErrDigestMismatch, "artifact %s is not the build %s the request pinned", digest, r.ArtifactDigest)
 	}
-	switch r.Status {
-	case StatusAutoApproved, StatusApproved:
-		return Authorization{RequestID: r.ID, Status: r.Status}, nil
-	case StatusExceptionApproved:
+	if x := r.Rejection; x != nil && r.vouched(keys, KindRejection, x.By, x.Reason, &x.Envelope) {
+		return Authorization{}, refuse(&r, ErrNotAuthorized, "rejected by %s", x.By)
+	}
+	q := r.quorum()
+	switch r.Decision.Outcome {
+	case AutoApproved:
+		return Authorization{RequestID: r.ID, Status: StatusAutoApproved}, nil
+	case ManualReview:
+		n := r.verifiedApprovals(keys, KindApproval, r.Approvals, r.Submitter)
+		if n < q {
+			return Authorization{}, refuse(&r, ErrNotAuthorized, "%d of %d verified approvals", n, q)
+		}
+		return Authorization{RequestID: r.ID, Status: StatusApproved, Approvals: n, Quorum: q}, nil
+	case ExceptionRequired:
 		ex := r.Exception
+		if ex == nil {
+			return Authorization{}, refuse(&r, ErrNotAuthorized, "needs an exception; none is on record")
+		}
+		if err := r.verifyException(keys); err != nil {
+			return Authorization{}, refuse(&r, err, "the exception does not verify")
+		}
 		switch {
-		case ex == nil:
-			return Authorization{}, refuse(&r, ErrNotAuthorized, "no exception on record")
 		case !digest.Equal(ex.ArtifactDigest):
 			return Authorization{}, refuse(&r, ErrDigestMismatch, "the exception is pinned to %s", ex.ArtifactDigest)
 		case !now.Before(ex.ExpiresAt):
 			return Authorization{}, refuse(&r, ErrExpired, "the exception expired at %s", ex.ExpiresAt.Format(time.RFC3339))
 		}
-		return Authorization{RequestID: r.ID, Status: r.Status, Until: ex.ExpiresAt}, nil
+		n := r.verifiedApprovals(keys, KindExceptionApproval, ex.Approvals, r.Submitter, ex.RequestedBy)
+		if n < q {
+			return Authorization{}, refuse(&r, ErrNotAuthorized, "%d of %d verified exception approvals", n, q)
+		}
+		return Authorization{RequestID: r.ID, Status: StatusExceptionApproved, Approvals: n, Quorum: q, Until: ex.ExpiresAt}, nil
 	}
-	return Authorization{}, refuse(&r, ErrNotAuthorized, "is %s", r.Status)
+	return Authorization{}, refuse(&r, ErrNotAuthorized, "the decision's outcome %q authorises nothing", r.Decision.Outcome)
 }
 
 // Clone returns a deep copy of r: its approvals, rejection and exception
 // are copied, not shared.
 func (r Request) Clone() Request {
+	r.Factors = maps.Clone(r.Factors)
 	r.Approvals = slices.Clone(r.Approvals)
 	if r.Rejection != nil {
 		c := *r.Rejection
@@ -338,7 +460,7 @@ func (r Request) Clone() Request {
 func (d Decision) Equal(o Decision) bool {
 	return d.Outcome == o.Outcome && d.Reason == o.Reason && d.Score.Equal(o.Score) && d.Class == o.Class &&
 		d.Threshold.Equal(o.Threshold) && d.ExceptionThreshold.Equal(o.ExceptionThreshold) &&
-		d.ModelVersion == o.ModelVersion && d.Quorum == o.Quorum
+		d.ModelVersion == o.ModelVersion && d.ModelHash == o.ModelHash && d.Quorum == o.Quorum
 }
 
 // ChangedSubmission names the first field of the submission that next
@@ -366,10 +488,25 @@ func ChangedSubmission(old, next Request) string {
 		return "submitter"
 	case !next.SubmissionHash.Equal(old.SubmissionHash):
 		return "submission_hash"
+	case !maps.EqualFunc(next.Factors, old.Factors, decimal.Decimal.Equal) || (next.Factors == nil) != (old.Factors == nil):
+		return "factors"
+	case next.ScoreSupplied != old.ScoreSupplied:
+		return "score_supplied"
+	case next.DeclaredClass != old.DeclaredClass:
+		return "declared_class"
+	case next.ClassRule != old.ClassRule:
+		return "class_rule"
 	case !next.Decision.Equal(old.Decision):
 		return "decision"
+	case !sameEnvelope(&next.Attestation, &old.Attestation):
+		return "attestation"
 	case !next.CreatedAt.Equal(old.CreatedAt):
 		return "created_at"
 	}
 	return ""
+}
+
+func sameEnvelope(a, b *dsse.Envelope) bool {
+	return a.PayloadType == b.PayloadType && bytes.Equal(a.Payload, b.Payload) &&
+		slices.EqualFunc(a.Signatures, b.Signatures, func(x, y dsse.Signature) bool { return x.KeyID == y.KeyID && bytes.Equal(x.Sig, y.Sig) })
 }

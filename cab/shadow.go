@@ -8,6 +8,7 @@ import (
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 )
 
 // ShadowChange is one stored request whose decision the candidate model
@@ -17,6 +18,10 @@ type ShadowChange struct {
 	Request   Request
 	Was       Outcome // the outcome the request got
 	Would     Outcome // the outcome under the candidate
+	// WouldScore is the score under the candidate: its weights applied to
+	// the recorded factor values, or the stored score when the score was
+	// supplied.
+	WouldScore decimal.Decimal
 	// Incidents counts incidents linked to the request's deployment (up to
 	// one page), so a CAB sees how the deployments it would now wave
 	// through actually fared.
@@ -30,6 +35,11 @@ type ShadowReport struct {
 	From, To  time.Time
 	Requests  int // submissions replayed
 	Changed   int // decisions the candidate would change
+	// Rescored counts the submissions rescored from their recorded factor
+	// values under the candidate's weights; the others (a supplied score,
+	// or factors the candidate does not weigh) were replayed with the
+	// score they were decided with.
+	Rescored int
 	// NewlyAutoApproved counts requests that were not auto-approved but
 	// would be; NewlyAutoApprovedWithIncidents those of them whose
 	// deployment had incidents: the risk the CAB is asked to accept.
@@ -41,9 +51,13 @@ type ShadowReport struct {
 }
 
 // Shadow replays the submissions of [from, to) through candidate (which
-// need not be active, or even stored) with the score and class each was
-// submitted with, and reports which decisions would change and how the
-// affected deployments fared. It writes nothing.
+// need not be active, or even stored, or approved): each is rescored from
+// its recorded factor values under the candidate's weights (the stored
+// score where the score was supplied or the candidate weighs other
+// factors) and decided with its class under the candidate's thresholds.
+// It reports which decisions would change and how the affected deployments
+// fared, so a change of weights can be judged before the CAB approves it.
+// It writes nothing.
 func (w *Workflow) Shadow(ctx context.Context, candidate *riskmodel.Version, from, to time.Time) (ShadowReport, error) {
 	if candidate == nil {
 		return ShadowReport{}, inputErr("candidate", "required", nil)
@@ -75,7 +89,14 @@ func (w *Workflow) Shadow(ctx context.Context, candidate *riskmodel.Version, fro
 
 func (w *Workflow) replay(ctx context.Context, candidate *riskmodel.Version, r Request, rep *ShadowReport) error {
 	rep.Requests++
-	d, err := Decide(r.Decision.Score, r.Decision.Class, candidate)
+	score := r.Decision.Score
+	if r.Factors != nil && !r.ScoreSupplied {
+		if sc, err := candidate.Score(r.Factors); err == nil {
+			score = sc.Value
+			rep.Rescored++
+		}
+	}
+	d, err := Decide(score, r.Decision.Class, candidate)
 	if err != nil {
 		return fmt.Errorf("cab: replaying request %s: %w", r.ID, err)
 	}
@@ -83,7 +104,7 @@ func (w *Workflow) replay(ctx context.Context, candidate *riskmodel.Version, r R
 		return nil
 	}
 	rep.Changed++
-	ch := ShadowChange{RequestID: r.ID, Request: r, Was: r.Decision.Outcome, Would: d.Outcome}
+	ch := ShadowChange{RequestID: r.ID, Request: r, Was: r.Decision.Outcome, Would: d.Outcome, WouldScore: score}
 	switch {
 	case d.Outcome == AutoApproved:
 		rep.NewlyAutoApproved++

@@ -4,17 +4,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
@@ -25,6 +33,10 @@ import (
 // store.ErrConflict.
 type Store interface {
 	ActiveRiskModel(ctx context.Context) (riskmodel.Version, error)
+	RiskModel(ctx context.Context, version string) (riskmodel.Version, error)
+	ApproveRiskModel(ctx context.Context, version string, s riskmodel.Signoff, approved bool) error
+	ActivateRiskModel(ctx context.Context, version, actor string) error
+	MaturityState(ctx context.Context) (maturity.State, error)
 	EvidenceByID(ctx context.Context, id uuid.UUID) (security.Evidence, error)
 	CreateRequest(ctx context.Context, r Request) (Request, error)
 	Request(ctx context.Context, id uuid.UUID) (Request, error)
@@ -57,17 +69,44 @@ const (
 // EVIDENCE_UNUSABLE; the error wrapping it says why.
 var ErrEvidence = &trustgate.Error{Code: trustgate.Invalid, Reason: "EVIDENCE_UNUSABLE", Message: "cab: evidence unusable"}
 
+// Errors of a submission that tries to choose its own decision.
+var (
+	// ErrClassBelowClassified: the submission declares a blast radius class
+	// less severe than the one its facts classify as. Code
+	// [trustgate.Invalid], reason CLASS_BELOW_CLASSIFIED, field class; the
+	// message names both classes.
+	ErrClassBelowClassified = &trustgate.Error{Code: trustgate.Invalid, Reason: "CLASS_BELOW_CLASSIFIED", Field: "class",
+		Message: "cab: declared class is less severe than the classified class"}
+	// ErrScoreSupplied: the submission gives a bare score, and the workflow
+	// does not accept one ([Options.AllowSuppliedScore]). Code
+	// [trustgate.Invalid], reason SCORE_SUPPLIED, field score.
+	ErrScoreSupplied = &trustgate.Error{Code: trustgate.Invalid, Reason: "SCORE_SUPPLIED", Field: "score",
+		Message: "cab: a bare score is not accepted: give factor values"}
+)
+
 // Options configures a [Workflow].
 type Options struct {
-	// Members is the CAB. Only members approve, reject and approve
-	// exceptions; with none configured, nothing can be approved.
-	Members Members
-	// Classifier classifies submissions that give classifier input instead
-	// of a class; nil means the default rules.
+	// Service signs decisions, exceptions and, in service-attested mode,
+	// the approvals of members the caller authenticated; its keyring says
+	// who the CAB is and which keys are trusted. Required.
+	Service *attest.Service
+	// Classifier classifies the facts of submissions; nil means the
+	// default rules.
 	Classifier *blastradius.Classifier
-	Now        func() time.Time
-	NewID      func() uuid.UUID
-	Logger     *slog.Logger
+	// HigherClassWins makes a declared class less severe than the
+	// classified one give way to the classified class (the higher of the
+	// two, as ServiceNow does) instead of refusing the submission.
+	HigherClassWins bool
+	// AllowSuppliedScore accepts submissions that give a bare score
+	// instead of factor values. The decision and its audit event then say
+	// the score was supplied.
+	AllowSuppliedScore bool
+	// Levels is the maturity ladder whose thresholds cap every model; nil
+	// means maturity.Levels().
+	Levels []maturity.Definition
+	Now    func() time.Time
+	NewID  func() uuid.UUID
+	Logger *slog.Logger
 }
 
 // Workflow is the CAB approval workflow over a store: submission with a
@@ -77,8 +116,12 @@ type Options struct {
 // read-modify-write inside one store transaction.
 type Workflow struct {
 	store      Store
-	members    Members
+	service    *attest.Service
+	keys       *attest.Keyring
 	classifier *blastradius.Classifier
+	opts       Options
+	levels     []maturity.Definition
+	verified   sync.Map // modelKey → struct{}: models that verified
 	now        func() time.Time
 	newID      func() uuid.UUID
 	log        *slog.Logger
@@ -89,11 +132,16 @@ func NewWorkflow(s Store, opts Options) (*Workflow, error) {
 	if s == nil {
 		return nil, inputErr("store", "required", nil)
 	}
-	w := &Workflow{store: s, members: Members{}, classifier: opts.Classifier, now: opts.Now, newID: opts.NewID, log: opts.Logger}
-	for m, ok := range opts.Members {
-		if ok {
-			w.members[m] = true
-		}
+	if opts.Service == nil {
+		return nil, inputErr("service", "a service signer and keyring are required (attest.NewService)", nil)
+	}
+	w := &Workflow{store: s, service: opts.Service, keys: opts.Service.Keys(), classifier: opts.Classifier, opts: opts,
+		levels: opts.Levels, now: opts.Now, newID: opts.NewID, log: opts.Logger}
+	if w.levels == nil {
+		w.levels = maturity.Levels()
+	}
+	if err := maturity.ValidateLevels(w.levels); err != nil {
+		return nil, err
 	}
 	if w.classifier == nil {
 		c, err := blastradius.NewClassifier(blastradius.DefaultRules(), blastradius.Options{})
@@ -119,13 +167,17 @@ func NewWorkflow(s Store, opts Options) (*Workflow, error) {
 	return w, nil
 }
 
+// Keys returns the keyring the workflow verifies with.
+func (w *Workflow) Keys() *attest.Keyring { return w.keys }
+
 // clock returns the workflow's time. The store keeps times at its own
 // precision and returns what it keeps.
 func (w *Workflow) clock() time.Time { return w.now().UTC() }
 
-// Submission is a deployment put to the CAB. Give either Score or Factors
-// (scored with the active model), and either Class or Classify (classified
-// with the workflow's classifier).
+// Submission is a deployment put to the CAB. It gives facts, and trustgate
+// decides: Classify (what is deployed) is classified with the workflow's
+// classifier, and Factors (the risk factor values) are scored with the
+// active model.
 type Submission struct {
 	EvidenceID         uuid.UUID
 	DeploymentIntentID uuid.UUID
@@ -134,31 +186,42 @@ type Submission struct {
 	Application string
 	// ArtifactName picks the evidence's artifact; empty when it has one.
 	ArtifactName string
-	Score        *decimal.Decimal
-	Factors      map[riskmodel.Factor]decimal.Decimal
-	Class        blastradius.Class
-	Classify     *blastradius.Input
-	Submitter    string
+	// Classify holds the facts the class is decided from. Required.
+	Classify *blastradius.Input
+	// Class, if set, is the class the submitter declares. A class more
+	// severe than the classified one is used; a less severe one is refused
+	// ([ErrClassBelowClassified]) unless [Options.HigherClassWins].
+	Class blastradius.Class
+	// Factors are the risk factor values, scored by the active model and
+	// recorded with the request. Required unless the workflow accepts a
+	// supplied Score ([Options.AllowSuppliedScore]).
+	Factors map[riskmodel.Factor]decimal.Decimal
+	Score   *decimal.Decimal
+	// Submitter is who submits; stored normalised.
+	Submitter string
 }
 
 // Submit decides a submission with the active model and stores the request
 // with an audit event. It is idempotent on the correlation id: the same
 // submission again returns the stored request; a different one under the
 // same id is store.ErrConflict. The artifact digest of the evidence is
-// pinned on the request: only that build can ever be authorised.
+// pinned on the request: only that build can ever be authorised. The
+// decision, with everything it was decided from, is signed by the service
+// key.
 func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
-	if err := s.check(); err != nil {
+	submitter, err := s.check(&w.opts)
+	if err != nil {
 		return Request{}, err
 	}
-	model, err := w.store.ActiveRiskModel(ctx)
+	model, modelHash, err := w.activeModel(ctx)
 	if err != nil {
-		return Request{}, fmt.Errorf("cab: reading the active model: %w", err)
+		return Request{}, err
 	}
 	score, err := s.score(&model)
 	if err != nil {
 		return Request{}, err
 	}
-	class, app, err := w.class(s)
+	class, rule, app, err := w.class(s)
 	if err != nil {
 		return Request{}, err
 	}
@@ -166,8 +229,10 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("cab: evidence %s: %w", s.EvidenceID, err)
 	}
-	if !ev.Intact() {
-		return Request{}, fmt.Errorf("%w: evidence %s no longer matches its content hash", ErrEvidence, ev.ID)
+	if err := ev.Verify(w.keys); err != nil {
+		// The record error first: its code (tampered) is the one callers see;
+		// errors.Is(err, ErrEvidence) holds too.
+		return Request{}, fmt.Errorf("cab: evidence %s does not match what was signed: %w (%w)", ev.ID, err, ErrEvidence)
 	}
 	m, err := ev.Manifest()
 	if err != nil {
@@ -181,11 +246,21 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
+	dec.ModelHash = modelHash
 	now := w.clock()
 	r := Request{
 		ID: w.newID(), CorrelationID: s.CorrelationID, EvidenceID: s.EvidenceID, DeploymentIntentID: s.DeploymentIntentID,
-		Application: app, ArtifactDigest: art.SHA256, Submitter: s.Submitter, SubmissionHash: s.hash(score, class, app),
+		Application: app, ArtifactDigest: art.SHA256, Submitter: submitter, Factors: maps.Clone(s.Factors),
+		ScoreSupplied: s.Score != nil, DeclaredClass: s.Class, ClassRule: rule,
 		Decision: dec, Status: StatusFor(dec), CreatedAt: now, UpdatedAt: now,
+	}
+	r.SubmissionHash = s.hash(submitter, score, class, app)
+	payload, err := r.DecisionPayload()
+	if err != nil {
+		return Request{}, err
+	}
+	if r.Attestation, err = w.service.Seal(payload); err != nil {
+		return Request{}, fmt.Errorf("cab: signing the decision: %w", err)
 	}
 	stored, err := w.store.CreateRequest(ctx, r)
 	if err != nil {
@@ -193,26 +268,126 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 	}
 	w.log.LogAttrs(ctx, slog.LevelInfo, "cab request submitted", slog.String("request_id", stored.ID.String()),
 		slog.String("correlation_id", stored.CorrelationID), slog.String("outcome", string(stored.Decision.Outcome)),
-		slog.String("reason", string(stored.Decision.Reason.Code)))
+		slog.String("reason", string(stored.Decision.Reason.Code)), slog.Bool("score_supplied", stored.ScoreSupplied))
 	return stored, nil
 }
 
-func (s *Submission) check() error {
+// activeModel reads the active model and the maturity level in force,
+// verifies the model under that level ([VerifyModel]) and returns it with
+// its content hash. A model that does not verify decides nothing: the
+// error wraps riskmodel.ErrUnverified. The verification of signatures is
+// cached by the model's content hash, its signoffs and the level, so a
+// submission under an unchanged model costs one content hash.
+func (w *Workflow) activeModel(ctx context.Context) (riskmodel.Version, security.Digest, error) {
+	model, err := w.store.ActiveRiskModel(ctx)
+	if err != nil {
+		return riskmodel.Version{}, security.Digest{}, fmt.Errorf("cab: reading the active model: %w", err)
+	}
+	state, err := w.store.MaturityState(ctx)
+	if err != nil {
+		return riskmodel.Version{}, security.Digest{}, fmt.Errorf("cab: reading the maturity level: %w", err)
+	}
+	if err := w.verifyState(&state); err != nil {
+		return riskmodel.Version{}, security.Digest{}, err
+	}
+	h, err := w.verifyModel(&model, state.Level)
+	return model, h, err
+}
+
+// verifyState is maturity.VerifyState with the workflow's keys and levels,
+// cached by everything it depends on. A level that does not verify caps
+// nothing, so nothing is decided: the error wraps riskmodel.ErrUnverified
+// as well as naming the record.
+func (w *Workflow) verifyState(s *maturity.State) error {
+	h := sha256.New()
+	payload, err := s.StatePayload(security.Digest{})
+	if err == nil {
+		h.Write(payload) // the fields, with a placeholder digest
+	}
+	h.Write(s.Attestation.Payload)
+	writeSigs(h, s.Attestation.Signatures)
+	for _, a := range s.Approvals {
+		h.Write([]byte(a.By))
+		h.Write(a.Envelope.Payload)
+		writeSigs(h, a.Envelope.Signatures)
+	}
+	var key stateKey
+	h.Sum(key[:0])
+	if _, ok := w.verified.Load(key); ok {
+		return nil
+	}
+	if err := maturity.VerifyState(s, w.keys, len(w.levels)); err != nil {
+		return &trustgate.Error{Code: trustgate.Tampered, Reason: riskmodel.ErrUnverified.Reason,
+			Message: "cab: the maturity level in force does not verify, so no model decides: " + err.Error(),
+			Err:     errors.Join(riskmodel.ErrUnverified, err)}
+	}
+	w.verified.Store(key, struct{}{})
+	return nil
+}
+
+// stateKey is what a state verification depends on.
+type stateKey [32]byte
+
+func writeSigs(h hash.Hash, sigs []dsse.Signature) {
+	for _, sig := range sigs {
+		h.Write([]byte(sig.KeyID))
+		h.Write(sig.Sig)
+	}
+}
+
+// verifyModel is [VerifyModel] with the workflow's keys and levels, cached.
+func (w *Workflow) verifyModel(v *riskmodel.Version, level maturity.Level) (security.Digest, error) {
+	h, err := v.ContentHash()
+	if err != nil {
+		return VerifyModel(v, w.keys, w.levels, level)
+	}
+	sigs := sha256.New()
+	for _, s := range v.Signoffs {
+		sigs.Write([]byte(s.By))
+		sigs.Write(s.Envelope.Payload)
+		writeSigs(sigs, s.Envelope.Signatures)
+	}
+	key := modelKey{hash: h, level: level}
+	sigs.Sum(key.signoffs[:0])
+	if _, ok := w.verified.Load(key); ok {
+		return security.Digest(h), nil
+	}
+	d, err := VerifyModel(v, w.keys, w.levels, level)
+	if err == nil {
+		w.verified.Store(key, struct{}{})
+	}
+	return d, err
+}
+
+// modelKey is what a model verification depends on.
+type modelKey struct {
+	hash     [32]byte
+	level    maturity.Level
+	signoffs [32]byte
+}
+
+func (s *Submission) check(opts *Options) (string, error) {
 	switch {
 	case s.EvidenceID == uuid.Nil:
-		return inputErr("evidence_id", "required", nil)
+		return "", inputErr("evidence_id", "required", nil)
 	case s.DeploymentIntentID == uuid.Nil:
-		return inputErr("deployment_intent_id", "required", nil)
+		return "", inputErr("deployment_intent_id", "required", nil)
 	case strings.TrimSpace(s.CorrelationID) == "" || len(s.CorrelationID) > 256:
-		return inputErr("correlation_id", "required, at most 256 bytes", nil)
-	case strings.TrimSpace(s.Submitter) == "" || len(s.Submitter) > 256:
-		return inputErr("submitter", "required, at most 256 bytes", nil)
-	case (s.Score == nil) == (s.Factors == nil):
-		return inputErr("score", "give either a score or factor values", nil)
-	case (s.Class == "") == (s.Classify == nil):
-		return inputErr("class", "give either a class or classifier input", nil)
+		return "", inputErr("correlation_id", "required, at most 256 bytes", nil)
+	case s.Classify == nil:
+		return "", inputErr("classify", "the facts to classify are required: trustgate decides the class", nil)
+	case s.Score != nil && s.Factors != nil:
+		return "", inputErr("score", "give factor values or a score, not both", nil)
+	case s.Score != nil && !opts.AllowSuppliedScore:
+		return "", ErrScoreSupplied
+	case s.Score == nil && s.Factors == nil:
+		return "", inputErr("factors", "the risk factor values are required", nil)
 	}
-	return nil
+	submitter, err := attest.CheckName("submitter", s.Submitter)
+	if err != nil {
+		return "", inputErr("submitter", "required (a single-line name of at most 256 bytes)", err)
+	}
+	return submitter, nil
 }
 
 func (s *Submission) score(model *riskmodel.Version) (decimal.Decimal, error) {
@@ -226,29 +401,44 @@ func (s *Submission) score(model *riskmodel.Version) (decimal.Decimal, error) {
 	return sc.Value, nil
 }
 
-func (w *Workflow) class(s Submission) (blastradius.Class, string, error) {
+// class classifies the submission's facts and reconciles the declared
+// class with the classified one.
+func (w *Workflow) class(s Submission) (blastradius.Class, string, string, error) {
 	app := s.Application
-	if s.Classify != nil && app == "" {
+	if app == "" {
 		app = s.Classify.AppName
 	}
 	if strings.TrimSpace(app) == "" || len(app) > 256 {
-		return "", "", inputErr("application", "required (or classifier input with an application name), at most 256 bytes", nil)
-	}
-	if s.Class != "" {
-		return s.Class, app, nil // Decide validates it
+		return "", "", "", inputErr("application", "required (or classifier input with an application name), at most 256 bytes", nil)
 	}
 	res, err := w.classifier.Classify(*s.Classify)
 	if err != nil {
-		return "", "", inputErr("classify", err.Error(), err)
+		return "", "", "", inputErr("classify", err.Error(), err)
 	}
-	return res.Class, app, nil
+	switch {
+	case s.Class == "" || s.Class == res.Class:
+		return res.Class, res.Rule, app, nil
+	case !s.Class.Valid():
+		return "", "", "", inputErr("class", "not a blast radius class", &blastradius.ClassError{Value: string(s.Class)})
+	case s.Class.MoreSevereThan(res.Class):
+		return s.Class, "declared", app, nil
+	case w.opts.HigherClassWins:
+		return res.Class, res.Rule, app, nil
+	}
+	return "", "", "", &trustgate.Error{Code: trustgate.Invalid, Reason: ErrClassBelowClassified.Reason, Field: "class",
+		Message: fmt.Sprintf("cab: class: declared %s is less severe than %s, which the facts classify as (rule %s)", s.Class, res.Class, res.Rule),
+		Err:     ErrClassBelowClassified}
 }
 
 // hash fingerprints what the submission asks for, after scoring and
 // classification.
-func (s *Submission) hash(score decimal.Decimal, class blastradius.Class, app string) security.Digest {
-	b, _ := json.Marshal([]string{s.EvidenceID.String(), s.DeploymentIntentID.String(), s.CorrelationID,
-		app, s.ArtifactName, score.String(), string(class), s.Submitter})
+func (s *Submission) hash(submitter string, score decimal.Decimal, class blastradius.Class, app string) security.Digest {
+	parts := []string{s.EvidenceID.String(), s.DeploymentIntentID.String(), s.CorrelationID,
+		app, s.ArtifactName, score.String(), string(class), string(s.Class), submitter, strconv.FormatBool(s.Score != nil)}
+	for _, f := range slices.Sorted(maps.Keys(s.Factors)) {
+		parts = append(parts, string(f)+"="+s.Factors[f].String())
+	}
+	b, _ := json.Marshal(parts) // strings only: cannot fail
 	return sha256.Sum256(b)
 }
 
@@ -266,6 +456,9 @@ func SubmittedEvent(r Request) security.EventInput {
 		"threshold":           d.Threshold.String(),
 		"exception_threshold": d.ExceptionThreshold.String(),
 		"model_version":       d.ModelVersion,
+		"model_sha256":        d.ModelHash.String(),
+		"score_supplied":      strconv.FormatBool(r.ScoreSupplied),
+		"declared_class":      string(r.DeclaredClass),
 		"quorum":              strconv.Itoa(d.Quorum),
 		"status":              string(r.Status),
 		"artifact_sha256":     r.ArtifactDigest.String(),

@@ -10,6 +10,7 @@ import (
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
@@ -97,6 +98,9 @@ type Incident struct {
 
 	CreatedAt time.Time // when it was reported
 	UpdatedAt time.Time
+	// Attestation is the report's statement signed by the service key
+	// ([Incident.Verify]); empty when the store had no service key.
+	Attestation dsse.Envelope
 }
 
 // Resolution holds the fields that change as an incident is worked.

@@ -137,7 +137,10 @@ type Evaluation struct {
 	Reason string
 	// Decision: the CAB's approval of a ready progression, or the engine's
 	// application of a regression. Zero while undecided.
-	Decision  Decision
+	Decision Decision
+	// Approvals are the CAB members' signed approvals of a ready
+	// progression, gathered until they reach the quorum.
+	Approvals []Approval
 	CreatedAt time.Time
 }
 

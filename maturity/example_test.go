@@ -2,12 +2,15 @@ package maturity_test
 
 import (
 	"context"
+	"crypto"
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/memstore"
 	"github.com/google/uuid"
@@ -19,7 +22,15 @@ func ExampleEngine_Evaluate() {
 	now := time.Date(2026, 2, 9, 8, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	s, _ := store.New(memstore.New(memstore.Options{}), store.Options{Now: clock})
-	_ = store.Seed(ctx, s, now)
+
+	// The service key signs each level in force; its keyring names the
+	// CAB. The keys are made here for the example: an installation holds
+	// the service key outside the database.
+	servicePub, serviceKey, _ := ed25519.GenerateKey(nil)
+	keys, _ := attest.NewKeyring(attest.Config{Service: servicePub,
+		Members: map[string][]crypto.PublicKey{"cab-alice": nil, "cab-bob": nil}})
+	svc, _ := attest.NewService(serviceKey, keys)
+	_ = store.Seed(ctx, s, svc, now)
 
 	// Four weeks of 100 deployments a week, every one reviewed by the CAB.
 	for i := range 400 {
@@ -28,12 +39,19 @@ func ExampleEngine_Evaluate() {
 			RiskScore: decimal.NewFromInt(int64(i % 30)), ModelVersion: "1.1", FinishedAt: now})
 	}
 
-	engine, _ := maturity.NewEngine(s, maturity.Options{Now: clock})
+	engine, _ := maturity.NewEngine(s, maturity.Options{Service: svc, Now: clock})
 	ev, _ := engine.Evaluate(ctx)
 	fmt.Println(ev.Kind, ev.Level, "→", ev.Target, "ready:", ev.Ready)
-	tr, _ := engine.Approve(ctx, ev.ID, "cab-alice")
+	first, _ := engine.Approve(ctx, ev.ID, "cab-alice")
+	fmt.Println("approvals:", first.Approvals, "of", first.Quorum, "applied:", first.Transition != nil)
+	second, _ := engine.Approve(ctx, ev.ID, "cab-bob")
+	tr := second.Transition
 	fmt.Println("now at", tr.State.Level, "with productivity threshold", tr.Model.Thresholds[blastradius.ProductivityTools])
+	state, _ := s.MaturityState(ctx)
+	fmt.Println("the level in force verifies:", maturity.VerifyState(&state, keys, len(maturity.Levels())) == nil)
 	// Output:
 	// progression level 0 (Baseline) → level 1 (Cautious) ready: true
+	// approvals: 1 of 2 applied: false
 	// now at level 1 (Cautious) with productivity threshold 20
+	// the level in force verifies: true
 }

@@ -3,6 +3,10 @@ package maturity
 import (
 	"fmt"
 	"time"
+
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/dsse"
+	"github.com/google/uuid"
 )
 
 // Level is a trust maturity level, from [Baseline] (0) to [OptimizedLevel]
@@ -37,4 +41,16 @@ type State struct {
 	Since        time.Time // when the level took effect
 	ModelVersion string    // the risk model version activated with the level
 	Reason       string    // why the level was entered (seed, progression, regression)
+	// Kind is how the level was entered: Progression, Regression, or ""
+	// for the seed's baseline.
+	Kind Kind
+	// Evaluation and EvaluationHash name the evaluation behind a
+	// transition (its id and content hash); zero for the seed.
+	Evaluation     uuid.UUID
+	EvaluationHash security.Digest
+	// Approvals are the CAB members' signed approvals of a progression.
+	Approvals []Approval
+	// Attestation is the state's statement signed by the service key (see
+	// [VerifyState]).
+	Attestation dsse.Envelope
 }

@@ -9,7 +9,33 @@ import (
 
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/buildworksai/trustgate/security/attest"
 )
+
+// Sign adds to t's model the ladder statement svc's service key signs (the
+// model carries exactly the thresholds of level t.To, which is what lets
+// it decide without a CAB quorum of its own; see riskmodel.Signoff), and
+// signs t's new state ([VerifyState]). For a progression, t.State.Approvals
+// must hold the members' approvals first.
+func (t *Transition) Sign(svc *attest.Service) error {
+	payload, err := t.Model.LadderPayload(int(t.To), t.State.Reason)
+	if err != nil {
+		return err
+	}
+	env, err := svc.Seal(payload)
+	if err != nil {
+		return fmt.Errorf("maturity: signing the level %d model: %w", t.To, err)
+	}
+	t.Model.Signoffs = append(t.Model.Signoffs, riskmodel.Signoff{By: riskmodel.LadderSigner, At: t.At, Envelope: env})
+	h, err := t.Model.ContentHash()
+	if err != nil {
+		return err
+	}
+	if err := t.State.Sign(svc, h); err != nil {
+		return fmt.Errorf("maturity: signing the level %d state: %w", t.To, err)
+	}
+	return nil
+}
 
 // Errors of [Progress] and [Regress]. Each comes wrapped in a
 // [*TransitionError] naming the evaluation. Each is a *trustgate.Error with
@@ -92,7 +118,7 @@ func Progress(levels []Definition, e Evaluation, cur State, active riskmodel.Ver
 		return Transition{}, &TransitionError{EvaluationID: e.ID.String(),
 			Reason: fmt.Sprintf("judged level %d but the installation is at level %d", e.Level, cur.Level), Err: ErrStale}
 	}
-	return build(levels, Progression, e, active, approver, now, "CAB-approved progression to "+levels[e.Target].Name)
+	return build(levels, Progression, e, active, attest.NormalizeName(approver), now, "CAB-approved progression to "+levels[e.Target].Name)
 }
 
 // Regress builds the transition a regression evaluation makes: down to
@@ -132,15 +158,21 @@ func build(levels []Definition, kind Kind, e Evaluation, active riskmodel.Versio
 		ExceptionThreshold: active.ExceptionThreshold,
 		Approval:           riskmodel.Approval{Approved: true, By: actor, At: now},
 		Calibration:        calibration,
+		CreatedBy:          attest.NormalizeName(actor),
 		CreatedAt:          now,
 	}
 	if err := m.Validate(); err != nil {
 		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(),
 			Err: fieldErr("model", "the new model would be invalid: "+err.Error(), err)}
 	}
+	eh, err := e.ContentHash()
+	if err != nil {
+		return Transition{}, err
+	}
 	return Transition{
 		Kind: kind, Evaluation: e, From: e.Level, To: e.Target, Model: m,
-		State: State{Level: e.Target, Since: now, ModelVersion: m.Version, Reason: reason},
+		State: State{Level: e.Target, Since: now, ModelVersion: m.Version, Reason: reason, Kind: kind, Evaluation: e.ID,
+			EvaluationHash: eh},
 		Actor: actor, At: now,
 	}, nil
 }

@@ -54,11 +54,19 @@ type Version struct {
 	// ExceptionThreshold is the score, in [0, 100], at or above which a
 	// deployment needs a time-boxed exception.
 	ExceptionThreshold decimal.Decimal
-	// Approval is the CAB's sign-off. Only an approved version can be active.
+	// Approval is a cache of the CAB's sign-off: set once the signoffs
+	// reached quorum. Only an approved version can be active, and what
+	// decides whether a version is approved is its Signoffs, verified.
 	Approval Approval
+	// Signoffs are the signed statements about the version: members'
+	// approvals, or the service key's ladder statement (see [Signoff]).
+	Signoffs []Signoff
 	// Calibration is free-form evidence behind the numbers (incident
 	// correlation, score distribution): nil or a JSON object.
 	Calibration json.RawMessage
+	// CreatedBy is who created the version (normalised, as stores keep
+	// names): the one CAB member whose approval of it never counts.
+	CreatedBy string
 	// CreatedAt is when the version was created.
 	CreatedAt time.Time
 	// Active reports whether this is the version decisions are made with.
@@ -78,6 +86,7 @@ func (v Version) Clone() Version {
 	v.Thresholds = maps.Clone(v.Thresholds)
 	v.Weights = maps.Clone(v.Weights)
 	v.Calibration = bytes.Clone(v.Calibration)
+	v.Signoffs = slices.Clone(v.Signoffs)
 	return v
 }
 

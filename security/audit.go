@@ -28,6 +28,7 @@ const (
 	EventIncidentUpdated    EventType = "incident.updated"
 	EventMaturityProgressed EventType = "maturity.progressed"
 	EventMaturityRegressed  EventType = "maturity.regressed"
+	EventMaturityApproval   EventType = "maturity.approval"
 )
 
 // Limits on audit event fields. They keep a single event readable and the

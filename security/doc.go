@@ -26,6 +26,7 @@
 //
 //	EVIDENCE_NOT_FOUND         no package with that id
 //	EVIDENCE_TAMPERED          the stored package no longer matches its content hash
+//	EVIDENCE_UNATTESTED        with Options.Keys: the package is not what the service key signed, or lacks a required producer signature
 //	ARTIFACT_NOT_IN_EVIDENCE   the named artifact is not in the package
 //	ARTIFACT_HASH_MISMATCH     the artifact bytes do not hash to the evidence's digest
 //	SBOM_MISSING               an SBOM is required (or declared) and none is given
@@ -44,6 +45,29 @@
 // soon as a trusted key is configured. SBOMOptional relaxes the first for
 // fleets whose packages carry no SBOM; an SBOM the evidence declares is
 // always checked.
+//
+// # Attestation
+//
+// A content hash protects a package against accidents only: someone who can
+// write the database can replace an artifact digest in the data and
+// recompute the hash, and the evidence gate passes the attacker's build. So
+// at upload [Evidence.Attest] has the service key (an attest.Service, keys
+// held outside the database) sign an in-toto Statement v1 of the package
+// ([PredicateEvidence]: its artifacts as subjects; its id, correlation id,
+// content hash, creation time and producer as predicate) in a DSSE
+// envelope. When the keyring names trusted evidence producers, the package
+// must also carry a producer's DSSE signature over [ProducerPayload] of its
+// data ([PredicateProducer]), so that the evidence generator is not the
+// artifact packager; without one the upload fails
+// (PRODUCER_SIGNATURE_MISSING, a statement mismatch or an unknown key).
+//
+// [Evidence.Verify] encodes the service statement again from the package as
+// stored, compares bytes and checks the signatures; a failure is an
+// attest.RecordError naming "evidence_packages/<id>" and the part
+// ("content", "attestation", "producer"). With [Options.Keys] set the
+// validator runs it as the attestation gate, EVIDENCE_UNATTESTED, right
+// after the evidence gate. An embedding that sets no keys gets no
+// protection against edits of the database: the gate does not run.
 //
 // # Audit log
 //
@@ -80,6 +104,12 @@
 //     reason code as its reason (trustgate.NotFound for EVIDENCE_NOT_FOUND),
 //     wrapping the [*ValidationError] with every failed check (errors.As)
 //     and, through it, [ErrBlocked].
+//   - A package that does not verify against what was signed for it is an
+//     attest.RecordError (errors.As) wrapping attest.ErrTampered:
+//     trustgate.Tampered, reason RECORD_TAMPERED. [Evidence.Attest] refuses
+//     a missing producer signature with reason PRODUCER_SIGNATURE_MISSING
+//     ([ErrProducerSignatureMissing]), another statement with
+//     attest.ErrStatement and an untrusted key with attest.ErrUnknownKey.
 //   - A broken audit chain is a [*ChainError] naming the first bad event
 //     (errors.As), wrapping [ErrChainBroken]: trustgate.Tampered, reason
 //     AUDIT_CHAIN_BROKEN. A checkpoint signature that does not verify wraps

@@ -15,6 +15,7 @@ import (
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/jcs"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/google/uuid"
 )
 
@@ -31,12 +32,26 @@ const (
 // Evidence is an evidence package: what a build says it produced (artifact
 // and SBOM digests, the blast radius class), stored in canonical form with
 // the SHA-256 of that form. Packages are never updated or deleted.
+//
+// An attested package ([Evidence.Attest]) also carries the service key's
+// signed statement of its content hash, and when the keyring names trusted
+// producers a producer's signed statement of its data;
+// [Evidence.Verify] checks the package against both.
 type Evidence struct {
 	ID            uuid.UUID
 	CorrelationID string          // unique: the idempotency key of the upload
 	Data          json.RawMessage // the RFC 8785 canonical form of the evidence data
 	ContentHash   Digest          // SHA-256 of Data
 	CreatedAt     time.Time       // UTC, microsecond precision
+	// Attestation is the service key's statement about the package
+	// ([PredicateEvidence]): its id, correlation id, content hash,
+	// creation time, producer and artifacts. Empty for a package stored
+	// before trustgate signed evidence, which then verifies as unsigned.
+	Attestation dsse.Envelope
+	// Producer is the trusted producer's envelope over the evidence data
+	// ([PredicateProducer], [ProducerPayload]); empty when the keyring
+	// named no producers at upload.
+	Producer dsse.Envelope
 }
 
 // Manifest is the part of the evidence data trustgate reads.

@@ -19,16 +19,28 @@ import (
 //
 //	gate            reason codes
 //	evidence        EVIDENCE_NOT_FOUND, EVIDENCE_TAMPERED
+//	attestation     EVIDENCE_UNATTESTED (only with Options.Keys)
 //	artifact        ARTIFACT_NOT_IN_EVIDENCE, ARTIFACT_HASH_MISMATCH
 //	sbom            SBOM_MISSING, SBOM_HASH_MISMATCH
 //	sbom_signature  SBOM_SIGNATURE_INVALID
 //	blast_radius    BLAST_RADIUS_MISSING, BLAST_RADIUS_INVALID
 //
-// Every gate runs and is reported, except that when the evidence is missing
-// or tampered the others have nothing trustworthy to check against and are
-// reported as skipped; likewise the signature gate when the SBOM's own hash
-// failed. The artifact (and SBOM) are read once, streaming, in constant
-// memory; digests are compared in constant time.
+// Every gate runs and is reported, except that when the evidence is missing,
+// tampered or unattested the others have nothing trustworthy to check
+// against and are reported as skipped; likewise the signature gate when the
+// SBOM's own hash failed.
+//
+// The attestation gate runs when [Options.Keys] is set: the package must
+// verify against what the service key signed for it at upload, and carry a
+// trusted producer's signature when the keyring names producers
+// ([Evidence.Verify], parts "attestation" and "producer"; the content part
+// is EVIDENCE_TAMPERED's). Its detail is the record error. A package stored
+// before trustgate signed evidence fails it ("unsigned"). Without Keys
+// there is no such gate: the stored content hash is all the evidence gate
+// checks, and someone who can write the database can replace both.
+//
+// The artifact (and SBOM) are read once, streaming, in constant memory;
+// digests are compared in constant time.
 //
 // The outcome is appended to the audit log (validation.passed or
 // validation.failed) before ValidateDeployment returns; if the event cannot
@@ -142,7 +154,7 @@ func (v *Validator) validate(ctx context.Context, req Request, src material) (Re
 	switch {
 	case errors.Is(err, errs.ErrNotFound):
 		rep.Checks = append(rep.Checks, fail(GateEvidence, EvidenceNotFound, fmt.Sprintf("no evidence package %s", req.EvidenceID)))
-		rep.Checks = skipRest(rep.Checks, GateArtifact, GateSBOM, GateSBOMSignature, GateBlastRadius)
+		rep.Checks = v.skipAfterEvidence(rep.Checks)
 		return v.finish(ctx, req, rep)
 	case err != nil:
 		return Report{}, fmt.Errorf("security: reading evidence %s: %w", req.EvidenceID, err)
@@ -154,10 +166,25 @@ func (v *Validator) validate(ctx context.Context, req Request, src material) (Re
 	if !ev.Intact() || merr != nil {
 		rep.Checks = append(rep.Checks, fail(GateEvidence, EvidenceTampered,
 			"the stored evidence no longer matches its content hash "+ev.ContentHash.String()))
-		rep.Checks = skipRest(rep.Checks, GateArtifact, GateSBOM, GateSBOMSignature, GateBlastRadius)
+		rep.Checks = v.skipAfterEvidence(rep.Checks)
 		return v.finish(ctx, req, rep)
 	}
 	rep.Checks = append(rep.Checks, pass(GateEvidence, "content hash "+ev.ContentHash.String()+" verified"))
+
+	// Attestation: the content hash is the one the service key signed.
+	if v.keys != nil {
+		producer, err := ev.verifySigned(v.keys, m)
+		if err != nil {
+			rep.Checks = append(rep.Checks, fail(GateAttestation, EvidenceUnattested, err.Error()))
+			rep.Checks = skipRest(rep.Checks, GateArtifact, GateSBOM, GateSBOMSignature, GateBlastRadius)
+			return v.finish(ctx, req, rep)
+		}
+		detail := "signed by the service key " + v.keys.ServiceKeyID()
+		if v.keys.RequiresProducer() {
+			detail += ", produced by " + producer
+		}
+		rep.Checks = append(rep.Checks, pass(GateAttestation, detail))
+	}
 
 	// Artifact.
 	if art, ok := m.Artifact(req.ArtifactName); !ok {
@@ -344,6 +371,14 @@ func pass(g Gate, detail string) Check { return Check{Gate: g, Passed: true, Det
 
 func fail(g Gate, code ReasonCode, detail string) Check {
 	return Check{Gate: g, Code: code, Detail: detail}
+}
+
+// skipAfterEvidence reports every gate after the evidence gate as skipped.
+func (v *Validator) skipAfterEvidence(checks []Check) []Check {
+	if v.keys != nil {
+		checks = skipRest(checks, GateAttestation)
+	}
+	return skipRest(checks, GateArtifact, GateSBOM, GateSBOMSignature, GateBlastRadius)
 }
 
 func skipRest(checks []Check, gates ...Gate) []Check {

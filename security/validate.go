@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/security/attest"
 )
 
 // ReasonCode names why a validation gate failed. Codes are stable.
@@ -21,6 +22,7 @@ type ReasonCode string
 const (
 	EvidenceNotFound      ReasonCode = "EVIDENCE_NOT_FOUND"
 	EvidenceTampered      ReasonCode = "EVIDENCE_TAMPERED"
+	EvidenceUnattested    ReasonCode = "EVIDENCE_UNATTESTED" // only with Options.Keys: see Evidence.Verify
 	ArtifactNotInEvidence ReasonCode = "ARTIFACT_NOT_IN_EVIDENCE"
 	ArtifactHashMismatch  ReasonCode = "ARTIFACT_HASH_MISMATCH"
 	SBOMMissing           ReasonCode = "SBOM_MISSING"
@@ -36,6 +38,7 @@ type Gate string
 // The gates.
 const (
 	GateEvidence      Gate = "evidence"
+	GateAttestation   Gate = "attestation" // only with Options.Keys
 	GateArtifact      Gate = "artifact"
 	GateSBOM          Gate = "sbom"
 	GateSBOMSignature Gate = "sbom_signature"
@@ -89,6 +92,14 @@ type Options struct {
 	BufferSize int
 	// Logger receives one record per validation; nil discards.
 	Logger *slog.Logger
+	// Keys, when set, adds the attestation gate (EVIDENCE_UNATTESTED): every
+	// package must verify against the service key's signed statement of it
+	// and, when the keyring names trusted producers, carry a producer's
+	// signature ([Evidence.Verify]). Without Keys the validator trusts the
+	// stored content hash, which protects against accidents only: whoever
+	// can write the database can replace a package's data and recompute
+	// its hash, and such a package passes.
+	Keys *attest.Keyring
 }
 
 // maxIdleBuffers bounds the memory a validator keeps between calls.
@@ -98,6 +109,7 @@ const maxIdleBuffers = 4
 type Validator struct {
 	store  Store
 	policy Policy
+	keys   *attest.Keyring // nil: no attestation gate
 	log    *slog.Logger
 	size   int
 	// bufs is a bounded free list of read buffers. Unlike a sync.Pool it is
@@ -130,6 +142,7 @@ func NewValidator(s Store, opts Options) (*Validator, error) {
 	return &Validator{
 		store:  s,
 		policy: Policy{SBOMOptional: opts.Policy.SBOMOptional, TrustedKeys: keys},
+		keys:   opts.Keys,
 		log:    log,
 		size:   size,
 		bufs:   make(chan []byte, maxIdleBuffers),

@@ -18,10 +18,12 @@
 //
 //	db, err := sqlite.Open(ctx, "trustgate.db", sqlstore.Options{})
 //	if err != nil { … }
-//	s, err := store.New(db, store.Options{})
+//	svc, err := attest.NewService(serviceKey, keyring) // keys from outside the database
+//	if err != nil { … }
+//	s, err := store.New(db, store.Options{Service: svc})
 //	if err != nil { … }
 //	defer s.Close()
-//	err = store.Seed(ctx, s, time.Now())
+//	err = store.Seed(ctx, s, svc, time.Now())
 //
 // # What the store does, and what a driver does
 //
@@ -45,6 +47,22 @@
 // that keeps times more coarsely says so ([driver.TimePrecisioner]), one that
 // can compute the calibration aggregates in its database does
 // ([driver.IncidentCounter]); a driver without them loses nothing but speed.
+//
+// # Signed records
+//
+// The store keeps what was signed next to what it describes: a request's
+// decision statement and its approvals' envelopes, a risk model's
+// signoffs, the maturity state's statement and its progression approvals,
+// an evidence package's attestation, an incident's report (signed by the
+// store itself when it is given a service key, [Options].Service, once its
+// attribution is settled). It checks what it can without keys (names are
+// normalised, a model's creator never signs it off, an approval carries a
+// signature); whether a signature verifies is for the verifiers that hold
+// the keyring: cab.Authorize, cab.VerifyModel, maturity.VerifyState, and
+// [Store.Verify], which checks every record, the audit log with them, and
+// names the first that does not match what was signed. Status fields
+// (a request's status, a model's approval flag) are caches of what the
+// signatures say.
 //
 // # Certifying a driver
 //

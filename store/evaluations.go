@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
 )
@@ -23,6 +27,7 @@ func evaluationTables() (evaluations, criteria *driver.Table) {
 			col("incident_rate", driver.Decimal), col("ready", driver.Bool), col("reason", driver.Text),
 			col("created_at", driver.Time), col("approved", driver.Bool), col("decided_by", driver.Text),
 			nullCol("decided_at", driver.Time), nullCol("decision_model_version", driver.Text),
+			col("approvals", driver.Text),
 		},
 		Key: []string{"id"},
 	}
@@ -41,7 +46,7 @@ func evaluationTables() (evaluations, criteria *driver.Table) {
 func (t *tables) evaluationChanges(e *maturity.Evaluation) []change {
 	cs := []change{insertNew(t.evaluations, []any{e.ID, string(e.Kind), int64(e.Level), int64(e.Target), e.PeriodFrom,
 		e.PeriodTo, e.Deployments, e.Incidents, e.P1, e.P2, e.IncidentRate, e.Ready, e.Reason, e.CreatedAt,
-		false, "", nil, nil}, "evaluation id %s is taken", e.ID)}
+		false, "", nil, nil, maturityApprovalsJSON(nil)}, "evaluation id %s is taken", e.ID)}
 	for i, c := range e.Criteria {
 		cs = append(cs, insert(t.criteria, []any{e.ID, int64(i), string(c.Name), c.AtLeast, c.Required, c.Unlimited,
 			c.Actual, c.Passed}))
@@ -56,7 +61,94 @@ func decodeEvaluation(t *driver.Table, row []any) (maturity.Evaluation, error) {
 		Incidents: r.int(), P1: r.int(), P2: r.int(), IncidentRate: r.decimal(), Ready: r.bool(), Reason: r.text(),
 		CreatedAt: r.time()}
 	e.Decision = maturity.Decision{Approved: r.bool(), By: r.text(), At: r.time(), ModelVersion: r.text()}
-	return e, r.done()
+	approvals := r.text()
+	if err := r.done(); err != nil {
+		return e, err
+	}
+	var err error
+	if e.Approvals, err = decodeMaturityApprovals(approvals); err != nil {
+		return e, rowErr(t, err)
+	}
+	return e, nil
+}
+
+// AddEvaluationApproval appends a, a CAB member's signed approval, to the
+// evaluation with the given id and appends a maturity.approval audit event
+// naming a.By; it returns the evaluation as stored. [ErrNotFound] for an
+// unknown id; [ErrConflict] when the evaluation is decided, is not a ready
+// progression, or a.By has approved it already; [trustgate.Invalid] for a
+// blank or unnormalised a.By or an approval without a signature. Whether
+// the signatures verify is for maturity.VerifyState and the engine.
+func (h *ops) AddEvaluationApproval(ctx context.Context, id uuid.UUID, a maturity.Approval) (maturity.Evaluation, error) {
+	if err := requireActor("approver", a.By); err != nil {
+		return maturity.Evaluation{}, err
+	}
+	if a.By != attest.NormalizeName(a.By) {
+		return maturity.Evaluation{}, invalid("approver", "store: the approver %q is not a normalised name (attest.NormalizeName)", a.By)
+	}
+	if len(a.Envelope.Signatures) == 0 {
+		return maturity.Evaluation{}, invalid("envelope", "store: an approval of evaluation %s carries no signature", id)
+	}
+	return write(ctx, h, func(o *op) (maturity.Evaluation, error) {
+		e, ok, err := o.evaluation(id)
+		switch {
+		case err != nil:
+			return maturity.Evaluation{}, err
+		case !ok:
+			return maturity.Evaluation{}, notFound("evaluation %s", id)
+		case e.Decided():
+			return maturity.Evaluation{}, conflict("evaluation %s is already decided by %s", id, e.Decision.By)
+		case e.Kind != maturity.Progression || !e.Ready:
+			return maturity.Evaluation{}, conflict("evaluation %s is not a ready progression", id)
+		case slices.ContainsFunc(e.Approvals, func(p maturity.Approval) bool { return p.By == a.By }):
+			return maturity.Evaluation{}, conflict("evaluation %s is already approved by %s", id, a.By)
+		}
+		a.At = o.norm(a.At)
+		if a.At.IsZero() {
+			a.At = o.clock()
+		}
+		e.Approvals = append(e.Approvals, a)
+		_, err = o.apply([]change{update(o.t.evaluations, []any{id}, []string{"approvals"}, maturityApprovalsJSON(e.Approvals))},
+			maturityApproval(id, a.By, len(e.Approvals)))
+		return e, err
+	})
+}
+
+// maturityApprovalJSON is one approval in the approvals column of
+// evaluations and of the maturity state: a JSON array of {"by", "at",
+// "envelope"}.
+type maturityApprovalJSON struct {
+	By       string        `json:"by"`
+	At       string        `json:"at"`
+	Envelope dsse.Envelope `json:"envelope"`
+}
+
+func maturityApprovalsJSON(as []maturity.Approval) string {
+	out := make([]maturityApprovalJSON, len(as))
+	for i, a := range as {
+		out[i] = maturityApprovalJSON{By: a.By, At: a.At.UTC().Format(progressTime), Envelope: a.Envelope}
+	}
+	b, _ := json.Marshal(out) // strings and bytes: cannot fail
+	return string(b)
+}
+
+func decodeMaturityApprovals(s string) ([]maturity.Approval, error) {
+	var js []maturityApprovalJSON
+	if err := json.Unmarshal([]byte(s), &js); err != nil {
+		return nil, fmt.Errorf("approvals: %v", err)
+	}
+	if len(js) == 0 {
+		return nil, nil
+	}
+	out := make([]maturity.Approval, len(js))
+	for i, j := range js {
+		at, err := parseProgressTime("approvals", j.At)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = maturity.Approval{By: j.By, At: at, Envelope: j.Envelope}
+	}
+	return out, nil
 }
 
 // evaluations reads the evaluations q selects, then the criteria of all of

@@ -32,12 +32,22 @@ func eventData(kv map[string]any) json.RawMessage {
 
 func riskModelCreated(v *riskmodel.Version, actor string) security.EventInput {
 	return security.EventInput{Type: security.EventRiskModelCreated, Actor: actor, Subject: "riskmodel:" + v.Version,
-		Data: eventData(map[string]any{"version": v.Version, "mode": string(v.Mode)})}
+		Data: eventData(map[string]any{"version": v.Version, "mode": string(v.Mode), "content_sha256": contentHash(v)})}
 }
 
-func riskModelApproved(version, approver string) security.EventInput {
+// contentHash is the version's content hash for its audit event, or "" for
+// a version without a canonical form (which Validate has refused).
+func contentHash(v *riskmodel.Version) string {
+	h, err := v.ContentHash()
+	if err != nil {
+		return ""
+	}
+	return security.Digest(h).String()
+}
+
+func riskModelApproved(version, approver string, approved bool) security.EventInput {
 	return security.EventInput{Type: security.EventRiskModelApproved, Actor: approver, Subject: "riskmodel:" + version,
-		Data: eventData(map[string]any{"version": version})}
+		Data: eventData(map[string]any{"version": version, "quorum_reached": approved})}
 }
 
 // riskModelActivated names the version it replaced: "" when none was
@@ -50,7 +60,8 @@ func riskModelActivated(version, previous, actor string) security.EventInput {
 func evidenceCreated(e *security.Evidence, actor string) security.EventInput {
 	return security.EventInput{Type: security.EventEvidenceCreated, Actor: actor, Subject: "evidence:" + e.ID.String(),
 		CorrelationID: e.CorrelationID,
-		Data:          eventData(map[string]any{"evidence_id": e.ID.String(), "content_hash": e.ContentHash.String()})}
+		Data: eventData(map[string]any{"evidence_id": e.ID.String(), "content_hash": e.ContentHash.String(),
+			"attested": len(e.Attestation.Signatures) > 0})}
 }
 
 func deploymentRecorded(d *incident.Deployment) security.EventInput {
@@ -95,6 +106,11 @@ func incidentUpdated(in *incident.Incident, u *incident.Update) security.EventIn
 
 // maturityChanged is the event of a level transition; the levels are
 // strings.
+func maturityApproval(id uuid.UUID, approver string, approvals int) security.EventInput {
+	return security.EventInput{Type: security.EventMaturityApproval, Actor: approver, Subject: "maturity-evaluation:" + id.String(),
+		Data: eventData(map[string]any{"evaluation_id": id.String(), "approvals": approvals})}
+}
+
 func maturityChanged(tr *maturity.Transition) security.EventInput {
 	typ := security.EventMaturityProgressed
 	if tr.Kind == maturity.Regression {

@@ -31,6 +31,7 @@ func incidentTable() *driver.Table {
 			nullCol("resolved_at", driver.Time), nullCol("was_preventable", driver.Bool),
 			col("preventability_notes", driver.Text), nullCol("control_improvements", driver.Text),
 			col("created_at", driver.Time), col("updated_at", driver.Time),
+			nullCol("attestation", driver.Text), // the report's signed statement (incident.Incident.Verify)
 		},
 		Key:    []string{"id"},
 		Unique: [][]string{{"correlation_id"}},
@@ -46,7 +47,7 @@ func incidentRow(in *incident.Incident, fingerprint string) []any {
 		nullID(in.DeploymentID), nullID(in.EvidenceID), nullID(in.CABApprovalID), string(in.Attribution),
 		in.WasAutoApproved, in.RiskScoreAtApproval, string(in.BlastRadius), int64(in.AffectedUsers),
 		int64(in.DowntimeMinutes), in.BusinessImpactUSD, in.RootCause, in.Resolution.Resolution, nullTime(in.ResolvedAt),
-		nullBool(in.WasPreventable), in.PreventabilityNotes, ci, in.CreatedAt, in.UpdatedAt}
+		nullBool(in.WasPreventable), in.PreventabilityNotes, ci, in.CreatedAt, in.UpdatedAt, envelopeJSON(&in.Attestation)}
 }
 
 // decodeIncident returns the incident and its report's fingerprint.
@@ -64,7 +65,15 @@ func decodeIncident(t *driver.Table, row []any) (incident.Incident, string, erro
 		x.ControlImprovements = json.RawMessage(ci)
 	}
 	x.CreatedAt, x.UpdatedAt = r.time(), r.time()
-	return x, fp, r.done()
+	attestation := r.text()
+	if err := r.done(); err != nil {
+		return x, fp, err
+	}
+	var err error
+	if x.Attestation, err = decodeEnvelope("attestation", attestation); err != nil {
+		return x, fp, rowErr(t, err)
+	}
+	return x, fp, nil
 }
 
 // incidentWhere returns the incident whose column col holds v, with its
@@ -182,6 +191,8 @@ func (o *op) link(in *incident.Incident, now time.Time) error {
 // id already taken. The id is assigned when nil. The report is validated as
 // stored, its times at the store's precision, against the store's clock
 // (the incident package's errors); CreatedAt and UpdatedAt are the clock.
+// A store given a service key ([Options].Service) signs the report
+// (incident.Incident.Sign) once its linkage is settled.
 //
 // Linkage: when the report names a deployment it must be recorded
 // ([ErrNotFound] otherwise) and the incident's application, class,
@@ -218,6 +229,11 @@ func (h *ops) CreateIncident(ctx context.Context, in incident.Incident) (inciden
 			return incident.Incident{}, err
 		}
 		in.CreatedAt, in.UpdatedAt = now, now
+		if o.service != nil {
+			if err := in.Sign(o.service); err != nil {
+				return incident.Incident{}, err
+			}
+		}
 		_, err = o.apply([]change{insertNew(o.t.incidents, incidentRow(&in, fp), "incident id %s is taken", in.ID)},
 			incidentReported(&in))
 		return in, err

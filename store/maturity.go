@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/store/driver"
 )
@@ -16,6 +18,9 @@ func maturityTable() *driver.Table {
 		Columns: []driver.Column{
 			col("id", driver.Int), // always 1: the one row
 			col("level", driver.Int), col("since", driver.Time), col("model_version", driver.Text), col("reason", driver.Text),
+			// How it was entered, and what was signed (maturity.VerifyState).
+			col("kind", driver.Text), nullCol("evaluation_id", driver.UUID), col("evaluation_hash", driver.Text),
+			col("approvals", driver.Text), nullCol("attestation", driver.Text),
 		},
 		Key: []string{"id"},
 	}
@@ -27,9 +32,35 @@ const stateID int64 = 1
 func decodeState(t *driver.Table, row []any) (maturity.State, error) {
 	r := newReader(t, row)
 	r.int()
-	s := maturity.State{Level: maturity.Level(r.int()), Since: r.time(), ModelVersion: r.text(), Reason: r.text()}
-	return s, r.done()
+	s := maturity.State{Level: maturity.Level(r.int()), Since: r.time(), ModelVersion: r.text(), Reason: r.text(),
+		Kind: maturity.Kind(r.text()), Evaluation: r.uuid(), EvaluationHash: r.digest()}
+	approvals, attestation := r.text(), r.text()
+	if err := r.done(); err != nil {
+		return s, err
+	}
+	var err error
+	if s.Approvals, err = decodeMaturityApprovals(approvals); err != nil {
+		return s, rowErr(t, err)
+	}
+	if s.Attestation, err = decodeEnvelope("attestation", attestation); err != nil {
+		return s, rowErr(t, err)
+	}
+	return s, nil
 }
+
+// stateValues returns the column values of s after the id.
+func stateValues(s *maturity.State) []any {
+	var evaluation any
+	if s.Evaluation != uuid.Nil {
+		evaluation = s.Evaluation
+	}
+	return []any{int64(s.Level), s.Since, s.ModelVersion, s.Reason, string(s.Kind), evaluation, s.EvaluationHash.String(),
+		maturityApprovalsJSON(s.Approvals), envelopeJSON(&s.Attestation)}
+}
+
+// stateColumns are the columns stateValues gives.
+var stateColumns = []string{"level", "since", "model_version", "reason", "kind", "evaluation_id", "evaluation_hash",
+	"approvals", "attestation"}
 
 // state reads the current state, and whether there is one.
 func (o *op) state() (maturity.State, bool, error) {
@@ -62,7 +93,8 @@ func (h *ops) InitMaturityState(ctx context.Context, s maturity.State) error {
 		return invalid("level", "store: %v is not a maturity level", s.Level)
 	}
 	return write0(ctx, h, func(o *op) error {
-		_, err := o.apply([]change{insertNew(o.t.maturity, []any{stateID, int64(s.Level), o.norm(s.Since), s.ModelVersion, s.Reason},
+		s.Since = o.norm(s.Since)
+		_, err := o.apply([]change{insertNew(o.t.maturity, append([]any{stateID}, stateValues(&s)...),
 			"the maturity state is set; levels change only through audited transitions")})
 		return err
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
 )
@@ -28,6 +29,9 @@ func requestTable() *driver.Table {
 			col("outcome", driver.Text), col("reason_code", driver.Text), col("score", driver.Decimal),
 			col("class", driver.Text), col("threshold", driver.Decimal), col("exception_threshold", driver.Decimal),
 			col("model_version", driver.Text), col("quorum", driver.Int), col("status", driver.Text),
+			// What the decision was made from, and its signed statement.
+			nullCol("factors", driver.Text), col("score_supplied", driver.Bool), col("declared_class", driver.Text),
+			col("class_rule", driver.Text), col("model_hash", driver.Text), nullCol("attestation", driver.Text),
 			// The progress, as JSON (requestcodec.go).
 			col("approvals", driver.Text), nullCol("rejection", driver.Text), nullCol("exception", driver.Text),
 			col("created_at", driver.Time), col("updated_at", driver.Time),
@@ -42,8 +46,9 @@ func requestRow(r *cab.Request) []any {
 	approvals, rejection, exception := progressJSON(r)
 	return []any{r.ID, r.CorrelationID, r.EvidenceID, r.DeploymentIntentID, r.Application, r.ArtifactDigest.String(),
 		r.Submitter, r.SubmissionHash.String(), string(d.Outcome), string(d.Reason.Code), d.Score, string(d.Class),
-		d.Threshold, d.ExceptionThreshold, d.ModelVersion, int64(d.Quorum), string(r.Status), approvals, rejection,
-		exception, r.CreatedAt, r.UpdatedAt}
+		d.Threshold, d.ExceptionThreshold, d.ModelVersion, int64(d.Quorum), string(r.Status), factorsJSON(r.Factors),
+		r.ScoreSupplied, string(r.DeclaredClass), r.ClassRule, d.ModelHash.String(), envelopeJSON(&r.Attestation),
+		approvals, rejection, exception, r.CreatedAt, r.UpdatedAt}
 }
 
 func decodeRequest(t *driver.Table, row []any) (cab.Request, error) {
@@ -55,12 +60,23 @@ func decodeRequest(t *driver.Table, row []any) (cab.Request, error) {
 	d.Class, d.Threshold, d.ExceptionThreshold = blastradius.Class(rd.text()), rd.decimal(), rd.decimal()
 	d.ModelVersion, d.Quorum, r.Status = rd.text(), int(rd.int()), cab.Status(rd.text())
 	d.Reason.Text = d.Reason.Code.Text()
+	factors := rd.text()
+	r.ScoreSupplied, r.DeclaredClass, r.ClassRule = rd.bool(), blastradius.Class(rd.text()), rd.text()
+	d.ModelHash = rd.digest()
+	attestation := rd.text()
 	approvals, rejection, exception := rd.text(), rd.text(), rd.text()
 	r.CreatedAt, r.UpdatedAt = rd.time(), rd.time()
 	if err := rd.done(); err != nil {
 		return cab.Request{}, err
 	}
 	if err := decodeProgress(&r, approvals, rejection, exception); err != nil {
+		return cab.Request{}, rowErr(t, err)
+	}
+	var err error
+	if r.Factors, err = decodeFactors(factors); err != nil {
+		return cab.Request{}, rowErr(t, err)
+	}
+	if r.Attestation, err = decodeEnvelope("attestation", attestation); err != nil {
 		return cab.Request{}, rowErr(t, err)
 	}
 	return r, nil
@@ -131,6 +147,8 @@ func (h *ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, er
 		return cab.Request{}, invalid("correlation_id", "store: CAB request %s needs a correlation id", r.ID)
 	case strings.TrimSpace(r.Submitter) == "":
 		return cab.Request{}, invalid("submitter", "store: CAB request %s needs a submitter", r.ID)
+	case r.Submitter != attest.NormalizeName(r.Submitter):
+		return cab.Request{}, invalid("submitter", "store: CAB request %s: the submitter %q is not a normalised name (attest.NormalizeName)", r.ID, r.Submitter)
 	case !r.Decision.Class.Valid():
 		return cab.Request{}, invalid("class", "store: CAB request %s: %q is not a blast radius class", r.ID, r.Decision.Class)
 	case !validStatus(r.Status):
@@ -213,7 +231,7 @@ func (h *ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reque
 		case !ok:
 			return cab.Request{}, notFound("CAB request %s", id)
 		}
-		next, in, err := fn(old.Clone())
+		next, in, err := fn(deepRequest(old))
 		if err != nil {
 			return cab.Request{}, err // fn's, as it is
 		}
@@ -235,6 +253,27 @@ func (h *ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reque
 			string(updated.Status), approvals, rejection, exception, updated.UpdatedAt)}, in)
 		return updated, err
 	})
+}
+
+// deepRequest returns a copy of r that shares no memory with it: r.Clone,
+// and copies of the signed envelopes' bytes, so that fn, changing what it
+// is given in place, cannot change the submission it is compared with.
+func deepRequest(r cab.Request) cab.Request {
+	c := r.Clone()
+	c.Attestation = copyEnvelope(r.Attestation)
+	for i := range c.Approvals {
+		c.Approvals[i].Envelope = copyEnvelope(c.Approvals[i].Envelope)
+	}
+	if c.Rejection != nil {
+		c.Rejection.Envelope = copyEnvelope(c.Rejection.Envelope)
+	}
+	if x := c.Exception; x != nil {
+		x.Attestation = copyEnvelope(x.Attestation)
+		for i := range x.Approvals {
+			x.Approvals[i].Envelope = copyEnvelope(x.Approvals[i].Envelope)
+		}
+	}
+	return c
 }
 
 // MaxRequestPage is the largest limit ListRequests accepts.

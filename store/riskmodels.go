@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -10,9 +11,47 @@ import (
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/shopspring/decimal"
 )
+
+// signoffJSON is one signoff in a version's signoffs column: a JSON array
+// of {"by", "at", "envelope"}, times as in the progress JSON of requests.
+type signoffJSON struct {
+	By       string        `json:"by"`
+	At       string        `json:"at"`
+	Envelope dsse.Envelope `json:"envelope"`
+}
+
+func signoffsJSON(ss []riskmodel.Signoff) string {
+	out := make([]signoffJSON, len(ss)) // never nil: an empty array, not null
+	for i, s := range ss {
+		out[i] = signoffJSON{By: s.By, At: s.At.UTC().Format(progressTime), Envelope: s.Envelope}
+	}
+	b, _ := json.Marshal(out) // strings and bytes: cannot fail
+	return string(b)
+}
+
+func decodeSignoffs(s string) ([]riskmodel.Signoff, error) {
+	var js []signoffJSON
+	if err := json.Unmarshal([]byte(s), &js); err != nil {
+		return nil, fmt.Errorf("signoffs: %v", err)
+	}
+	if len(js) == 0 {
+		return nil, nil
+	}
+	out := make([]riskmodel.Signoff, len(js))
+	for i, j := range js {
+		at, err := parseProgressTime("signoffs", j.At)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = riskmodel.Signoff{By: j.By, At: at, Envelope: j.Envelope}
+	}
+	return out, nil
+}
 
 // Risk model versions: a row each, their thresholds and weights a row per
 // class and per factor. A version is immutable once created, except for
@@ -25,7 +64,8 @@ func modelTables() (versions, thresholds, weights *driver.Table) {
 			col("version", driver.Text), col("mode", driver.Text), col("effective_at", driver.Time),
 			col("review_at", driver.Time), col("exception_threshold", driver.Decimal), col("approved", driver.Bool),
 			col("approved_by", driver.Text), nullCol("approved_at", driver.Time), nullCol("calibration", driver.Text),
-			col("created_at", driver.Time), col("active", driver.Bool),
+			col("created_at", driver.Time), col("active", driver.Bool), col("created_by", driver.Text),
+			col("signoffs", driver.Text),
 		},
 		Key: []string{"version"},
 	}
@@ -49,7 +89,8 @@ func (t *tables) modelChanges(v *riskmodel.Version) []change {
 		calibration = string(v.Calibration)
 	}
 	cs := []change{insertNew(t.models, []any{v.Version, string(v.Mode), v.EffectiveAt, v.ReviewAt, v.ExceptionThreshold,
-		v.Approval.Approved, v.Approval.By, nullTime(v.Approval.At), calibration, v.CreatedAt, false},
+		v.Approval.Approved, v.Approval.By, nullTime(v.Approval.At), calibration, v.CreatedAt, false, v.CreatedBy,
+		signoffsJSON(v.Signoffs)},
 		"risk model %s exists", v.Version)}
 	for _, c := range slices.Sorted(maps.Keys(v.Thresholds)) {
 		cs = append(cs, insert(t.thresholds, []any{v.Version, string(c), v.Thresholds[c]}))
@@ -68,10 +109,18 @@ func decodeModel(t *driver.Table, row []any) (riskmodel.Version, error) {
 	if c := r.text(); c != "" {
 		v.Calibration = json.RawMessage(c)
 	}
-	v.CreatedAt, v.Active = r.time(), r.bool()
+	v.CreatedAt, v.Active, v.CreatedBy = r.time(), r.bool(), r.text()
+	signoffs := r.text()
 	v.Thresholds = map[blastradius.Class]decimal.Decimal{}
 	v.Weights = map[riskmodel.Factor]decimal.Decimal{}
-	return v, r.done()
+	if err := r.done(); err != nil {
+		return v, err
+	}
+	var err error
+	if v.Signoffs, err = decodeSignoffs(signoffs); err != nil {
+		return v, rowErr(t, err)
+	}
+	return v, nil
 }
 
 // models reads the versions q selects, with their thresholds and weights.
@@ -147,7 +196,8 @@ func requireActor(field, actor string) error {
 // CreateRiskModel stores a new, inactive version and appends a
 // riskmodel.created audit event naming actor. The version is validated as
 // stored, its times in UTC at the store's precision and CreatedAt defaulting
-// to the store's clock: riskmodel.Version.Validate's errors are returned as
+// to the store's clock and CreatedBy set to actor, normalised
+// (attest.NormalizeName): riskmodel.Version.Validate's errors are returned as
 // they are. A version that is Active is [trustgate.Invalid] (activation is
 // a separate, audited step); a version string that exists is
 // [ErrConflict]; a blank actor is [trustgate.Invalid].
@@ -155,6 +205,7 @@ func (h *ops) CreateRiskModel(ctx context.Context, v riskmodel.Version, actor st
 	if err := requireActor("actor", actor); err != nil {
 		return err
 	}
+	v.CreatedBy = attest.NormalizeName(actor)
 	return write0(ctx, h, func(o *op) error {
 		cs, err := o.newModel(&v)
 		if err != nil {
@@ -187,6 +238,9 @@ func (c *core) normModel(v riskmodel.Version) riskmodel.Version {
 	v = v.Clone()
 	v.EffectiveAt, v.ReviewAt, v.CreatedAt = c.norm(v.EffectiveAt), c.norm(v.ReviewAt), c.norm(v.CreatedAt)
 	v.Approval.At = c.norm(v.Approval.At)
+	for i := range v.Signoffs {
+		v.Signoffs[i].At = c.norm(v.Signoffs[i].At)
+	}
 	return v
 }
 
@@ -225,13 +279,27 @@ func (h *ops) ActiveRiskModel(ctx context.Context) (riskmodel.Version, error) {
 	})
 }
 
-// ApproveRiskModel records the CAB's approval of a version by approver at
-// the store's current time, and appends a riskmodel.approved audit event.
-// [ErrNotFound] if there is no such version, [ErrConflict] if it is already
-// approved, [trustgate.Invalid] for a blank approver.
-func (h *ops) ApproveRiskModel(ctx context.Context, version, approver string) error {
-	if err := requireActor("approver", approver); err != nil {
+// ApproveRiskModel appends s, a signed approval of version by a CAB
+// member, and, when approved is true (the caller has verified that the
+// distinct valid approvals now reach the quorum), records the version as
+// approved by s.By at the store's current time; it appends a
+// riskmodel.approved audit event either way. The store checks what it can
+// without keys: [ErrNotFound] if there is no such version, [ErrConflict]
+// if it is already approved or s.By has signed it already,
+// [trustgate.Forbidden] (reason SEPARATION_OF_DUTIES) if s.By created it,
+// [trustgate.Invalid] for a blank or unnormalised s.By or a signoff
+// without a signature. Whether the signatures verify, and so whether the
+// version may decide, is for the verifier (cab.VerifyModel): the approval
+// flag is a cache.
+func (h *ops) ApproveRiskModel(ctx context.Context, version string, s riskmodel.Signoff, approved bool) error {
+	if err := requireActor("approver", s.By); err != nil {
 		return err
+	}
+	if s.By != attest.NormalizeName(s.By) {
+		return invalid("approver", "store: the approver %q is not a normalised name (attest.NormalizeName)", s.By)
+	}
+	if len(s.Envelope.Signatures) == 0 {
+		return invalid("envelope", "store: an approval of risk model %s carries no signature", version)
 	}
 	return write0(ctx, h, func(o *op) error {
 		row, ok, err := o.byKey(o.t.models, "version", version)
@@ -242,14 +310,23 @@ func (h *ops) ApproveRiskModel(ctx context.Context, version, approver string) er
 			return notFound("risk model %q", version)
 		}
 		v, err := decodeModel(o.t.models, row)
-		if err != nil {
+		switch {
+		case err != nil:
 			return err
-		}
-		if v.Approval.Approved {
+		case v.Approval.Approved:
 			return conflict("risk model %s is already approved by %s", version, v.Approval.By)
+		case s.By == v.CreatedBy:
+			return &trustgate.Error{Code: trustgate.Forbidden, Reason: "SEPARATION_OF_DUTIES", Field: "approver",
+				Message: "store: risk model " + version + ": " + s.By + " created it and cannot approve it"}
+		case slices.ContainsFunc(v.Signoffs, func(p riskmodel.Signoff) bool { return p.By == s.By }):
+			return conflict("risk model %s is already signed by %s", version, s.By)
 		}
-		_, err = o.apply([]change{update(o.t.models, []any{version}, []string{"approved", "approved_by", "approved_at"},
-			true, approver, o.clock())}, riskModelApproved(version, approver))
+		s.At = o.clock()
+		cols, vals := []string{"signoffs"}, []any{signoffsJSON(append(v.Signoffs, s))}
+		if approved {
+			cols, vals = append(cols, "approved", "approved_by", "approved_at"), append(vals, true, s.By, s.At)
+		}
+		_, err = o.apply([]change{update(o.t.models, []any{version}, cols, vals...)}, riskModelApproved(version, s.By, approved))
 		return err
 	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
 )
@@ -29,6 +30,10 @@ type Options struct {
 	// Logger receives the store's few debug records. Default: a logger that
 	// discards everything; the store never logs through slog.Default.
 	Logger *slog.Logger
+	// Service, when set, signs the records the store itself completes:
+	// incident reports, once their linkage is inferred. Without it they
+	// are stored unsigned and Verify reports them.
+	Service *attest.Service
 }
 
 // Store is trustgate's storage, over a [driver.Driver] that keeps its rows.
@@ -56,6 +61,7 @@ type core struct {
 	newID     func() uuid.UUID
 	log       *slog.Logger
 	precision time.Duration
+	service   *attest.Service
 }
 
 // ops holds every record operation, promoted to both Store and Tx. tx is
@@ -77,18 +83,23 @@ type txn struct {
 // New returns a store over d. It runs nothing on d; a driver's own
 // constructor (sqlite.Open, postgres.Open) prepares its database. A
 // precision d declares ([driver.TimePrecisioner]) that is not a whole
-// number of microseconds between one microsecond and one second is an
-// [trustgate.Invalid] error.
+// number of microseconds dividing one millisecond is an [trustgate.Invalid]
+// error: signed records (decisions, model contents, states) write times at
+// milliseconds, so a store must keep at least that.
 func New(d driver.Driver, opts Options) (*Store, error) {
 	if d == nil {
 		return nil, invalid("driver", "store: a driver is required")
 	}
-	c := &core{drv: d, t: newTables(), now: opts.Now, newID: opts.NewID, log: opts.Logger, precision: time.Microsecond}
+	c := &core{drv: d, t: newTables(), now: opts.Now, newID: opts.NewID, log: opts.Logger, precision: time.Microsecond,
+		service: opts.Service}
 	if p, ok := d.(driver.TimePrecisioner); ok {
 		switch prec := p.TimePrecision(); {
 		case prec <= time.Microsecond:
-		case prec > time.Second || prec%time.Microsecond != 0:
-			return nil, invalid("driver.time_precision", "store: a driver's time precision must be whole microseconds up to a second, not %s", prec)
+		case prec > time.Millisecond || time.Millisecond%prec != 0 || prec%time.Microsecond != 0:
+			// Signed statements and content hashes keep milliseconds: a
+			// coarser store would change what was signed.
+			return nil, invalid("driver.time_precision", "store: a driver's time precision must be whole microseconds dividing a millisecond "+
+				"(signed records keep milliseconds), not %s", prec)
 		default:
 			c.precision = prec
 		}

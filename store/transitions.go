@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/google/uuid"
 )
 
@@ -68,6 +69,7 @@ func (h *ops) ApplyTransition(ctx context.Context, t maturity.Transition) error 
 				id, t.State.Level, t.State.ModelVersion, t.To, t.Model.Version)
 		}
 		model := t.Model
+		model.CreatedBy = attest.NormalizeName(t.Actor)
 		cs, err := o.newModel(&model)
 		if err != nil {
 			return err
@@ -89,8 +91,7 @@ func (h *ops) ApplyTransition(ctx context.Context, t maturity.Transition) error 
 		}
 		cs = append(cs, activate...)
 		cs = append(cs,
-			update(o.t.maturity, []any{stateID}, []string{"level", "since", "model_version", "reason"},
-				int64(next.Level), next.Since, next.ModelVersion, next.Reason),
+			update(o.t.maturity, []any{stateID}, stateColumns, stateValues(&next)...),
 			update(o.t.evaluations, []any{id}, []string{"approved", "decided_by", "decided_at", "decision_model_version"},
 				true, t.Actor, at, model.Version))
 		_, err = o.apply(cs, riskModelCreated(&model, t.Actor), riskModelActivated(model.Version, previous, t.Actor),

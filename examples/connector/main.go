@@ -7,13 +7,18 @@
 //	go run ./examples/connector
 //
 // It creates its own package file, evidence and CAB request in a temporary
-// SQLite database, so it runs anywhere. In a real connector the store is
-// the one the governance service uses (PostgreSQL for a fleet of
-// connectors), and push is the call to Graph or the Jamf Pro API.
+// SQLite database, and an ephemeral service key, so it runs anywhere. In a
+// real connector the store is the one the governance service uses
+// (PostgreSQL for a fleet of connectors), the keys are the service's (the
+// service key through a crypto.Signer, perhaps in a KMS; the keyring from
+// its configuration), and push is the call to Graph or the Jamf Pro API.
 package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -26,7 +31,10 @@ import (
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
@@ -102,16 +110,33 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	// The keys are configuration, held outside the database: here an
+	// ephemeral service key and a CAB of two.
+	_, serviceKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	keys, err := attest.NewKeyring(attest.Config{Service: serviceKey.Public(),
+		Members: map[string][]crypto.PublicKey{"alice": nil, "bob": nil}})
+	if err != nil {
+		return err
+	}
+	svc, err := attest.NewService(serviceKey, keys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "service key: ephemeral Ed25519 %s…, approvals %s\n", keys.ServiceKeyID()[:12], keys.Mode())
 	db, err := sqlite.Open(ctx, filepath.Join(dir, "trustgate.db"), sqlstore.Options{Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}
-	st, err := store.New(db, store.Options{})
+	st, err := store.New(db, store.Options{Service: svc})
 	if err != nil {
+		_ = db.Close()
 		return err
 	}
 	defer st.Close()
-	if err := store.Seed(ctx, st, time.Now()); err != nil {
+	if err := store.Seed(ctx, st, svc, time.Now()); err != nil {
 		return err
 	}
 
@@ -129,18 +154,30 @@ func run(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The service key signs the package's content hash at upload.
+	if err := ev.Attest(svc, dsse.Envelope{}); err != nil {
+		return err
+	}
 	if ev, err = st.CreateEvidence(ctx, ev, "packaging-pipeline"); err != nil {
 		return err
 	}
 
 	// The CAB's side: a request approved by one member (the class quorum).
-	workflow, err := cab.NewWorkflow(st, cab.Options{Members: cab.Members{"alice": true}})
+	// The submission gives facts (trustgate classifies them) and factor
+	// values (the active model scores them).
+	workflow, err := cab.NewWorkflow(st, cab.Options{Service: svc})
 	if err != nil {
 		return err
 	}
-	score := decimal.NewFromInt(24)
-	req, err := workflow.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: "chg-zoom-6.3",
-		Application: "Zoom Workplace", Score: &score, Class: blastradius.ProductivityTools, Submitter: "sam"})
+	submission := func(correlationID string) cab.Submission {
+		factors := map[riskmodel.Factor]decimal.Decimal{}
+		for f := range riskmodel.DefaultWeights() {
+			factors[f] = decimal.NewFromInt(24)
+		}
+		return cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: correlationID,
+			Classify: &blastradius.Input{AppName: "Zoom Workplace", Publisher: "Zoom", TargetUsers: 4000}, Factors: factors, Submitter: "sam"}
+	}
+	req, err := workflow.Submit(ctx, submission("chg-zoom-6.3"))
 	if err != nil {
 		return err
 	}
@@ -148,8 +185,10 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 
-	// SBOMs are optional for this fleet; a real one should keep the default.
-	validator, err := security.NewValidator(st, security.Options{Policy: security.Policy{SBOMOptional: true}})
+	// SBOMs are optional for this fleet; a real one should keep the
+	// default. With the keyring the validator also checks each package
+	// against what the service key signed.
+	validator, err := security.NewValidator(st, security.Options{Policy: security.Policy{SBOMOptional: true}, Keys: keys})
 	if err != nil {
 		return err
 	}
@@ -172,8 +211,7 @@ func run(ctx context.Context, out io.Writer) error {
 	explain(out, c.push(ctx, req.ID, uuid.New(), pkg))
 
 	fmt.Fprintln(out, "4. a request still waiting for the CAB")
-	pending, err := workflow.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: "chg-zoom-6.3-rollout-2",
-		Application: "Zoom Workplace", Score: &score, Class: blastradius.ProductivityTools, Submitter: "sam"})
+	pending, err := workflow.Submit(ctx, submission("chg-zoom-6.3-rollout-2"))
 	if err != nil {
 		return err
 	}
@@ -184,6 +222,12 @@ func run(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "audit chain verified: %d events (every validation, pass or fail, is one)\n", head.Size)
+	// One call checks the log and every record that can authorise or cap
+	// against what was signed.
+	if err := st.Verify(ctx, keys, store.VerifyOptions{}); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "governance records verified against their signatures")
 	return nil
 }
 

@@ -13,11 +13,13 @@ func TestTheConnectorShowsEachFailure(t *testing.T) {
 	}
 	transcript := out.String()
 	for _, want := range []string{
+		"service key: ephemeral Ed25519",
 		"deployed and recorded",
 		"BLOCKED ARTIFACT_HASH_MISMATCH",
 		"BLOCKED EVIDENCE_NOT_FOUND",
 		"NOT AUTHORISED",
 		"audit chain verified",
+		"governance records verified",
 	} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, transcript)

@@ -16,6 +16,15 @@
 // reaches a device. An incident is reported and attributed, maturity is
 // evaluated again, and the audit chain is verified against a signed
 // checkpoint.
+//
+// The keys are made at start and held in memory, outside the database: an
+// ephemeral Ed25519 service key, which signs every decision, and a key for
+// each CAB member, who signs their own approvals (member-signed mode). One
+// attempt to get round them is shown: a business system has one of the
+// two approvals it needs when someone with write access to the database
+// sets its status to approved with SQL, as an attacker with the file
+// would; Authorize recounts the signed approvals and refuses, and the
+// store's verification names the edited record.
 package main
 
 import (
@@ -35,6 +44,7 @@ import (
 	"github.com/buildworksai/trustgate/store/sqlstore/postgres"
 	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "github.com/ncruces/go-sqlite3/driver" // the "sqlite3" database/sql driver, for the attacker's connection
 )
 
 func main() {
@@ -57,7 +67,13 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 	clock := &fleetClock{now: time.Date(2026, 2, 9, 8, 0, 0, 0, time.UTC)}
 	opts := sqlstore.Options{Logger: slog.New(slog.DiscardHandler)}
 
-	var d driver.Driver
+	var (
+		d driver.Driver
+		// raw is a connection to the same database outside the store:
+		// what an attacker with write access to it holds.
+		raw *sql.DB
+		sq  = "?" // its placeholder
+	)
 	switch {
 	case dsn != "":
 		db, err := sql.Open("pgx", dsn)
@@ -68,6 +84,7 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 		if d, err = postgres.Open(ctx, db, opts); err != nil {
 			return err
 		}
+		raw, sq = db, "$1"
 		fmt.Fprintln(out, "store: PostgreSQL")
 	default:
 		if dbPath == "" {
@@ -84,11 +101,23 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 		}
 		defer db.Close()
 		d = db
+		if raw, err = sql.Open("sqlite3", sqlite.DSN(dbPath, true)); err != nil {
+			return err
+		}
+		defer raw.Close()
 		fmt.Fprintln(out, "store: SQLite at", dbPath)
 	}
-	s, err := store.New(d, store.Options{Now: clock.Now})
+	keys, err := newKeys()
 	if err != nil {
 		return err
 	}
-	return newWalk(s, clock, out).run(ctx)
+	// The store signs what it completes itself (an incident's inferred
+	// link to its deployment) with the service key too.
+	s, err := store.New(d, store.Options{Now: clock.Now, Service: keys.svc})
+	if err != nil {
+		return err
+	}
+	w := newWalk(s, clock, out, keys)
+	w.raw, w.placeholder = raw, sq
+	return w.run(ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -23,7 +24,10 @@ func TestTheQuickstartShowsEveryOutcome(t *testing.T) {
 	}
 	transcript := out.String()
 	for _, want := range []string{
-		"CAB (alice) approved: level 1",
+		"keys: made an ephemeral Ed25519 service key",
+		"approvals are member-signed",
+		"CAB (alice) signed: 1 of 2 approvals, level unchanged",
+		"CAB (alice, bob) approved: level 1",
 		"→ auto_approved (SCORE_WITHIN_THRESHOLD",
 		"→ manual_review (SCORE_ABOVE_THRESHOLD",
 		"→ manual_review (CLASS_NEVER_AUTO_APPROVES",
@@ -31,20 +35,81 @@ func TestTheQuickstartShowsEveryOutcome(t *testing.T) {
 		"reviewed: 2 of 2 CAB approvals",
 		"reviewed: 3 of 3 CAB approvals",
 		"exception approved by alice, bob, carol",
+		// The attempt refused: a status edited in the database with one of
+		// two approvals.
+		"reviewed: 1 of 2 CAB approvals (carol",
+		"ATTACK with write access to the database, no key: UPDATE cab_requests SET status = 'approved' WHERE id = ",
+		"the stored status now says approved",
+		"Authorize: REFUSED DEPLOYMENT_NOT_AUTHORIZED: cab: request ",
+		": 1 of 2 verified approvals",
+		"verify: cab_requests/",
+		"status: is approved, but what was signed makes it pending_review",
 		"BLOCKED before any device: ARTIFACT_HASH_MISMATCH",
 		"attributed (inferred)",
 		"end-of-week maturity evaluation: level 1 → 2",
 		"audit chain verified",
+		"every governance record verified against its signatures",
 	} {
 		if !strings.Contains(transcript, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, transcript)
 		}
 	}
+	readmeTranscript(t, transcript)
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("-db file was not kept: %v", err)
 	}
 	if err := run(t.Context(), &bytes.Buffer{}, db, ""); err == nil {
 		t.Error("a second walk-through on the same database was not refused")
+	}
+}
+
+// The parts of a transcript that differ from run to run: ids, keys,
+// digests, the database's path.
+var (
+	uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+	hexPattern  = regexp.MustCompile(`[0-9a-f]{8,}`)
+	pathPattern = regexp.MustCompile(`SQLite at .*`)
+)
+
+func masked(transcript string) []string {
+	var out []string
+	for _, line := range strings.Split(strings.TrimRight(transcript, "\n"), "\n") {
+		line = pathPattern.ReplaceAllString(line, "SQLite at <path>")
+		line = uuidPattern.ReplaceAllString(line, "<uuid>")
+		out = append(out, hexPattern.ReplaceAllString(line, "<hex>"))
+	}
+	return out
+}
+
+// readmeTranscript checks that the transcript README.md shows is the
+// walk-through's, line by line, but for what differs on every run.
+func readmeTranscript(t *testing.T, transcript string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), "<summary>The transcript of a run")
+	if !ok {
+		t.Fatal("README.md shows no quickstart transcript")
+	}
+	_, after, _ = strings.Cut(after, "```text\n")
+	shown, _, ok := strings.Cut(after, "```")
+	if !ok {
+		t.Fatal("README.md: the transcript's code block does not end")
+	}
+	want, got := masked(shown), masked(transcript)
+	for i := range max(len(want), len(got)) {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			t.Fatalf("README.md's transcript differs from the walk-through's at line %d:\nREADME: %s\nrun:    %s\n(update README.md with the output of go run ./examples/quickstart)", i+1, w, g)
+		}
 	}
 }
 
@@ -77,7 +142,8 @@ func TestTheQuickstartRunsOnPostgreSQL(t *testing.T) {
 	if err := run(t.Context(), &out, "", u.String()); err != nil {
 		t.Fatalf("quickstart on PostgreSQL failed: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"store: PostgreSQL", "BLOCKED before any device: ARTIFACT_HASH_MISMATCH", "audit chain verified"} {
+	for _, want := range []string{"store: PostgreSQL", "BLOCKED before any device: ARTIFACT_HASH_MISMATCH",
+		"Authorize: REFUSED DEPLOYMENT_NOT_AUTHORIZED", "verify: cab_requests/", "audit chain verified", "every governance record verified"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("transcript lacks %q:\n%s", want, out.String())
 		}

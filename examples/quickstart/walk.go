@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -13,30 +15,105 @@ import (
 	"strings"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
-// walk holds the library's services over one store.
+// walk holds the library's services over one store, and the keys.
 type walk struct {
 	s          *store.Store
 	clock      *fleetClock
 	out        io.Writer
+	svc        *attest.Service
+	members    map[string]*dsse.Signer // each CAB member's own key
 	cab        *cab.Workflow
 	engine     *maturity.Engine
 	validator  *security.Validator
 	classifier *blastradius.Classifier
+
+	// raw is a connection to the database outside the store, and
+	// placeholder its parameter marker: what someone with write access to
+	// the database holds.
+	raw         *sql.DB
+	placeholder string
 }
 
-func newWalk(s *store.Store, clock *fleetClock, out io.Writer) *walk {
-	return &walk{s: s, clock: clock, out: out}
+// cabMembers are the change advisory board.
+var cabMembers = []string{"alice", "bob", "carol"}
+
+// fleetKeys are the walk's keys: the service and each member's signer.
+type fleetKeys struct {
+	svc     *attest.Service
+	members map[string]*dsse.Signer
+}
+
+// newKeys makes the keys, held in memory and never in the database: an
+// ephemeral service key and one key per CAB member, in member-signed
+// mode (an approval counts only with the member's own signature).
+func newKeys() (fleetKeys, error) {
+	w := fleetKeys{members: map[string]*dsse.Signer{}}
+	_, serviceKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return w, err
+	}
+	c := attest.Config{Service: serviceKey.Public(), Members: map[string][]crypto.PublicKey{}, Mode: attest.MemberSigned}
+	for _, m := range cabMembers {
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return w, err
+		}
+		if w.members[m], err = dsse.NewSigner(k); err != nil {
+			return w, err
+		}
+		c.Members[m] = []crypto.PublicKey{k.Public()}
+	}
+	keys, err := attest.NewKeyring(c)
+	if err != nil {
+		return w, err
+	}
+	w.svc, err = attest.NewService(serviceKey, keys)
+	return w, err
+}
+
+func newWalk(s *store.Store, clock *fleetClock, out io.Writer, keys fleetKeys) *walk {
+	return &walk{s: s, clock: clock, out: out, svc: keys.svc, members: keys.members}
+}
+
+// sign is member signing payload, a statement, with their own key: in a
+// real installation, in their terminal (go run ./examples/sign).
+func (w *walk) sign(member string, payload []byte) (dsse.Envelope, error) {
+	return dsse.Seal(attest.PayloadType, payload, w.members[member])
+}
+
+// approve is member's signed approval of request id (kind approval or
+// exception_approval).
+func (w *walk) approve(ctx context.Context, id uuid.UUID, kind cab.ApprovalKind, member string) (cab.Request, error) {
+	r, err := w.s.Request(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	payload, err := r.ApprovalPayload(kind, member, "")
+	if err != nil {
+		return r, err
+	}
+	env, err := w.sign(member, payload)
+	if err != nil {
+		return r, err
+	}
+	if kind == cab.KindExceptionApproval {
+		return w.cab.ApproveExceptionSigned(ctx, id, env)
+	}
+	return w.cab.ApproveSigned(ctx, id, env)
 }
 
 func (w *walk) printf(format string, args ...any) { fmt.Fprintf(w.out, format, args...) }
@@ -48,20 +125,23 @@ func (w *walk) run(ctx context.Context) error {
 		return errors.New("the database already holds data: run the walk-through on a new -db file or an empty PostgreSQL database")
 	}
 	var err error
-	if w.cab, err = cab.NewWorkflow(w.s, cab.Options{Members: cab.Members{"alice": true, "bob": true, "carol": true}, Now: w.clock.Now}); err != nil {
+	keys := w.svc.Keys()
+	if w.cab, err = cab.NewWorkflow(w.s, cab.Options{Service: w.svc, Now: w.clock.Now}); err != nil {
 		return err
 	}
-	if w.engine, err = maturity.NewEngine(w.s, maturity.Options{Now: w.clock.Now}); err != nil {
+	if w.engine, err = maturity.NewEngine(w.s, maturity.Options{Service: w.svc, Now: w.clock.Now}); err != nil {
 		return err
 	}
-	if w.validator, err = security.NewValidator(w.s, security.Options{}); err != nil {
+	if w.validator, err = security.NewValidator(w.s, security.Options{Keys: keys}); err != nil {
 		return err
 	}
 	if w.classifier, err = blastradius.NewClassifier(blastradius.DefaultRules(), blastradius.Options{}); err != nil {
 		return err
 	}
+	w.printf("keys: made an ephemeral Ed25519 service key (%s…) and a key for each CAB member (%s), held in memory, never in the database; approvals are %s\n",
+		keys.ServiceKeyID()[:12], strings.Join(keys.Members(), ", "), keys.Mode())
 
-	if err := store.Seed(ctx, w.s, w.clock.Now()); err != nil {
+	if err := store.Seed(ctx, w.s, w.svc, w.clock.Now()); err != nil {
 		return err
 	}
 	m, err := w.s.ActiveRiskModel(ctx)
@@ -127,12 +207,31 @@ func (w *walk) earnLevelOne(ctx context.Context) error {
 	if !ev.Ready {
 		return errors.New("the history was meant to earn level 1")
 	}
-	tr, err := w.engine.Approve(ctx, ev.ID, "alice")
-	if err != nil {
-		return err
+	// Each member signs the evaluation's findings; one member alone never
+	// raises the level.
+	var got maturity.Approved
+	for _, m := range []string{"alice", "bob"} {
+		payload, err := ev.ApprovalPayload(m)
+		if err != nil {
+			return err
+		}
+		env, err := w.sign(m, payload)
+		if err != nil {
+			return err
+		}
+		if got, err = w.engine.ApproveSigned(ctx, ev.ID, env); err != nil {
+			return err
+		}
+		if got.Transition == nil {
+			w.printf("CAB (%s) signed: %d of %d approvals, level unchanged\n", m, got.Approvals, got.Quorum)
+		}
+	}
+	tr := got.Transition
+	if tr == nil {
+		return errors.New("two approvals were meant to apply level 1")
 	}
 	th := tr.Model.Thresholds
-	w.printf("CAB (alice) approved: level 1 (%s), risk model %s active, thresholds CRIT/BUS/PROD/NON %s/%s/%s/%s\n",
+	w.printf("CAB (alice, bob) approved: level 1 (%s), risk model %s active, thresholds CRIT/BUS/PROD/NON %s/%s/%s/%s\n",
 		tr.Model.Mode, tr.Model.Version, th[blastradius.CriticalInfrastructure], th[blastradius.BusinessCritical],
 		th[blastradius.ProductivityTools], th[blastradius.NonCritical])
 	return nil
@@ -165,6 +264,7 @@ type deployment struct {
 	approvers      []string
 	exceptionDays  int
 	swapped        bool // the bytes were changed after the evidence was made
+	tampered       bool // its status is set to approved in the database, with one of two approvals
 }
 
 func week() []deployment {
@@ -172,6 +272,7 @@ func week() []deployment {
 		{app: "Adobe Acrobat PDF Reader 24.1", publisher: "Adobe", users: 300, risk: 12},
 		{app: "Zoom Workplace 6.3", publisher: "Zoom", users: 4000, risk: 16},
 		{app: "SAP GUI 8.0 patch 7", publisher: "SAP", users: 2500, criticality: blastradius.CriticalityHigh, risk: 42, approvers: []string{"alice", "bob"}},
+		{app: "Salesforce for Outlook 2.3", publisher: "Salesforce", users: 1800, risk: 30, approvers: []string{"carol"}, tampered: true},
 		{app: "Windows Security Update KB5034441", publisher: "Microsoft", privilege: blastradius.PrivilegeAdmin, users: 50000,
 			criticality: blastradius.CriticalityHigh, risk: 35, approvers: []string{"alice", "bob", "carol"}},
 		{app: "CrowdStrike Falcon EDR sensor hotfix", publisher: "CrowdStrike", privilege: blastradius.PrivilegeSystem, users: 50000,
@@ -186,7 +287,8 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 	w.printf("\n%s\n", d.app)
 	artifact := []byte(strings.Repeat("MZ "+d.app+" ", 2000))
 	sbom := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","metadata":{"component":{"name":` + fmt.Sprintf("%q", d.app) + `}}}`)
-	cls, err := w.classifier.Classify(blastradius.Input{AppName: d.app, Publisher: d.publisher, Privilege: d.privilege, TargetUsers: d.users, Criticality: d.criticality})
+	in := blastradius.Input{AppName: d.app, Publisher: d.publisher, Privilege: d.privilege, TargetUsers: d.users, Criticality: d.criticality}
+	cls, err := w.classifier.Classify(in)
 	if err != nil {
 		return err
 	}
@@ -199,16 +301,23 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 	if err != nil {
 		return err
 	}
+	// The service key signs the package's content hash at upload.
+	if err := ev.Attest(w.svc, dsse.Envelope{}); err != nil {
+		return err
+	}
 	if ev, err = w.s.CreateEvidence(ctx, ev, "packaging-pipeline"); err != nil {
 		return err
 	}
 
+	// The submission gives facts, which trustgate classifies, and factor
+	// values, which the active model scores: the submitter chooses
+	// neither the class nor the score.
 	factors := map[riskmodel.Factor]decimal.Decimal{}
 	for f := range riskmodel.DefaultWeights() {
 		factors[f] = decimal.NewFromInt(d.risk)
 	}
 	req, err := w.cab.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: "chg-" + corr,
-		Application: d.app, Factors: factors, Class: cls.Class, Submitter: "sam"})
+		Application: d.app, Classify: &in, Factors: factors, Submitter: "sam"})
 	if err != nil {
 		return err
 	}
@@ -218,19 +327,22 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 	switch dec.Outcome {
 	case cab.ManualReview:
 		for _, m := range d.approvers {
-			if req, err = w.cab.Approve(ctx, req.ID, m, ""); err != nil {
+			if req, err = w.approve(ctx, req.ID, cab.KindApproval, m); err != nil {
 				return err
 			}
 			w.clock.advance(20 * time.Minute)
 		}
-		w.printf("  reviewed: %d of %d CAB approvals (%s) → %s\n", len(req.Approvals), dec.Quorum, strings.Join(d.approvers, ", "), req.Status)
+		w.printf("  reviewed: %d of %d CAB approvals (%s, each signed with the member's key) → %s\n", len(req.Approvals), dec.Quorum, strings.Join(d.approvers, ", "), req.Status)
+		if d.tampered {
+			return w.tamper(ctx, req)
+		}
 	case cab.ExceptionRequired:
 		expires := w.clock.Now().AddDate(0, 0, d.exceptionDays)
 		if req, err = w.cab.RequestException(ctx, req.ID, "sam", "vendor hotfix for an actively exploited sensor crash", expires); err != nil {
 			return err
 		}
 		for _, m := range d.approvers {
-			if req, err = w.cab.ApproveException(ctx, req.ID, m, ""); err != nil {
+			if req, err = w.approve(ctx, req.ID, cab.KindExceptionApproval, m); err != nil {
 				return err
 			}
 		}
@@ -264,6 +376,47 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 		until = ", authorised until " + auth.Until.Format("2 Jan 15:04")
 	}
 	w.printf("  validated (%d gates passed), authorised (%s%s), deployed\n", len(rep.Checks), auth.Status, until)
+	return nil
+}
+
+// tamper is the attempt the walk shows refused: with one of the two
+// approvals a business system needs, someone with write access to the
+// database sets its status to approved, as an attacker with the file
+// would. Authorize never reads the stored status: it recounts the signed
+// approvals and refuses; the store's verification names the edited record.
+// The status is then put back.
+func (w *walk) tamper(ctx context.Context, req cab.Request) error {
+	set := func(status cab.Status) (string, error) {
+		q := "UPDATE cab_requests SET status = '" + string(status) + "' WHERE id = " + w.placeholder
+		_, err := w.raw.ExecContext(ctx, q, req.ID.String())
+		return strings.Replace(q, w.placeholder, "'"+req.ID.String()[:8]+"…'", 1), err
+	}
+	q, err := set(cab.StatusApproved)
+	if err != nil {
+		return err
+	}
+	w.printf("  ATTACK with write access to the database, no key: %s\n", q)
+	stored, err := w.s.Request(ctx, req.ID)
+	if err != nil {
+		return err
+	}
+	w.printf("  the stored status now says %s\n", stored.Status)
+	_, err = w.cab.Authorize(ctx, req.ID, req.ArtifactDigest)
+	if err == nil {
+		return errors.New("an edited status was authorised")
+	}
+	e := trustgate.AsError(err)
+	w.printf("  Authorize: REFUSED %s: %v\n", e.Reason, err)
+	var rec *attest.RecordError
+	verr := w.s.Verify(ctx, w.svc.Keys(), store.VerifyOptions{})
+	if !errors.As(verr, &rec) {
+		return fmt.Errorf("the edited status was not detected: %v", verr)
+	}
+	w.printf("  verify: %s %s: %s\n", rec.Record[:len("cab_requests/")+8]+"…", rec.Part, rec.Reason)
+	if _, err := set(cab.StatusPendingReview); err != nil {
+		return err
+	}
+	w.printf("  the status is put back to %s; the request waits for a second signed approval\n", cab.StatusPendingReview)
 	return nil
 }
 
@@ -311,5 +464,9 @@ func (w *walk) verify(ctx context.Context) error {
 		return err
 	}
 	w.printf("\naudit chain verified: %d events, head %s…, signed checkpoint checked\n", verified.Size, verified.Hash.String()[:16])
+	if err := w.s.Verify(ctx, w.svc.Keys(), store.VerifyOptions{Chain: security.VerifyOptions{Checkpoint: &cp, PublicKey: key.Public().(ed25519.PublicKey)}}); err != nil {
+		return err
+	}
+	w.printf("every governance record verified against its signatures: risk models, maturity level, requests, approvals, exceptions, evidence\n")
 	return nil
 }

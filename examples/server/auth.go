@@ -15,7 +15,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/security/attest"
 )
 
 // role is what a principal may do.
@@ -84,8 +84,8 @@ func newAuthenticator(ps []principal) (*authenticator, error) {
 		switch {
 		case strings.TrimSpace(p.Name) == "" || len(p.Name) > 256 || strings.ContainsFunc(p.Name, func(c rune) bool { return c < 0x20 || c == 0x7f }):
 			return nil, fmt.Errorf("auth: principal %d: a single-line name is required", i)
-		case names[p.Name]:
-			return nil, fmt.Errorf("auth: principal %q is configured twice", p.Name)
+		case names[attest.NormalizeName(p.Name)]:
+			return nil, fmt.Errorf("auth: principal %q is configured twice (names compare case-folded, trimmed and NFC-normalised)", p.Name)
 		case len(p.Roles) == 0:
 			return nil, fmt.Errorf("auth: principal %q has no role", p.Name)
 		case hashes[p.hash]:
@@ -98,7 +98,7 @@ func newAuthenticator(ps []principal) (*authenticator, error) {
 				return nil, fmt.Errorf("auth: principal %q: unknown role %q (want submitter, cab, incident_reporter or admin)", p.Name, r)
 			}
 		}
-		names[p.Name], hashes[p.hash] = true, true
+		names[attest.NormalizeName(p.Name)], hashes[p.hash] = true, true
 	}
 	return &authenticator{principals: slices.Clone(ps)}, nil
 }
@@ -131,20 +131,28 @@ func loadTokenFile(path string) ([]principal, error) {
 	return out, nil
 }
 
-// devPrincipals makes one principal per role with a random token, and
-// returns the tokens by principal name. Only the hashes are kept.
+// devPrincipals makes the development principals, each with a random
+// token: dev-submitter, dev-cab, dev-cab-2, dev-incident-reporter and
+// dev-admin. With the admin the CAB has three members, so that a risk
+// model one of them creates can be approved by the two others. It returns
+// the tokens by principal name. Only the hashes are kept.
 func devPrincipals(random io.Reader) ([]principal, map[string]string, error) {
 	tokens := map[string]string{}
 	var out []principal
-	for _, r := range []role{roleSubmitter, roleCAB, roleIncidentReporter, roleAdmin} {
+	for _, d := range []struct {
+		name string
+		role role
+	}{
+		{"dev-submitter", roleSubmitter}, {"dev-cab", roleCAB}, {"dev-cab-2", roleCAB},
+		{"dev-incident-reporter", roleIncidentReporter}, {"dev-admin", roleAdmin},
+	} {
 		raw := make([]byte, 32)
 		if _, err := io.ReadFull(random, raw); err != nil {
 			return nil, nil, err
 		}
 		tok := "tg_" + base64.RawURLEncoding.EncodeToString(raw)
-		name := "dev-" + strings.ReplaceAll(string(r), "_", "-")
-		out = append(out, principal{Name: name, Roles: []role{r}, hash: sha256.Sum256([]byte(tok))})
-		tokens[name] = tok
+		out = append(out, principal{Name: d.name, Roles: []role{d.role}, hash: sha256.Sum256([]byte(tok))})
+		tokens[d.name] = tok
 	}
 	return out, tokens, nil
 }
@@ -198,15 +206,4 @@ func forbidden(p *principal, roles []role) error {
 	}
 	return newHTTPError(http.StatusForbidden, codeForbidden, "",
 		fmt.Sprintf("%q may not do this: it needs one of the roles %s (or admin)", p.Name, strings.Join(names, ", ")))
-}
-
-// members returns the CAB: the principals with role cab or admin.
-func (a *authenticator) members() cab.Members {
-	m := cab.Members{}
-	for i := range a.principals {
-		if a.principals[i].has(roleCAB) {
-			m[a.principals[i].Name] = true
-		}
-	}
-	return m
 }

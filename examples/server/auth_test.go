@@ -38,7 +38,7 @@ func TestLoadTokenFile(t *testing.T) {
 	assert.Equal(t, "carol", p.Name)
 	assert.True(t, p.has(roleIncidentReporter))
 	assert.False(t, p.has(roleSubmitter))
-	assert.Equal(t, map[string]bool{"carol": true}, map[string]bool(a.members()))
+	assert.Equal(t, []string{"carol"}, cabNames(ps), "the principals who act for the CAB")
 }
 
 func TestLoadTokenFileRefusesBadFiles(t *testing.T) {
@@ -61,14 +61,15 @@ func TestLoadTokenFileRefusesBadFiles(t *testing.T) {
 func TestNewAuthenticatorRefusesBadPrincipals(t *testing.T) {
 	ok := principal{Name: "a", Roles: []role{roleCAB}, hash: [32]byte{1}}
 	for name, ps := range map[string][]principal{
-		"none":           nil,
-		"no name":        {{Roles: []role{roleCAB}, hash: [32]byte{1}}},
-		"multi-line":     {{Name: "a\nb", Roles: []role{roleCAB}, hash: [32]byte{1}}},
-		"no role":        {{Name: "a", hash: [32]byte{1}}},
-		"unknown role":   {{Name: "a", Roles: []role{"root"}, hash: [32]byte{1}}},
-		"no hash":        {{Name: "a", Roles: []role{roleCAB}}},
-		"duplicate name": {ok, {Name: "a", Roles: []role{roleCAB}, hash: [32]byte{2}}},
-		"shared token":   {ok, {Name: "b", Roles: []role{roleCAB}, hash: [32]byte{1}}},
+		"none":                 nil,
+		"no name":              {{Roles: []role{roleCAB}, hash: [32]byte{1}}},
+		"multi-line":           {{Name: "a\nb", Roles: []role{roleCAB}, hash: [32]byte{1}}},
+		"no role":              {{Name: "a", hash: [32]byte{1}}},
+		"unknown role":         {{Name: "a", Roles: []role{"root"}, hash: [32]byte{1}}},
+		"no hash":              {{Name: "a", Roles: []role{roleCAB}}},
+		"duplicate name":       {ok, {Name: "a", Roles: []role{roleCAB}, hash: [32]byte{2}}},
+		"one name spelt twice": {{Name: "Alice ", Roles: []role{roleCAB}, hash: [32]byte{1}}, {Name: "ALICE", Roles: []role{roleCAB}, hash: [32]byte{2}}},
+		"shared token":         {ok, {Name: "b", Roles: []role{roleCAB}, hash: [32]byte{1}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := newAuthenticator(ps)
@@ -80,13 +81,13 @@ func TestNewAuthenticatorRefusesBadPrincipals(t *testing.T) {
 func TestDevPrincipals(t *testing.T) {
 	ps, tokens, err := devPrincipals(rand.Reader)
 	require.NoError(t, err)
-	require.Len(t, ps, 4)
+	require.Len(t, ps, 5)
 	a, err := newAuthenticator(ps)
 	require.NoError(t, err)
 	for _, want := range []struct {
 		name string
 		role role
-	}{{"dev-submitter", roleSubmitter}, {"dev-cab", roleCAB}, {"dev-incident-reporter", roleIncidentReporter}, {"dev-admin", roleAdmin}} {
+	}{{"dev-submitter", roleSubmitter}, {"dev-cab", roleCAB}, {"dev-cab-2", roleCAB}, {"dev-incident-reporter", roleIncidentReporter}, {"dev-admin", roleAdmin}} {
 		tok := tokens[want.name]
 		require.NotEmpty(t, tok)
 		assert.True(t, strings.HasPrefix(tok, "tg_"))

@@ -30,8 +30,13 @@ func TestSubmitRequest(t *testing.T) {
 		assert.Equal(t, cab.StatusPendingReview, got.Status)
 		assert.Equal(t, cab.ManualReview, got.Decision.Outcome)
 		assert.Equal(t, cab.ReasonAutomationNotEarned, got.Decision.Reason.Code)
-		assert.Equal(t, "18.50", got.Decision.Score)
+		assert.Equal(t, "18.50", got.Decision.Score, "scored by the active model from the factor values")
+		assert.Equal(t, factorsAt("18.5"), got.Factors, "the factor values are recorded with the request")
+		assert.False(t, got.ScoreSupplied)
+		assert.Equal(t, "productivity-keyword", got.ClassRule, "the class is the classifier's")
+		assert.Empty(t, got.DeclaredClass)
 		assert.Equal(t, "1.1", got.Decision.ModelVersion)
+		assert.Len(t, got.Decision.ModelSHA256, 64, "the decision names the content hash of the model it was made with")
 		assert.Equal(t, 1, got.Decision.Quorum)
 		assert.Equal(t, digestOf(zoom.content), got.ArtifactSHA256, "the evidence's artifact digest is pinned")
 		assert.Empty(t, got.Approvals)
@@ -60,7 +65,7 @@ func TestSubmitRequest(t *testing.T) {
 		again := submit(tokSubmitter, body)
 		require.Equal(t, http.StatusOK, again.Status, "%s", again.Body)
 		assert.JSONEq(t, string(first.Body), string(again.Body))
-		body["score"] = "11"
+		body["factors"] = factorsAt("11")
 		requireProblem(t, submit(tokSubmitter, body), http.StatusConflict, codeConflict)
 	})
 
@@ -73,16 +78,28 @@ func TestSubmitRequest(t *testing.T) {
 		}{
 			{"evidence id not a UUID", func(b map[string]any) { b["evidence_id"] = "ev-1" }, codeValidationFailed, "evidence_id"},
 			{"no deployment intent", func(b map[string]any) { delete(b, "deployment_intent_id") }, codeValidationFailed, "deployment_intent_id"},
-			{"score and factors", func(b map[string]any) { b["factors"] = map[string]string{"blast_radius": "1"} }, codeValidationFailed, "score"},
-			{"neither score nor factors", func(b map[string]any) { delete(b, "score") }, codeValidationFailed, "score"},
+			{"no facts to classify", func(b map[string]any) { delete(b, "classify") }, codeValidationFailed, "classify"},
+			{"no factor values", func(b map[string]any) { delete(b, "factors") }, codeValidationFailed, "factors"},
+			{"a bare score is refused", func(b map[string]any) {
+				delete(b, "factors")
+				b["score"] = "10"
+			}, codeScoreSupplied, "score"},
+			{"score and factors", func(b map[string]any) { b["score"] = "10" }, codeValidationFailed, "score"},
 			{"score not a decimal", func(b map[string]any) { b["score"] = "high" }, codeValidationFailed, "score"},
-			{"score out of range", func(b map[string]any) { b["score"] = "100.01" }, codeValidationFailed, "score"},
+			{"factor not a decimal", func(b map[string]any) { b["factors"].(map[string]string)["blast_radius"] = "high" }, codeValidationFailed, "factors[blast_radius]"},
+			{"factor out of range", func(b map[string]any) { b["factors"].(map[string]string)["blast_radius"] = "100.01" }, codeValidationFailed, "factors"},
+			{"a factor missing", func(b map[string]any) { delete(b["factors"].(map[string]string), "supply_chain") }, codeValidationFailed, "factors"},
+			{"unknown factor", func(b map[string]any) { b["factors"] = map[string]string{"vibes": "1"} }, codeValidationFailed, "factors"},
 			{"unknown class", func(b map[string]any) { b["class"] = "MISSION_CRITICAL" }, codeValidationFailed, "class"},
-			{"unknown factor", func(b map[string]any) {
-				delete(b, "score")
-				b["factors"] = map[string]string{"vibes": "1"}
-			}, codeValidationFailed, "factors"},
-			{"no application", func(b map[string]any) { delete(b, "application") }, codeValidationFailed, "application"},
+			// "Windows Security Update" declared NON_CRITICAL: the facts say
+			// CRITICAL_INFRASTRUCTURE.
+			{"declared class below the classified one", func(b map[string]any) {
+				b["classify"], b["class"] = factsOf("CRITICAL_INFRASTRUCTURE"), "NON_CRITICAL"
+			}, codeClassBelowClassified, "class"},
+			{"no application", func(b map[string]any) {
+				delete(b, "application")
+				b["classify"] = map[string]any{"app_name": ""}
+			}, codeValidationFailed, "application"},
 			{"evidence not stored", func(b map[string]any) { b["evidence_id"] = uuid.NewString() }, string(security.EvidenceNotFound), "evidence_id"},
 			{"artifact not in the evidence", func(b map[string]any) { b["artifact_name"] = "other.pkg" }, codeEvidenceUnusable, ""},
 		}
@@ -90,17 +107,57 @@ func TestSubmitRequest(t *testing.T) {
 			t.Run(tt.name, func(t *testing.T) {
 				b := submitBody("sub-bad", ev.ID, "10", "NON_CRITICAL")
 				tt.mutate(b)
+				before := e.head()
 				p := requireProblem(t, submit(tokSubmitter, b), http.StatusUnprocessableEntity, tt.code)
 				assert.Equal(t, tt.field, p.Field)
+				assert.Equal(t, before, e.head(), "nothing written")
+				e.requireNoRecords(t, "sub-bad")
 			})
 		}
+	})
+
+	t.Run("the class declared below the facts names both classes", func(t *testing.T) {
+		b := submitBody("sub-class", ev.ID, "10", "CRITICAL_INFRASTRUCTURE")
+		b["class"] = "NON_CRITICAL"
+		p := requireProblem(t, submit(tokSubmitter, b), http.StatusUnprocessableEntity, codeClassBelowClassified)
+		assert.Contains(t, p.Detail, "NON_CRITICAL")
+		assert.Contains(t, p.Detail, "CRITICAL_INFRASTRUCTURE")
+	})
+
+	t.Run("a declared class more severe than the facts is used", func(t *testing.T) {
+		b := submitBody("sub-severe", ev.ID, "10", "PRODUCTIVITY_TOOLS")
+		b["class"] = "BUSINESS_CRITICAL"
+		got := ok[requestDTO](t, submit(tokSubmitter, b), http.StatusCreated)
+		assert.Equal(t, blastradius.BusinessCritical, got.Decision.Class)
+		assert.Equal(t, "BUSINESS_CRITICAL", got.DeclaredClass)
+		assert.Equal(t, "declared", got.ClassRule)
+		assert.Equal(t, 2, got.Decision.Quorum)
 	})
 
 	t.Run("tampered evidence cannot back a submission", func(t *testing.T) {
 		bad := e.uploadEvidence("build-sub-tampered")
 		e.store.tamper(uuid.MustParse(bad.ID))
-		requireProblem(t, submit(tokSubmitter, submitBody("sub-t", bad.ID, "10", "NON_CRITICAL")), http.StatusUnprocessableEntity, codeEvidenceUnusable)
+		// The package no longer matches what the service key signed at
+		// upload: the record is named as tampered.
+		p := requireProblem(t, submit(tokSubmitter, submitBody("sub-t", bad.ID, "10", "NON_CRITICAL")), http.StatusConflict, codeRecordTampered)
+		assert.Contains(t, p.Detail, "evidence_packages/"+bad.ID)
 	})
+}
+
+func TestSubmitASuppliedScore(t *testing.T) {
+	e := newTestEnv(t, func(d *deps) { d.AllowSuppliedScore = true })
+	ev := e.uploadEvidence("build-supplied")
+	b := submitBody("sub-supplied", ev.ID, "10", "PRODUCTIVITY_TOOLS")
+	delete(b, "factors")
+	b["score"] = "12.5"
+	got := ok[requestDTO](t, e.do(call{method: "POST", path: "/api/v1/cab/requests", token: tokSubmitter, body: b}), http.StatusCreated)
+	assert.True(t, got.ScoreSupplied, "the decision says the score was supplied")
+	assert.Equal(t, "12.50", got.Decision.Score)
+	assert.Nil(t, got.Factors)
+	evs := e.auditEvents()
+	last := evs[len(evs)-1]
+	assert.Equal(t, cab.EventSubmitted, last.Type)
+	assert.Contains(t, string(last.Data), `"score_supplied":"true"`, "and so does its audit event")
 }
 
 func TestGetRequest(t *testing.T) {
@@ -125,7 +182,8 @@ func TestApproveRequest(t *testing.T) {
 		assert.Equal(t, cab.StatusApproved, got.Status)
 		require.Len(t, got.Approvals, 1)
 		assert.Equal(t, cabApprovalDTO{By: "carol", At: epoch, Comment: "tested on the pilot ring"}, got.Approvals[0])
-		requireProblem(t, approve(req.ID, tokCAB, nil), http.StatusConflict, codeNotPending)
+		requireProblem(t, approve(req.ID, tokCAB, nil), http.StatusConflict, codeDuplicateApproval)
+		requireProblem(t, approve(req.ID, tokCAB2, nil), http.StatusConflict, codeNotPending)
 	})
 	t.Run("quorum of two; the same member twice is a conflict", func(t *testing.T) {
 		req := e.submit(tokSubmitter, "appr-2", "10", "BUSINESS_CRITICAL")
@@ -320,20 +378,26 @@ func TestRecordDeployment(t *testing.T) {
 	})
 }
 
-// TestAutoApprovedDeployment walks the happy path the spec tells: once a
-// model with a productivity threshold of 20 is active, an 18.50 Zoom
-// deployment is approved automatically and can be recorded at once.
+// TestAutoApprovedDeployment walks the happy path the spec tells: once
+// level 1 is earned and two CAB members approved it, its model (a
+// productivity threshold of 20) is active, and an 18.50 Zoom deployment is
+// approved automatically and can be recorded at once.
 func TestAutoApprovedDeployment(t *testing.T) {
 	e := newTestEnv(t)
-	ok[riskModelDTO](t, e.do(call{method: "POST", path: "/api/v1/risk-models", token: tokCAB, body: modelBody("1.2")}), http.StatusCreated)
-	ok[riskModelDTO](t, e.do(call{method: "POST", path: "/api/v1/risk-models/1.2/approve", token: tokCAB}), http.StatusOK)
-	ok[riskModelDTO](t, e.do(call{method: "POST", path: "/api/v1/risk-models/1.2/activate", token: tokCAB2}), http.StatusOK)
+	e.earnLevel1()
+	ready := e.evaluate()
+	require.True(t, ready.Ready)
+	for _, tok := range []string{tokCAB, tokCAB2} {
+		ok[evaluationApprovalDTO](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID + "/approve", token: tok}), http.StatusOK)
+	}
+	active := ok[riskModelDTO](t, e.do(call{method: "GET", path: "/api/v1/risk-models/active", token: tokSubmitter}), http.StatusOK)
+	require.Equal(t, "20", active.Thresholds["PRODUCTIVITY_TOOLS"])
 
 	req := e.submit(tokSubmitter, "auto-1", "18.50", "PRODUCTIVITY_TOOLS")
 	assert.Equal(t, cab.StatusAutoApproved, req.Status)
 	assert.Equal(t, cab.ReasonWithinThreshold, req.Decision.Reason.Code)
-	assert.Equal(t, "1.2", req.Decision.ModelVersion)
+	assert.Equal(t, active.Version, req.Decision.ModelVersion)
 	got := ok[recordedDeploymentDTO](t, e.do(call{method: "POST", path: "/api/v1/cab/requests/" + req.ID + "/deployments", token: tokSubmitter,
-		body: deployBody(zoom, epoch)}), http.StatusCreated)
+		body: deployBody(zoom, e.clock.Now())}), http.StatusCreated)
 	assert.True(t, got.Deployment.AutoApproved)
 }

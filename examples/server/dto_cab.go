@@ -15,10 +15,15 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// submitDTO is the body of POST /api/v1/cab/requests. Give either score
-// or factors (scored with the active model), and either class or classify
-// (classified with the server's classifier). The submitter is the
-// authenticated principal.
+// submitDTO is the body of POST /api/v1/cab/requests. A submission gives
+// facts and trustgate decides: classify (required) is classified with the
+// server's classifier, and factors (required) are scored with the active
+// model and recorded with the request. class, if given, is a declared
+// class: a more severe one than the facts give is used, a less severe one
+// refused (422 CLASS_BELOW_CLASSIFIED). A bare score instead of factors is
+// accepted only when the server runs with -allow-supplied-score (422
+// SCORE_SUPPLIED otherwise), and the decision then says it was supplied.
+// The submitter is the authenticated principal.
 type submitDTO struct {
 	EvidenceID         string            `json:"evidence_id"`
 	DeploymentIntentID string            `json:"deployment_intent_id"`
@@ -89,6 +94,7 @@ type decisionDTO struct {
 	Threshold          string            `json:"threshold"`
 	ExceptionThreshold string            `json:"exception_threshold"`
 	ModelVersion       string            `json:"model_version"`
+	ModelSHA256        string            `json:"model_sha256"`
 	Quorum             int               `json:"quorum"`
 }
 
@@ -115,20 +121,24 @@ type exceptionDTO struct {
 
 // requestDTO is a CAB request with everything that happened to it.
 type requestDTO struct {
-	ID                 string           `json:"id"`
-	CorrelationID      string           `json:"correlation_id"`
-	EvidenceID         string           `json:"evidence_id"`
-	DeploymentIntentID string           `json:"deployment_intent_id"`
-	Application        string           `json:"application"`
-	ArtifactSHA256     string           `json:"artifact_sha256"`
-	Submitter          string           `json:"submitter"`
-	Decision           decisionDTO      `json:"decision"`
-	Status             cab.Status       `json:"status"`
-	Approvals          []cabApprovalDTO `json:"approvals"`
-	Rejection          *rejectionDTO    `json:"rejection,omitempty"`
-	Exception          *exceptionDTO    `json:"exception,omitempty"`
-	CreatedAt          time.Time        `json:"created_at"`
-	UpdatedAt          time.Time        `json:"updated_at"`
+	ID                 string            `json:"id"`
+	CorrelationID      string            `json:"correlation_id"`
+	EvidenceID         string            `json:"evidence_id"`
+	DeploymentIntentID string            `json:"deployment_intent_id"`
+	Application        string            `json:"application"`
+	ArtifactSHA256     string            `json:"artifact_sha256"`
+	Submitter          string            `json:"submitter"`
+	Factors            map[string]string `json:"factors,omitempty"`
+	ScoreSupplied      bool              `json:"score_supplied"`
+	DeclaredClass      string            `json:"declared_class,omitempty"`
+	ClassRule          string            `json:"class_rule"`
+	Decision           decisionDTO       `json:"decision"`
+	Status             cab.Status        `json:"status"`
+	Approvals          []cabApprovalDTO  `json:"approvals"`
+	Rejection          *rejectionDTO     `json:"rejection,omitempty"`
+	Exception          *exceptionDTO     `json:"exception,omitempty"`
+	CreatedAt          time.Time         `json:"created_at"`
+	UpdatedAt          time.Time         `json:"updated_at"`
 }
 
 func toApprovalDTOs(as []cab.Approval) []cabApprovalDTO {
@@ -149,8 +159,15 @@ func toRequestDTO(r cab.Request) requestDTO {
 			Outcome: r.Decision.Outcome, Reason: reasonDTO{r.Decision.Reason.Code, r.Decision.Reason.Text},
 			Score: fixed2(r.Decision.Score), Class: r.Decision.Class, Threshold: r.Decision.Threshold.String(),
 			ExceptionThreshold: r.Decision.ExceptionThreshold.String(), ModelVersion: r.Decision.ModelVersion,
-			Quorum: r.Decision.Quorum,
+			ModelSHA256: r.Decision.ModelHash.String(), Quorum: r.Decision.Quorum,
 		},
+		ScoreSupplied: r.ScoreSupplied, DeclaredClass: string(r.DeclaredClass), ClassRule: r.ClassRule,
+	}
+	if r.Factors != nil {
+		d.Factors = make(map[string]string, len(r.Factors))
+		for f, v := range r.Factors {
+			d.Factors[string(f)] = v.String()
+		}
 	}
 	for _, rs := range r.Decision.Reasons() {
 		d.Decision.Reasons = append(d.Decision.Reasons, reasonDTO{rs.Code, rs.Text})
@@ -164,11 +181,6 @@ func toRequestDTO(r cab.Request) requestDTO {
 			Approvals: toApprovalDTOs(x.Approvals)}
 	}
 	return d
-}
-
-// commentDTO is the optional body of an approval.
-type commentDTO struct {
-	Comment string `json:"comment,omitempty"`
 }
 
 // rejectDTO is the body of a rejection.

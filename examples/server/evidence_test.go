@@ -1,12 +1,15 @@
 package main
 
 import (
+	"crypto"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,7 +128,7 @@ func TestValidateEvidence(t *testing.T) {
 		got := ok[reportDTO](t, validate(ev.ID, digests(zoom, zoom.content)), http.StatusOK)
 		assert.True(t, got.Passed)
 		assert.Equal(t, "corr-validate", got.CorrelationID)
-		require.Len(t, got.Checks, 5) // evidence, artifact, sbom, sbom_signature, blast_radius
+		require.Len(t, got.Checks, 6) // evidence, attestation, artifact, sbom, sbom_signature, blast_radius
 		for _, c := range got.Checks {
 			assert.True(t, c.Passed, "%+v", c)
 		}
@@ -171,7 +174,7 @@ func TestValidateEvidence(t *testing.T) {
 		tampered := e.uploadEvidence("build-tampered")
 		e.store.tamper(uuid.MustParse(tampered.ID))
 		p := requireProblem(t, validate(tampered.ID, digests(zoom, zoom.content)), http.StatusUnprocessableEntity, string(security.EvidenceTampered))
-		require.Len(t, p.FailedChecks, 5) // the evidence gate failed, the other four skipped
+		require.Len(t, p.FailedChecks, 6) // the evidence gate failed, the other five skipped
 		assert.Equal(t, security.GateEvidence, p.FailedChecks[0].Gate)
 		for _, c := range p.FailedChecks[1:] {
 			assert.True(t, c.Skipped, "%+v", c)
@@ -205,4 +208,63 @@ func TestValidateEvidenceSBOMOptional(t *testing.T) {
 	body, _ := json.Marshal(map[string]string{"artifact_sha256": digestOf(zoom.content)})
 	got := ok[reportDTO](t, e.do(call{method: "POST", path: "/api/v1/evidence/" + ev.ID + "/validate", token: tokSubmitter, body: body}), http.StatusOK)
 	assert.True(t, got.Passed)
+}
+
+// TestEvidenceFromTrustedProducers: when the keyring names trusted
+// evidence producers, an upload must carry a producer's envelope over the
+// evidence (the evidence generator is not the artifact packager).
+func TestEvidenceFromTrustedProducers(t *testing.T) {
+	cfg := testkeys.Config(attest.ServiceAttested, testMembers...)
+	cfg.Producers = map[string][]crypto.PublicKey{"packaging-pipeline": {testkeys.Public("producer")}}
+	svc, err := testkeys.Service(cfg)
+	require.NoError(t, err)
+	e := newTestEnvKeys(t, svc)
+	body := evidenceBody("build-p", "PRODUCTIVITY_TOOLS", zoomSBOM, zoom)
+	data, err := json.Marshal(body["evidence"])
+	require.NoError(t, err)
+	payload, err := security.ProducerPayload(data)
+	require.NoError(t, err)
+	upload := func(producer any) response {
+		b := map[string]any{"correlation_id": "build-p", "evidence": body["evidence"]}
+		if producer != nil {
+			b["producer"] = producer
+		}
+		return e.do(call{method: "POST", path: "/api/v1/evidence", token: tokSubmitter, body: b})
+	}
+
+	for _, tt := range []struct {
+		name     string
+		producer any
+		status   int
+		code     string
+		field    string
+	}{
+		{"no producer signature", nil, http.StatusUnprocessableEntity, "PRODUCER_SIGNATURE_MISSING", "producer"},
+		{"a malformed envelope", map[string]any{"payloadType": attest.PayloadType, "payload": "", "signatures": []map[string]string{{"sig": "*"}}},
+			http.StatusBadRequest, codeEnvelopeMalformed, "producer.signatures[0].sig"},
+		{"signed by a key no producer holds", sealed(t, testkeys.Key("mallory"), payload), http.StatusForbidden, codeUnknownKey, ""},
+		{"over other evidence", sealed(t, testkeys.Key("producer"), mustProducerPayload(t, `{"artifacts":[{"name":"x","sha256":"`+digestOf("x")+`"}]}`)),
+			http.StatusUnprocessableEntity, codeStatementMismatch, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e.refused(t, hostileCase{c: call{method: "POST", path: "/api/v1/evidence", token: tokSubmitter,
+				body: map[string]any{"correlation_id": "build-p", "evidence": body["evidence"], "producer": tt.producer}},
+				status: tt.status, code: tt.code, field: tt.field})
+			e.requireNoRecords(t, "build-p")
+		})
+	}
+	got := ok[evidenceDTO](t, upload(sealed(t, testkeys.Key("producer"), payload)), http.StatusCreated)
+	assert.Equal(t, "packaging-pipeline", got.Producer)
+	// And the validator checks the package against both signatures.
+	r := e.do(call{method: "POST", path: "/api/v1/evidence/" + got.ID + "/validate", token: tokSubmitter,
+		body: map[string]string{"artifact_name": zoom.name, "artifact_sha256": digestOf(zoom.content), "sbom_sha256": digestOf(zoomSBOM)}})
+	rep := ok[reportDTO](t, r, http.StatusOK)
+	assert.True(t, rep.Passed)
+}
+
+func mustProducerPayload(t *testing.T, data string) []byte {
+	t.Helper()
+	p, err := security.ProducerPayload([]byte(data))
+	require.NoError(t, err)
+	return p
 }

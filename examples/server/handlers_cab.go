@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/store"
@@ -88,14 +90,92 @@ func requestStep[B any](s *Server, w http.ResponseWriter, r *http.Request, p *pr
 	return nil
 }
 
-// approveRequest: POST /api/v1/cab/requests/{id}/approve, body optional
-// {"comment": …}. The approver is the authenticated CAB member; the
-// submitter cannot approve (403 SEPARATION_OF_DUTIES), nor anyone twice
-// (409 DUPLICATE_APPROVAL).
+// approveRequest: POST /api/v1/cab/requests/{id}/approve. In
+// service-attested mode the body is optional {"comment": …} and the
+// approver is the authenticated CAB member, whose approval the service key
+// countersigns; in member-signed mode it is {"envelope": …}, the DSSE
+// envelope of the statement GET …/approval-statement returned, signed by
+// the member (403 MEMBER_SIGNATURE_REQUIRED without one). The submitter
+// cannot approve (403 SEPARATION_OF_DUTIES), nor anyone twice (409
+// DUPLICATE_APPROVAL); an envelope that is not the member's statement of
+// this request is 422 STATEMENT_MISMATCH, one not signed by the member's
+// key 403 UNKNOWN_KEY, one that cannot be parsed 400 ENVELOPE_MALFORMED.
 func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return requestStep(s, w, r, p, true, func(ctx context.Context, id uuid.UUID, actor string, b commentDTO) (cab.Request, error) {
-		return s.workflow.Approve(ctx, id, actor, b.Comment)
+	return requestStep(s, w, r, p, true, func(ctx context.Context, id uuid.UUID, actor string, b signedApprovalDTO) (cab.Request, error) {
+		return s.approveStep(ctx, p, id, cab.KindApproval, b)
 	})
+}
+
+// approveStep records an approval of kind (of the request or of its
+// exception), member-signed when the body carries an envelope.
+func (s *Server) approveStep(ctx context.Context, p *principal, id uuid.UUID, kind cab.ApprovalKind, b signedApprovalDTO) (cab.Request, error) {
+	env, signed, err := s.memberEnvelope(p, b.Envelope)
+	if err != nil {
+		return cab.Request{}, err
+	}
+	if signed && b.Comment != "" {
+		return cab.Request{}, newHTTPError(http.StatusUnprocessableEntity, codeValidationFailed, "comment",
+			"comment: give the comment when fetching the statement to sign: the signed statement carries it")
+	}
+	statement := "/api/v1/cab/requests/" + id.String() + "/approval-statement?kind=" + string(kind)
+	switch {
+	case signed && kind == cab.KindApproval:
+		return s.workflow.ApproveSigned(ctx, id, env)
+	case signed:
+		return s.workflow.ApproveExceptionSigned(ctx, id, env)
+	case kind == cab.KindApproval:
+		req, err := s.workflow.Approve(ctx, id, p.Name, b.Comment)
+		return req, withStatementHint(err, statement)
+	default:
+		req, err := s.workflow.ApproveException(ctx, id, p.Name, b.Comment)
+		return req, withStatementHint(err, statement)
+	}
+}
+
+// requestApprovalStatement: GET
+// /api/v1/cab/requests/{id}/approval-statement?kind=approval|exception_approval&comment=…
+// answers the canonical statement (an in-toto Statement v1, RFC 8785 JSON,
+// exactly the bytes to sign) of the authenticated member's approval of the
+// request (kind approval, the default) or of its exception, with the
+// comment given. The member signs it (go run ./examples/sign) and posts
+// the envelope to …/approve or …/exception/approve. A principal outside
+// the keyring is 403 NOT_CAB_MEMBER; an exception approval of a request
+// with no exception 409 NOT_PENDING.
+func (s *Server) requestApprovalStatement(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	kind := cab.ApprovalKind(q.Get("kind"))
+	switch kind {
+	case "":
+		kind = cab.KindApproval
+	case cab.KindApproval, cab.KindExceptionApproval:
+	default:
+		return queryError("kind", strconv.Quote(string(kind))+" is not approval or exception_approval")
+	}
+	comment := q.Get("comment")
+	if !utf8.ValidString(comment) {
+		return queryError("comment", "is not valid UTF-8")
+	}
+	member, err := s.member(p)
+	if err != nil {
+		return err
+	}
+	req, err := s.store.Request(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if kind == cab.KindExceptionApproval && req.Exception == nil {
+		return &cab.WorkflowError{RequestID: id, Reason: "the request has no exception to approve", Err: cab.ErrNotPending}
+	}
+	payload, err := req.ApprovalPayload(kind, member, comment)
+	if err != nil {
+		return err
+	}
+	writeStatement(w, payload)
+	return nil
 }
 
 // rejectRequest: POST /api/v1/cab/requests/{id}/reject, body {"reason": …}.
@@ -115,10 +195,12 @@ func (s *Server) requestException(w http.ResponseWriter, r *http.Request, p *pri
 }
 
 // approveException: POST /api/v1/cab/requests/{id}/exception/approve, body
-// optional {"comment": …}.
+// optional {"comment": …} (service-attested) or {"envelope": …} (the
+// member's signed statement of kind exception_approval); see
+// approveRequest.
 func (s *Server) approveException(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return requestStep(s, w, r, p, true, func(ctx context.Context, id uuid.UUID, actor string, b commentDTO) (cab.Request, error) {
-		return s.workflow.ApproveException(ctx, id, actor, b.Comment)
+	return requestStep(s, w, r, p, true, func(ctx context.Context, id uuid.UUID, actor string, b signedApprovalDTO) (cab.Request, error) {
+		return s.approveStep(ctx, p, id, cab.KindExceptionApproval, b)
 	})
 }
 

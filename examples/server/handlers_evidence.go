@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 )
 
@@ -19,19 +20,30 @@ type evidenceDTO struct {
 	ContentSHA256 string          `json:"content_sha256"`
 	CreatedAt     time.Time       `json:"created_at"`
 	Data          json.RawMessage `json:"data"`
+	// Producer names the trusted producer whose signature the package
+	// carries, when the keyring names producers.
+	Producer string `json:"producer,omitempty"`
 }
 
-func toEvidenceDTO(e security.Evidence) evidenceDTO {
-	return evidenceDTO{ID: e.ID.String(), CorrelationID: e.CorrelationID, ContentSHA256: e.ContentHash.String(),
+func (s *Server) toEvidenceDTO(e security.Evidence) evidenceDTO {
+	d := evidenceDTO{ID: e.ID.String(), CorrelationID: e.CorrelationID, ContentSHA256: e.ContentHash.String(),
 		CreatedAt: e.CreatedAt.UTC(), Data: e.Data}
+	if len(e.Producer.Signatures) > 0 {
+		d.Producer, _ = s.keys.Producer(&e.Producer)
+	}
+	return d
 }
 
 // newEvidenceDTO is the body of POST /api/v1/evidence. Evidence is the
 // evidence object (see security.Manifest); it is kept verbatim for
-// canonicalisation, so duplicate member names in it are refused.
+// canonicalisation, so duplicate member names in it are refused. Producer
+// is a trusted producer's DSSE envelope over security.ProducerPayload of
+// the evidence: required when the keyring names producers (the evidence
+// generator is not the artifact packager), ignored otherwise.
 type newEvidenceDTO struct {
 	CorrelationID string          `json:"correlation_id,omitempty"`
 	Evidence      json.RawMessage `json:"evidence"`
+	Producer      json.RawMessage `json:"producer,omitempty"`
 }
 
 // idempotencyKey returns the correlation id of an idempotent create: the
@@ -48,9 +60,16 @@ func idempotencyKey(r *http.Request, body string) (string, error) {
 		"correlation_id is required (in the body, or as the X-Correlation-ID header): it is the idempotency key")
 }
 
-// createEvidence: POST /api/v1/evidence. Idempotent on the correlation id:
-// the same evidence again answers 200 with the stored package; different
-// evidence under the same id is 409.
+// createEvidence: POST /api/v1/evidence. The service key signs the
+// package's content hash at upload (security.Evidence.Attest), and the
+// validator checks every later validation against that signature, not
+// only against the package's own row. When the keyring names trusted
+// producers the body must carry a producer's envelope ("producer"): 422
+// PRODUCER_SIGNATURE_MISSING without one, 422 STATEMENT_MISMATCH for one
+// over other data, 403 UNKNOWN_KEY for one no trusted producer signed, 400
+// ENVELOPE_MALFORMED for one that cannot be read. Idempotent on the
+// correlation id: the same evidence again answers 200 with the stored
+// package; different evidence under the same id is 409.
 func (s *Server) createEvidence(w http.ResponseWriter, r *http.Request, p *principal) error {
 	var body newEvidenceDTO
 	if err := decodeJSON(w, r, evidenceMaxBody, &body); err != nil {
@@ -63,8 +82,17 @@ func (s *Server) createEvidence(w http.ResponseWriter, r *http.Request, p *princ
 	if len(body.Evidence) == 0 {
 		return newHTTPError(http.StatusUnprocessableEntity, codeValidationFailed, "evidence", "evidence is required")
 	}
+	var producer dsse.Envelope
+	if present(body.Producer) {
+		if producer, err = parseEnvelope("producer", body.Producer); err != nil {
+			return err
+		}
+	}
 	ev, err := security.NewEvidence(s.newID(), key, body.Evidence, s.now())
 	if err != nil {
+		return err
+	}
+	if err := ev.Attest(s.service, producer); err != nil {
 		return err
 	}
 	stored, err := s.store.CreateEvidence(r.Context(), ev, p.Name)
@@ -76,7 +104,7 @@ func (s *Server) createEvidence(w http.ResponseWriter, r *http.Request, p *princ
 		status = http.StatusOK // a repeat: the stored package
 	}
 	w.Header().Set("Location", "/api/v1/evidence/"+url.PathEscape(stored.CorrelationID))
-	writeJSON(w, status, toEvidenceDTO(stored))
+	writeJSON(w, status, s.toEvidenceDTO(stored))
 	return nil
 }
 
@@ -86,7 +114,7 @@ func (s *Server) getEvidence(w http.ResponseWriter, r *http.Request, _ *principa
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEvidenceDTO(ev))
+	writeJSON(w, http.StatusOK, s.toEvidenceDTO(ev))
 	return nil
 }
 

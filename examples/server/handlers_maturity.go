@@ -43,6 +43,7 @@ type evaluationDTO struct {
 	Criteria     []criterionDTO   `json:"criteria"`
 	Ready        bool             `json:"ready"`
 	Reason       string           `json:"reason"`
+	Approvals    []signoffDTO     `json:"approvals"`
 	Decision     *evalDecisionDTO `json:"decision,omitempty"`
 	CreatedAt    time.Time        `json:"created_at"`
 }
@@ -58,7 +59,10 @@ func toEvaluationDTO(e maturity.Evaluation) evaluationDTO {
 		ID: e.ID.String(), Kind: e.Kind, Level: e.Level, Target: e.Target,
 		PeriodFrom: e.PeriodFrom.UTC(), PeriodTo: e.PeriodTo.UTC(), Deployments: e.Deployments, Incidents: e.Incidents,
 		P1: e.P1, P2: e.P2, IncidentRate: e.IncidentRate.String(), Criteria: []criterionDTO{}, Ready: e.Ready,
-		Reason: e.Reason, CreatedAt: e.CreatedAt.UTC(),
+		Reason: e.Reason, Approvals: []signoffDTO{}, CreatedAt: e.CreatedAt.UTC(),
+	}
+	for _, a := range e.Approvals {
+		d.Approvals = append(d.Approvals, signoffDTO{By: a.By, At: a.At.UTC()})
 	}
 	for _, c := range e.Criteria {
 		cd := criterionDTO{Name: c.Name, AtLeast: c.AtLeast, Unlimited: c.Unlimited, Actual: c.Actual.String(), Passed: c.Passed}
@@ -75,14 +79,24 @@ func toEvaluationDTO(e maturity.Evaluation) evaluationDTO {
 
 // transitionDTO is a change of level the CAB approved.
 type transitionDTO struct {
-	Kind       maturity.Kind     `json:"kind"`
-	From       maturity.Level    `json:"from"`
-	To         maturity.Level    `json:"to"`
-	Actor      string            `json:"actor"`
-	At         time.Time         `json:"at"`
-	State      maturityStatusDTO `json:"state"`
-	RiskModel  riskModelDTO      `json:"risk_model"`
-	Evaluation evaluationDTO     `json:"evaluation"`
+	Kind      maturity.Kind     `json:"kind"`
+	From      maturity.Level    `json:"from"`
+	To        maturity.Level    `json:"to"`
+	Actor     string            `json:"actor"`
+	At        time.Time         `json:"at"`
+	State     maturityStatusDTO `json:"state"`
+	RiskModel riskModelDTO      `json:"risk_model"`
+}
+
+// evaluationApprovalDTO answers an approval of a progression: the
+// evaluation with its approvals, how many verify and how many the keyring's
+// quorum needs, and whether the progression applied (then the transition).
+type evaluationApprovalDTO struct {
+	Evaluation evaluationDTO  `json:"evaluation"`
+	Approvals  int            `json:"approvals"`
+	Quorum     int            `json:"quorum"`
+	Applied    bool           `json:"applied"`
+	Transition *transitionDTO `json:"transition,omitempty"`
 }
 
 func (s *Server) toStatusDTO(st maturity.State) maturityStatusDTO {
@@ -153,34 +167,80 @@ func (s *Server) getEvaluation(w http.ResponseWriter, r *http.Request, _ *princi
 	return nil
 }
 
-// approveEvaluation: POST /api/v1/maturity/evaluations/{id}/approve, with
-// no body: the authenticated CAB member approves a ready progression.
-// Approving again is 409 EVALUATION_DECIDED.
+// evaluationApprovalStatement: GET
+// /api/v1/maturity/evaluations/{id}/approval-statement answers the
+// canonical statement of the authenticated member's approval of a
+// progression (its subject the evaluation's content hash: these findings
+// and no others), to sign in member-signed mode and post as {"envelope": …}
+// to …/approve.
+func (s *Server) evaluationApprovalStatement(w http.ResponseWriter, r *http.Request, p *principal) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	member, err := s.member(p)
+	if err != nil {
+		return err
+	}
+	ev, err := s.store.Evaluation(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	payload, err := ev.ApprovalPayload(member)
+	if err != nil {
+		return err
+	}
+	writeStatement(w, payload)
+	return nil
+}
+
+// approveEvaluation: POST /api/v1/maturity/evaluations/{id}/approve: the
+// authenticated CAB member approves a ready progression, with no body
+// (service-attested mode) or {"envelope": …} (the member's signature over
+// …/approval-statement; required in member-signed mode). The progression
+// applies once distinct members reach the keyring's quorum (2 by default:
+// one member alone never raises the level); until then the answer says
+// applied false with the count. Approving an applied one is 409
+// EVALUATION_DECIDED, one member approving twice 409 CONFLICT.
 func (s *Server) approveEvaluation(w http.ResponseWriter, r *http.Request, p *principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := decodeOptionalJSON(w, r, s.maxBody, &struct{}{}); err != nil {
+	var body envelopeDTO
+	if err := decodeOptionalJSON(w, r, s.maxBody, &body); err != nil {
 		return err
 	}
-	tr, err := s.engine.Approve(r.Context(), id, p.Name)
+	env, signed, err := s.memberEnvelope(p, body.Envelope)
 	if err != nil {
 		return err
 	}
-	// Read back what the transition stored: the decided evaluation and the
-	// new, now active, model.
+	var got maturity.Approved
+	if signed {
+		got, err = s.engine.ApproveSigned(r.Context(), id, env)
+	} else {
+		got, err = s.engine.Approve(r.Context(), id, p.Name)
+		err = withStatementHint(err, "/api/v1/maturity/evaluations/"+id.String()+"/approval-statement")
+	}
+	if err != nil {
+		return err
+	}
+	out := evaluationApprovalDTO{Approvals: got.Approvals, Quorum: got.Quorum, Applied: got.Transition != nil}
+	// Read back what was stored: the evaluation with its approvals (and
+	// decision), and the new, now active, model.
 	ev, err := s.store.Evaluation(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	model, err := s.store.RiskModel(r.Context(), tr.Model.Version)
-	if err != nil {
-		return err
+	out.Evaluation = toEvaluationDTO(ev)
+	if tr := got.Transition; tr != nil {
+		model, err := s.store.RiskModel(r.Context(), tr.Model.Version)
+		if err != nil {
+			return err
+		}
+		out.Transition = &transitionDTO{Kind: tr.Kind, From: tr.From, To: tr.To, Actor: tr.Actor, At: tr.At.UTC(),
+			State: s.toStatusDTO(tr.State), RiskModel: s.toRiskModelDTO(model)}
 	}
-	writeJSON(w, http.StatusOK, transitionDTO{
-		Kind: tr.Kind, From: tr.From, To: tr.To, Actor: tr.Actor, At: tr.At.UTC(),
-		State: s.toStatusDTO(tr.State), RiskModel: toRiskModelDTO(model), Evaluation: toEvaluationDTO(ev),
-	})
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

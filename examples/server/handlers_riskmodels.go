@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -23,10 +24,25 @@ type riskModelDTO struct {
 	Thresholds         map[blastradius.Class]string `json:"thresholds"`
 	Weights            map[riskmodel.Factor]string  `json:"weights"`
 	ExceptionThreshold string                       `json:"exception_threshold"`
-	Approval           approvalDTO                  `json:"approval"`
-	Calibration        json.RawMessage              `json:"calibration,omitempty"`
-	CreatedAt          time.Time                    `json:"created_at"`
-	Active             bool                         `json:"active"`
+	// Approval is the stored approval flag, a cache: set once Approvers
+	// reached Quorum. Approvers are the distinct CAB members other than
+	// the creator whose signed approvals verify with the keyring: what
+	// activation and every decision check.
+	Approval    approvalDTO     `json:"approval"`
+	Approvers   []string        `json:"approvers"`
+	Quorum      int             `json:"quorum"`
+	Signoffs    []signoffDTO    `json:"signoffs"`
+	Calibration json.RawMessage `json:"calibration,omitempty"`
+	CreatedBy   string          `json:"created_by"`
+	CreatedAt   time.Time       `json:"created_at"`
+	Active      bool            `json:"active"`
+}
+
+// signoffDTO is one signed statement about a version: a member's approval,
+// or the service key's ladder statement (by "trustgate-ladder").
+type signoffDTO struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
 }
 
 type approvalDTO struct {
@@ -35,13 +51,20 @@ type approvalDTO struct {
 	At       *time.Time `json:"at,omitempty"`
 }
 
-func toRiskModelDTO(v riskmodel.Version) riskModelDTO {
+func (s *Server) toRiskModelDTO(v riskmodel.Version) riskModelDTO {
 	d := riskModelDTO{
 		Version: v.Version, Mode: v.Mode, EffectiveAt: v.EffectiveAt.UTC(), ReviewAt: v.ReviewAt.UTC(),
 		Thresholds: map[blastradius.Class]string{}, Weights: map[riskmodel.Factor]string{},
 		ExceptionThreshold: v.ExceptionThreshold.String(),
 		Approval:           approvalDTO{Approved: v.Approval.Approved, By: v.Approval.By, At: timeOrNil(v.Approval.At)},
-		Calibration:        v.Calibration, CreatedAt: v.CreatedAt.UTC(), Active: v.Active,
+		Approvers:          v.Approvers(s.keys), Quorum: s.keys.ModelQuorum(), Signoffs: []signoffDTO{},
+		Calibration: v.Calibration, CreatedBy: v.CreatedBy, CreatedAt: v.CreatedAt.UTC(), Active: v.Active,
+	}
+	if d.Approvers == nil {
+		d.Approvers = []string{}
+	}
+	for _, so := range v.Signoffs {
+		d.Signoffs = append(d.Signoffs, signoffDTO{By: so.By, At: so.At.UTC()})
 	}
 	for c, t := range v.Thresholds {
 		d.Thresholds[c] = t.String()
@@ -53,7 +76,8 @@ func toRiskModelDTO(v riskmodel.Version) riskModelDTO {
 }
 
 // newRiskModelDTO is the body of POST /api/v1/risk-models: a new version,
-// stored unapproved and inactive.
+// stored unapproved and inactive, its creator the authenticated member
+// (whose own approval of it never counts).
 type newRiskModelDTO struct {
 	Version            string            `json:"version"`
 	Mode               string            `json:"mode"`
@@ -104,7 +128,7 @@ func (s *Server) listRiskModels(w http.ResponseWriter, r *http.Request, _ *princ
 	}
 	out := make([]riskModelDTO, len(vs))
 	for i, v := range vs {
-		out[i] = toRiskModelDTO(v)
+		out[i] = s.toRiskModelDTO(v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"risk_models": out})
 	return nil
@@ -116,7 +140,7 @@ func (s *Server) activeRiskModel(w http.ResponseWriter, r *http.Request, _ *prin
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toRiskModelDTO(v))
+	writeJSON(w, http.StatusOK, s.toRiskModelDTO(v))
 	return nil
 }
 
@@ -126,7 +150,7 @@ func (s *Server) getRiskModel(w http.ResponseWriter, r *http.Request, _ *princip
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toRiskModelDTO(v))
+	writeJSON(w, http.StatusOK, s.toRiskModelDTO(v))
 	return nil
 }
 
@@ -149,7 +173,7 @@ func (s *Server) createRiskModel(w http.ResponseWriter, r *http.Request, p *prin
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/risk-models/"+stored.Version)
-	writeJSON(w, http.StatusCreated, toRiskModelDTO(stored))
+	writeJSON(w, http.StatusCreated, s.toRiskModelDTO(stored))
 	return nil
 }
 
@@ -169,19 +193,70 @@ func (s *Server) modelStep(w http.ResponseWriter, r *http.Request, p *principal,
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toRiskModelDTO(v))
+	writeJSON(w, http.StatusOK, s.toRiskModelDTO(v))
+	return nil
+}
+
+// modelApprovalStatement: GET /api/v1/risk-models/{version}/approval-statement
+// answers the canonical statement of the authenticated member's approval
+// of the version (its subject the version's content hash), to sign in
+// member-signed mode and post as {"envelope": …} to …/approve.
+func (s *Server) modelApprovalStatement(w http.ResponseWriter, r *http.Request, p *principal) error {
+	member, err := s.member(p)
+	if err != nil {
+		return err
+	}
+	v, err := s.store.RiskModel(r.Context(), r.PathValue("version"))
+	if err != nil {
+		return err
+	}
+	payload, err := v.ApprovalPayload(member)
+	if err != nil {
+		return err
+	}
+	writeStatement(w, payload)
 	return nil
 }
 
 // approveRiskModel: POST /api/v1/risk-models/{version}/approve, by the
-// authenticated CAB member. Approving twice is 409.
+// authenticated CAB member: no body (service-attested mode: the service
+// key countersigns the member's approval) or {"envelope": …} (the member's
+// signature over the statement of …/approval-statement; required in
+// member-signed mode, 403 MEMBER_SIGNATURE_REQUIRED otherwise). The
+// version is approved once distinct members other than its creator reach
+// the keyring's model quorum (2 by default): the creator approving is 403
+// SEPARATION_OF_DUTIES, a member approving twice 409 DUPLICATE_APPROVAL.
+// The answer shows the verified approvers and the quorum.
 func (s *Server) approveRiskModel(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.modelStep(w, r, p, s.store.ApproveRiskModel)
+	version := r.PathValue("version")
+	var body envelopeDTO
+	if err := decodeOptionalJSON(w, r, s.maxBody, &body); err != nil {
+		return err
+	}
+	env, signed, err := s.memberEnvelope(p, body.Envelope)
+	if err != nil {
+		return err
+	}
+	var v riskmodel.Version
+	if signed {
+		v, err = s.workflow.ApproveModelSigned(r.Context(), version, env)
+	} else {
+		v, err = s.workflow.ApproveModel(r.Context(), version, p.Name)
+		err = withStatementHint(err, "/api/v1/risk-models/"+url.PathEscape(version)+"/approval-statement")
+	}
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, s.toRiskModelDTO(v))
+	return nil
 }
 
 // activateRiskModel: POST /api/v1/risk-models/{version}/activate. Only a
-// CAB-approved version can be active (409 MODEL_NOT_APPROVED); activating
-// the active version again changes nothing and answers the same.
+// version that verifies can be active (cab.Workflow.ActivateModel): signed
+// by the model quorum of members other than its creator, and no looser
+// than the thresholds of the maturity level in force; otherwise 409
+// MODEL_UNVERIFIED and nothing changes. Activating the active version
+// again changes nothing and answers the same.
 func (s *Server) activateRiskModel(w http.ResponseWriter, r *http.Request, p *principal) error {
-	return s.modelStep(w, r, p, s.store.ActivateRiskModel)
+	return s.modelStep(w, r, p, s.workflow.ActivateModel)
 }

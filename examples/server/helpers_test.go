@@ -17,8 +17,11 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/memstore"
 	"github.com/google/uuid"
@@ -34,6 +37,19 @@ const (
 	tokAdmin     = "tok-root-admin"
 	tokUnknown   = "tok-mallory"
 )
+
+// testMembers is the CAB of the test keyring: the test principals with
+// role cab or admin, each with a development key (testkeys.MemberKey).
+var testMembers = []string{"carol", "dave", "root"}
+
+// testService is the development service over a keyring of testMembers
+// in mode.
+func testService(tb testing.TB, mode attest.Mode) *attest.Service {
+	tb.Helper()
+	svc, err := testkeys.Service(testkeys.Config(mode, testMembers...))
+	require.NoError(tb, err)
+	return svc
+}
 
 func testPrincipals() []principal {
 	mk := func(name, tok string, roles ...role) principal {
@@ -131,6 +147,7 @@ type testEnv struct {
 	store *testStore
 	clock *testClock
 	logs  *syncBuffer
+	svc   *attest.Service
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
@@ -151,16 +168,31 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// newTestEnv is a test environment in service-attested mode, the
+// reference server's default.
 func newTestEnv(tb testing.TB, configure ...func(*deps)) *testEnv {
 	tb.Helper()
+	return newTestEnvMode(tb, attest.ServiceAttested, configure...)
+}
+
+// newTestEnvMode is a test environment whose keyring is in mode.
+func newTestEnvMode(tb testing.TB, mode attest.Mode, configure ...func(*deps)) *testEnv {
+	tb.Helper()
+	return newTestEnvKeys(tb, testService(tb, mode), configure...)
+}
+
+// newTestEnvKeys is a test environment signing with svc, whose keyring
+// must have testMembers as its members.
+func newTestEnvKeys(tb testing.TB, svc *attest.Service, configure ...func(*deps)) *testEnv {
+	tb.Helper()
 	clock := &testClock{t: epoch}
-	ms, err := store.New(memstore.New(memstore.Options{}), store.Options{Now: clock.Now})
+	ms, err := store.New(memstore.New(memstore.Options{}), store.Options{Now: clock.Now, Service: svc})
 	require.NoError(tb, err)
-	require.NoError(tb, store.Seed(context.Background(), ms, clock.Now()))
+	require.NoError(tb, store.Seed(context.Background(), ms, svc, clock.Now()))
 	ts := &testStore{Store: ms, tampered: map[uuid.UUID]bool{}}
 	logs := &syncBuffer{}
 	d := deps{
-		Store: ts, Principals: testPrincipals(), Now: clock.Now,
+		Store: ts, Principals: testPrincipals(), Service: svc, Now: clock.Now,
 		Logger:   slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Maturity: maturity.Options{Policy: maturity.Policy{MinDeployments: 3}},
 	}
@@ -169,7 +201,7 @@ func newTestEnv(tb testing.TB, configure ...func(*deps)) *testEnv {
 	}
 	srv, err := newServer(d)
 	require.NoError(tb, err)
-	return &testEnv{tb: tb, srv: srv, store: ts, clock: clock, logs: logs}
+	return &testEnv{tb: tb, srv: srv, store: ts, clock: clock, logs: logs, svc: svc}
 }
 
 // call is one HTTP request. body is sent as is when it is a string or
@@ -293,11 +325,37 @@ func (e *testEnv) uploadEvidence(key string, arts ...artifact) evidenceDTO {
 	return ok[evidenceDTO](e.tb, r, http.StatusCreated)
 }
 
-// submitBody is a CAB submission of evidence with a score and class.
+// factorsAt returns every default risk factor at value v: the weights
+// sum to 1, so the active model scores it v.
+func factorsAt(v string) map[string]string {
+	out := map[string]string{}
+	for f := range riskmodel.DefaultWeights() {
+		out[string(f)] = v
+	}
+	return out
+}
+
+// factsOf returns classifier facts that the default rules classify as
+// class.
+func factsOf(class string) map[string]any {
+	switch blastradius.Class(class) {
+	case blastradius.CriticalInfrastructure:
+		return map[string]any{"app_name": "Windows Security Update", "privilege": "system"}
+	case blastradius.BusinessCritical:
+		return map[string]any{"app_name": "SAP GUI"}
+	case blastradius.NonCritical:
+		return map[string]any{"app_name": "Calculator utility"}
+	}
+	return map[string]any{"app_name": "Zoom"}
+}
+
+// submitBody is a CAB submission of evidence whose facts classify as
+// class and whose factor values all are score, so that the active model
+// scores it score.
 func submitBody(key, evidenceID, score, class string) map[string]any {
 	return map[string]any{
 		"correlation_id": key, "evidence_id": evidenceID, "deployment_intent_id": uuid.NewSHA1(uuid.NameSpaceURL, []byte(key)).String(),
-		"application": "Zoom", "score": score, "class": class,
+		"application": "Zoom", "factors": factorsAt(score), "classify": factsOf(class),
 	}
 }
 

@@ -242,7 +242,7 @@ func TestHostileMalformedJSON(t *testing.T) {
 		{"business impact negative", call{method: "POST", path: pathIncident, token: tokReporter,
 			body: inc(`,"business_impact_usd":"-1.00"`)}, 422, codeValidationFailed, "business_impact_usd"},
 		{"score 1e400", call{method: "POST", path: pathRequests, token: tokSubmitter,
-			body: `{"correlation_id":"num-3","evidence_id":"` + ev.ID + `","deployment_intent_id":"` + uuid.NewString() + `","application":"a","score":"1E400","class":"PRODUCTIVITY_TOOLS"}`},
+			body: `{"correlation_id":"num-3","evidence_id":"` + ev.ID + `","deployment_intent_id":"` + uuid.NewString() + `","application":"a","score":"1E400","classify":{"app_name":"a"}}`},
 			422, codeValidationFailed, "score"},
 		{"target_users 1e30", call{method: "POST", path: pathClassify, token: tokSubmitter,
 			body: `{"app_name":"a","target_users":1e30}`}, 400, codeMalformedJSON, "target_users"},
@@ -320,7 +320,7 @@ func TestHostileSQLLookingStrings(t *testing.T) {
 			// A CAB request whose application is the string.
 			r = e.do(call{method: "POST", path: pathRequests, token: tokSubmitter, body: map[string]any{
 				"correlation_id": "sql-req-" + s, "evidence_id": ev.ID, "deployment_intent_id": uuid.NewString(),
-				"application": s, "score": "10", "class": "PRODUCTIVITY_TOOLS"}})
+				"application": s, "factors": factorsAt("10"), "classify": map[string]any{"app_name": s}}})
 			req := ok[requestDTO](t, r, http.StatusCreated)
 			assert.Equal(t, s, req.Application)
 			assert.Equal(t, "sql-req-"+s, req.CorrelationID)
@@ -449,7 +449,7 @@ func TestHostileControlsAndLongValues(t *testing.T) {
 	long := strings.Repeat("a", 10<<10)
 	sub := func(key, app, art string) map[string]any {
 		return map[string]any{"correlation_id": key, "evidence_id": ev.ID, "deployment_intent_id": uuid.NewString(),
-			"application": app, "artifact_name": art, "score": "10", "class": "PRODUCTIVITY_TOOLS"}
+			"application": app, "artifact_name": art, "factors": factorsAt("10"), "classify": factsOf("PRODUCTIVITY_TOOLS")}
 	}
 	inc := func(key, app, root string) map[string]any {
 		return map[string]any{"correlation_id": key, "severity": "P2", "occurred_at": epoch.Add(-time.Hour), "application": app, "root_cause": root}

@@ -2,12 +2,66 @@
 // JSON in and out, on an embedded SQLite database by default or on
 // PostgreSQL by DSN.
 //
-//	go run ./examples/server -dev-tokens                      # SQLite file trustgate.db, printed dev tokens
-//	go run ./examples/server -token-file tokens.json -db /var/lib/trustgate/trustgate.db
-//	go run ./examples/server -token-file tokens.json -postgres 'postgres://…'
+//	go run ./examples/server -dev-tokens                      # SQLite file trustgate.db, printed dev tokens and keys
+//	go run ./examples/server -token-file tokens.json -service-key service.pem -keyring keyring.json -db /var/lib/trustgate/trustgate.db
+//	go run ./examples/server -token-file tokens.json -service-key service.pem -keyring keyring.json -postgres 'postgres://…'
 //	echo -n "$TOKEN" | go run ./examples/server -hash-token   # the token_sha256 of a token
 //
-// The store is migrated and seeded (store.Seed) at start.
+// The store is migrated and seeded (store.Seed, signed by the service key)
+// at start.
+//
+// # Keys
+//
+// Keys are configuration held outside the database, which nobody who can
+// write the database can change. The service key (-service-key, a PEM
+// PKCS #8 Ed25519 or ECDSA P-256 private key, used through crypto.Signer,
+// so it could as well live in a KMS) signs every decision, exception,
+// evidence package and seed, and in service-attested mode countersigns the
+// approvals of authenticated CAB members. The keyring (-keyring) says who
+// the CAB is and which keys it trusts:
+//
+//	{"mode": "member-signed", "model_quorum": 2,
+//	 "members":   {"alice": ["-----BEGIN PUBLIC KEY-----\n…"], "bob": ["…"], "carol": ["…"]},
+//	 "producers": {"packaging-pipeline": ["-----BEGIN PUBLIC KEY-----\n…"]}}
+//
+// Public keys are PEM SubjectPublicKeyInfo (what go run ./examples/sign
+// -keygen and openssl pkey -pubout print); the service's public key is
+// taken from the service key. mode is "service-attested" (the default:
+// the service key countersigns the approval of the member the bearer token
+// authenticated, which already defeats an attacker who can write the
+// database but holds no key) or "member-signed" (the strongest: an
+// approval counts only when the member signed it with a key of their own,
+// and the server never holds one). model_quorum is how many members other
+// than its creator must approve a risk model (2 by default, never fewer).
+// When the keyring names producers, an evidence upload must carry a
+// producer's signature. Without -keyring the keyring is service-attested
+// and its members are the CAB principals of the token file, without keys
+// of their own.
+//
+// Every principal with role cab or admin must be a member of the keyring
+// (names compare normalised: case folded, trimmed, NFC); the server
+// refuses to start otherwise, naming them.
+//
+// -dev-tokens also makes development keys in -dev-keys DIR (default a new
+// temporary directory), printing where: service.pem, a key per CAB
+// principal (dev-cab.pem, dev-cab-2.pem, dev-admin.pem) and keyring.json,
+// their public keys in keyring form. Keys already in DIR are used again,
+// so a server restarted with the same -dev-keys verifies what it signed
+// before; keyring.json (set its mode to member-signed) can be passed as
+// -keyring. A member signs from a terminal with go run ./examples/sign -key
+// DIR/dev-cab.pem.
+//
+// # Signed approvals
+//
+// In member-signed mode a member approving (a CAB request, its exception,
+// a risk model version, a maturity progression) first fetches the
+// canonical statement to sign (GET …/approval-statement: an in-toto
+// Statement v1 in RFC 8785 JSON, the exact bytes to sign), signs it (go
+// run ./examples/sign -key alice.pem < statement.json > envelope.json) and
+// posts {"envelope": <the DSSE envelope>} to the approve endpoint. In
+// service-attested mode the approve endpoints take {"comment": …} (CAB
+// requests) or no body, and a member's own envelope counts too. The
+// statement must name the authenticated member.
 //
 // # Authentication and roles
 //
@@ -19,15 +73,16 @@
 //	  {"name": "carol", "roles": ["cab"],       "token_sha256": "…"}
 //	]}
 //
-// or, for local use, from -dev-tokens, which makes one random token per
-// role (principals dev-submitter, dev-cab, dev-incident-reporter,
-// dev-admin), prints them once to stdout and keeps only their hashes. A
-// presented token is hashed and compared with every configured hash in
-// constant time, with no early exit. The roles are submitter, cab,
-// incident_reporter and admin; an admin may do everything. The CAB
-// (cab.Options.Members) is every principal with role cab or admin. The actor
-// of every action (submitter, approver, requester, uploader) is the
-// authenticated principal's name, never a body field.
+// or, for local use, from -dev-tokens, which makes a random token for
+// each of the principals dev-submitter, dev-cab, dev-cab-2,
+// dev-incident-reporter and dev-admin, prints them once to stdout and keeps
+// only their hashes. A presented token is hashed and compared with every
+// configured hash in constant time, with no early exit. The roles are
+// submitter, cab, incident_reporter and admin; an admin may do everything.
+// The principals with role cab or admin may act for the CAB, and must be
+// members of the keyring, which is the CAB. The actor of every action
+// (submitter, approver, requester, uploader) is the authenticated
+// principal's name, never a body field.
 //
 // No or an unknown token is 401 with a WWW-Authenticate: Bearer challenge;
 // a known token without the endpoint's role is 403.
@@ -43,6 +98,7 @@
 //	POST    /api/v1/maturity/evaluate                         cab                   201
 //	GET     /api/v1/maturity/evaluations                      cab                   200
 //	GET     /api/v1/maturity/evaluations/{id}                 cab                   200
+//	GET     /api/v1/maturity/evaluations/{id}/approval-statement cab                200
 //	POST    /api/v1/maturity/evaluations/{id}/approve         cab                   200
 //	POST    /api/v1/blast-radius/classify                     submitter,cab         200
 //	GET     /api/v1/blast-radius/classes                      submitter,cab         200
@@ -50,6 +106,7 @@
 //	POST    /api/v1/risk-models                               cab                   201
 //	GET     /api/v1/risk-models/active                        submitter,cab         200
 //	GET     /api/v1/risk-models/{version}                     submitter,cab         200
+//	GET     /api/v1/risk-models/{version}/approval-statement  cab                   200
 //	POST    /api/v1/risk-models/{version}/approve             cab                   200
 //	POST    /api/v1/risk-models/{version}/activate            cab                   200
 //	POST    /api/v1/evidence                                  submitter             201 (200 on repeat)
@@ -57,6 +114,7 @@
 //	POST    /api/v1/evidence/{id}/validate                    submitter             200
 //	POST    /api/v1/cab/requests                              submitter             201 (200 on repeat)
 //	GET     /api/v1/cab/requests/{id}                         submitter,cab         200
+//	GET     /api/v1/cab/requests/{id}/approval-statement      cab                   200
 //	POST    /api/v1/cab/requests/{id}/approve                 cab                   200
 //	POST    /api/v1/cab/requests/{id}/reject                  cab                   200
 //	POST    /api/v1/cab/requests/{id}/exception               submitter             200
@@ -65,6 +123,17 @@
 //
 // Admins may call every endpoint. A risk model version named "active" is
 // shadowed by /risk-models/active.
+//
+// A submission (POST /cab/requests) gives facts: classify, the classifier
+// input, and factors, the risk factor values, which the active model
+// scores; a declared class may only be as severe or more (422
+// CLASS_BELOW_CLASSIFIED), and a bare score is refused (422 SCORE_SUPPLIED)
+// unless the server runs with -allow-supplied-score. A risk model version
+// needs the approval of -keyring's model_quorum members other than its
+// creator, and activates only when it verifies and its thresholds are no
+// looser than the maturity level in force allows (409 MODEL_UNVERIFIED);
+// a maturity progression applies once two members approved it (the answer
+// says applied, with the count and the quorum).
 //
 // # Idempotency and correlation
 //
@@ -117,6 +186,7 @@
 // Problems of the HTTP layer come first, each with its own status:
 //
 //	malformed JSON, trailing data, wrong JSON type     400 MALFORMED_JSON
+//	a DSSE envelope that cannot be parsed              400 ENVELOPE_MALFORMED (+ field, "envelope.signatures[0].sig")
 //	unknown JSON member                                400 UNKNOWN_FIELD
 //	malformed query parameter                          400 INVALID_PARAMETER
 //	no or unknown bearer token                         401 UNAUTHENTICATED
@@ -133,16 +203,23 @@
 // names:
 //
 //	code       status  problem code without a reason   reasons the library gives
-//	invalid    422     VALIDATION_FAILED (+ field)     EXCEPTION_EXPIRY_OUT_OF_RANGE (+ expires_at), EVIDENCE_UNUSABLE
+//	invalid    422     VALIDATION_FAILED (+ field)     EXCEPTION_EXPIRY_OUT_OF_RANGE (+ expires_at), EVIDENCE_UNUSABLE,
+//	                                                   CLASS_BELOW_CLASSIFIED (+ class), SCORE_SUPPLIED (+ score),
+//	                                                   STATEMENT_MISMATCH (+ the statement's field), KEY_UNSUPPORTED,
+//	                                                   PRODUCER_SIGNATURE_MISSING (+ producer)
 //	not_found  404     NOT_FOUND                       EVIDENCE_NOT_FOUND (+ evidence_id, failed_checks)
 //	conflict   409     CONFLICT                        MODEL_NOT_APPROVED (+ active), NOT_PENDING, DUPLICATE_APPROVAL,
 //	                                                   ARTIFACT_DIGEST_MISMATCH (+ artifact_sha256), DEPLOYMENT_NOT_AUTHORIZED,
 //	                                                   EVALUATION_NOT_READY, EVALUATION_DECIDED, EVALUATION_STALE
-//	forbidden  403     FORBIDDEN                       NOT_CAB_MEMBER, SEPARATION_OF_DUTIES
-//	blocked    422     (always a reason)               the gate's reason code, e.g. EVIDENCE_TAMPERED,
+//	forbidden  403     FORBIDDEN                       NOT_CAB_MEMBER, SEPARATION_OF_DUTIES, MEMBER_SIGNATURE_REQUIRED,
+//	                                                   UNKNOWN_KEY, SIGNATURE_INVALID
+//	blocked    422     (always a reason)               the gate's reason code, e.g. EVIDENCE_TAMPERED, EVIDENCE_UNATTESTED,
 //	                                                   ARTIFACT_HASH_MISMATCH (+ evidence_id, failed_checks)
 //	expired    409     EXCEPTION_EXPIRED               EXCEPTION_EXPIRED
-//	tampered   422     TAMPERED                        AUDIT_CHAIN_BROKEN, CHECKPOINT_INVALID
+//	tampered   409     TAMPERED                        MODEL_UNVERIFIED (a model that does not verify, or is looser than the
+//	                                                   maturity level allows, decides and activates nothing), RECORD_TAMPERED
+//	                                                   (a stored record does not match what was signed: it authorises
+//	                                                   nothing), AUDIT_CHAIN_BROKEN, CHECKPOINT_INVALID
 //	canceled   503     TIMEOUT                         (generic detail: the request took too long or was cancelled)
 //	internal   500     INTERNAL                        (generic detail; the error is logged)
 //
@@ -170,10 +247,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/buildworksai/trustgate/store/sqlstore"
@@ -189,8 +268,12 @@ type config struct {
 	dsn            string
 	tokenFile      string
 	devTokens      bool
+	devKeys        string
+	serviceKey     string
+	keyring        string
 	hashToken      bool
 	sbomOptional   bool
+	suppliedScore  bool
 	maxBody        int64
 	requestTimeout time.Duration
 }
@@ -203,7 +286,11 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.dbPath, "db", "trustgate.db", "SQLite database file")
 	fs.StringVar(&c.dsn, "postgres", "", "PostgreSQL DSN; when set, used instead of SQLite")
 	fs.StringVar(&c.tokenFile, "token-file", "", "JSON file of principals: name, roles, token_sha256")
-	fs.BoolVar(&c.devTokens, "dev-tokens", false, "make and print one random token per role (local use)")
+	fs.BoolVar(&c.devTokens, "dev-tokens", false, "make and print random tokens for development principals, and development keys (local use)")
+	fs.StringVar(&c.devKeys, "dev-keys", "", "with -dev-tokens: directory of the development keys, made if missing (default: a new temporary directory)")
+	fs.StringVar(&c.serviceKey, "service-key", "", "the service key: PEM PKCS #8 Ed25519 or ECDSA P-256 private key file")
+	fs.StringVar(&c.keyring, "keyring", "", "JSON keyring file: mode, model_quorum, members' and producers' public keys (default: service-attested, the CAB principals)")
+	fs.BoolVar(&c.suppliedScore, "allow-supplied-score", false, "accept CAB submissions that give a bare score instead of factor values")
 	fs.BoolVar(&c.hashToken, "hash-token", false, "read a token on stdin, print its token_sha256 and exit")
 	fs.BoolVar(&c.sbomOptional, "sbom-optional", false, "let deployments through without an SBOM when the evidence declares none")
 	fs.Int64Var(&c.maxBody, "max-body", defaultMaxBody, "largest request body in bytes (evidence uploads excepted)")
@@ -247,22 +334,26 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	keys, err := setupKeys(cfg, principals)
+	if err != nil {
+		return err
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	st, closeStore, err := openStore(ctx, cfg, log)
+	st, closeStore, err := openStore(ctx, cfg, keys.service, log)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
-	if err := store.Seed(ctx, st, time.Now()); err != nil {
+	if err := store.Seed(ctx, st, keys.service, time.Now()); err != nil {
 		return fmt.Errorf("seeding the store: %w", err)
 	}
 
 	srv, err := newServer(deps{
-		Store: st, Principals: principals, Logger: log, SBOMOptional: cfg.sbomOptional,
-		MaxBody: cfg.maxBody, RequestTimeout: cfg.requestTimeout,
+		Store: st, Principals: principals, Service: keys.service, Logger: log, SBOMOptional: cfg.sbomOptional,
+		AllowSuppliedScore: cfg.suppliedScore, MaxBody: cfg.maxBody, RequestTimeout: cfg.requestTimeout,
 	})
 	if err != nil {
 		return err
@@ -278,6 +369,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 				fmt.Fprintf(stdout, "  %-22s %-18s %s\n", p.Name, p.Roles[0], tok)
 			}
 		}
+	}
+	if keys.devDir != "" {
+		fmt.Fprintf(stdout, "development keys (%s approvals) in %s:\n", keys.service.Keys().Mode(), keys.devDir)
+		for _, f := range keys.devKeys {
+			fmt.Fprintf(stdout, "  %s\n", filepath.Join(keys.devDir, f))
+		}
+		fmt.Fprintf(stdout, "sign a statement as a member: go run ./examples/sign -key %s < statement.json\n",
+			filepath.Join(keys.devDir, "dev-cab.pem"))
 	}
 	return serve(ctx, ln, srv, cfg.requestTimeout, log)
 }
@@ -307,8 +406,8 @@ func loadPrincipals(cfg config) ([]principal, map[string]string, error) {
 }
 
 // openStore opens PostgreSQL when a DSN is given and the SQLite file
-// otherwise, migrated.
-func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store, func(), error) {
+// otherwise, migrated, and the store over it, signing with svc.
+func openStore(ctx context.Context, cfg config, svc *attest.Service, log *slog.Logger) (*store.Store, func(), error) {
 	opts := sqlstore.Options{Logger: log}
 	var (
 		d       driver.Driver
@@ -334,7 +433,9 @@ func openStore(ctx context.Context, cfg config, log *slog.Logger) (*store.Store,
 		d, closeDB = db, db.Close
 		log.Info("store opened", slog.String("dialect", "sqlite"), slog.String("path", cfg.dbPath))
 	}
-	s, err := store.New(d, store.Options{Logger: log})
+	// The store signs what it completes itself (an incident's inferred
+	// deployment) with the service key.
+	s, err := store.New(d, store.Options{Logger: log, Service: svc})
 	if err != nil {
 		_ = closeDB()
 		return nil, nil, err

@@ -8,21 +8,31 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/examples/internal/pemkey"
+	"github.com/google/uuid"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestParseFlags(t *testing.T) {
-	cfg, err := parseFlags([]string{"-addr", "127.0.0.1:9", "-db", "x.db", "-dev-tokens", "-max-body", "2048"}, io.Discard)
+	cfg, err := parseFlags([]string{"-addr", "127.0.0.1:9", "-db", "x.db", "-dev-tokens", "-max-body", "2048",
+		"-service-key", "s.pem", "-keyring", "k.json", "-dev-keys", "keys", "-allow-supplied-score"}, io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:9", cfg.addr)
 	assert.Equal(t, "x.db", cfg.dbPath)
 	assert.True(t, cfg.devTokens)
+	assert.Equal(t, "s.pem", cfg.serviceKey)
+	assert.Equal(t, "k.json", cfg.keyring)
+	assert.Equal(t, "keys", cfg.devKeys)
+	assert.True(t, cfg.suppliedScore)
 	assert.EqualValues(t, 2048, cfg.maxBody)
 	assert.Equal(t, defaultRequestTimeout, cfg.requestTimeout)
 
@@ -41,6 +51,12 @@ func TestRunHashToken(t *testing.T) {
 func TestRunNeedsPrincipals(t *testing.T) {
 	err := run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "t.db")}, nil, io.Discard, io.Discard)
 	assert.ErrorContains(t, err, "no principals")
+}
+
+func TestRunNeedsAServiceKey(t *testing.T) {
+	tokens := writeFile(t, `{"principals": [{"name": "carol", "roles": ["cab"], "token_sha256": "`+hashToken("c")+`"}]}`)
+	err := run(context.Background(), []string{"-token-file", tokens, "-db", filepath.Join(t.TempDir(), "t.db")}, nil, io.Discard, io.Discard)
+	assert.ErrorContains(t, err, "-service-key")
 }
 
 // lineWriter hands the lines written to it to a channel.
@@ -78,16 +94,21 @@ func TestRunServesOnSQLite(t *testing.T) {
 	stdout := &lineWriter{out: make(chan string, 100)}
 	stderr := &lineWriter{out: make(chan string, 1000)}
 	done := make(chan error, 1)
+	keyDir := filepath.Join(t.TempDir(), "keys")
 	go func() {
-		done <- run(ctx, []string{"-dev-tokens", "-db", filepath.Join(t.TempDir(), "tg.db"), "-addr", addr}, nil, stdout, stderr)
+		done <- run(ctx, []string{"-dev-tokens", "-dev-keys", keyDir, "-db", filepath.Join(t.TempDir(), "tg.db"), "-addr", addr}, nil, stdout, stderr)
 	}()
 
 	tokens := map[string]string{}
-	for len(tokens) < 4 {
+	var keyFiles []string
+	for len(tokens) < 5 || !slices.Contains(keyFiles, filepath.Join(keyDir, "keyring.json")) {
 		select {
 		case line := <-stdout.out:
 			if f := strings.Fields(line); len(f) == 3 && strings.HasPrefix(f[0], "dev-") {
 				tokens[f[0]] = f[2]
+			}
+			if f := strings.Fields(line); len(f) == 1 && strings.HasPrefix(f[0], keyDir) {
+				keyFiles = append(keyFiles, f[0])
 			}
 		case err := <-done:
 			t.Fatalf("server stopped: %v", err)
@@ -129,6 +150,54 @@ func TestRunServesOnSQLite(t *testing.T) {
 	evidence := `{"correlation_id":"ev-sql","evidence":{"artifacts":[{"name":"a.pkg","sha256":"` + digestOf("a") + `"}]}}`
 	assert.Equal(t, http.StatusCreated, post("/api/v1/evidence", tokens["dev-submitter"], evidence))
 	assert.Equal(t, http.StatusOK, post("/api/v1/evidence", tokens["dev-admin"], evidence))
+
+	// The development keys are on disk, and a member signs with them: an
+	// approval of a BUSINESS_CRITICAL request signed with dev-cab.pem and
+	// one countersigned by the service key for dev-cab-2 reach its quorum.
+	for _, f := range []string{"service.pem", "dev-cab.pem", "dev-cab-2.pem", "dev-admin.pem", "keyring.json"} {
+		assert.Contains(t, keyFiles, filepath.Join(keyDir, f))
+	}
+	do := func(method, path, token, body string) (int, []byte) {
+		req, err := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+token)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, b
+	}
+	evidenceID := func() string {
+		status, b := do("GET", "/api/v1/evidence/ev-sql", tokens["dev-submitter"], "")
+		require.Equal(t, http.StatusOK, status, "%s", b)
+		var ev evidenceDTO
+		require.NoError(t, json.Unmarshal(b, &ev))
+		return ev.ID
+	}()
+	sub, err := json.Marshal(map[string]any{"correlation_id": "sub-sql", "evidence_id": evidenceID, "deployment_intent_id": uuid.NewString(),
+		"factors": factorsAt("30"), "classify": factsOf("BUSINESS_CRITICAL")})
+	require.NoError(t, err)
+	status, b := do("POST", "/api/v1/cab/requests", tokens["dev-submitter"], string(sub))
+	require.Equal(t, http.StatusCreated, status, "%s", b)
+	var cr requestDTO
+	require.NoError(t, json.Unmarshal(b, &cr))
+	require.Equal(t, 2, cr.Decision.Quorum)
+
+	status, statement := do("GET", "/api/v1/cab/requests/"+cr.ID+"/approval-statement", tokens["dev-cab"], "")
+	require.Equal(t, http.StatusOK, status, "%s", statement)
+	key, err := pemkey.LoadPrivateKey(filepath.Join(keyDir, "dev-cab.pem"))
+	require.NoError(t, err)
+	envBody := sealedBody(t, key, statement)
+	status, b = do("POST", "/api/v1/cab/requests/"+cr.ID+"/approve", tokens["dev-cab"], envBody)
+	require.Equal(t, http.StatusOK, status, "%s", b)
+	status, b = do("POST", "/api/v1/cab/requests/"+cr.ID+"/approve", tokens["dev-cab-2"], `{"comment":"ok"}`)
+	require.Equal(t, http.StatusOK, status, "%s", b)
+	require.NoError(t, json.Unmarshal(b, &cr))
+	assert.Equal(t, cab.StatusApproved, cr.Status)
 
 	cancel()
 	select {

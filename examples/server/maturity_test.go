@@ -121,21 +121,40 @@ func TestApproveEvaluation(t *testing.T) {
 		r := e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID + "/approve", token: tokCAB, body: `{"approver":"mallory"}`})
 		requireProblem(t, r, http.StatusBadRequest, codeUnknownField)
 	})
-	t.Run("happy path", func(t *testing.T) {
-		got := ok[transitionDTO](t, approve(ready.ID, tokCAB2), http.StatusOK)
-		assert.Equal(t, maturity.Progression, got.Kind)
-		assert.Equal(t, maturity.CautiousLevel, got.To)
-		assert.Equal(t, "dave", got.Actor, "the approver is the authenticated principal")
-		assert.True(t, got.RiskModel.Active)
-		assert.Equal(t, "20", got.RiskModel.Thresholds["PRODUCTIVITY_TOOLS"])
+	t.Run("one approval is recorded and applies nothing", func(t *testing.T) {
+		got := ok[evaluationApprovalDTO](t, approve(ready.ID, tokCAB2), http.StatusOK)
+		assert.False(t, got.Applied)
+		assert.Nil(t, got.Transition)
+		assert.Equal(t, 1, got.Approvals)
+		assert.Equal(t, 2, got.Quorum)
+		require.Len(t, got.Evaluation.Approvals, 1)
+		assert.Equal(t, "dave", got.Evaluation.Approvals[0].By, "the approver is the authenticated principal")
+		assert.Nil(t, got.Evaluation.Decision)
+		st := ok[maturityStatusDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/status", token: tokCAB}), http.StatusOK)
+		assert.Equal(t, maturity.Baseline, st.Level, "one member alone never raises the level")
+	})
+	t.Run("the same member twice is a conflict", func(t *testing.T) {
+		requireProblem(t, approve(ready.ID, tokCAB2), http.StatusConflict, codeConflict)
+	})
+	t.Run("happy path: the second approval applies it", func(t *testing.T) {
+		got := ok[evaluationApprovalDTO](t, approve(ready.ID, tokCAB), http.StatusOK)
+		assert.True(t, got.Applied)
+		assert.Equal(t, 2, got.Approvals)
+		require.NotNil(t, got.Transition)
+		tr := got.Transition
+		assert.Equal(t, maturity.Progression, tr.Kind)
+		assert.Equal(t, maturity.CautiousLevel, tr.To)
+		assert.Equal(t, "carol", tr.Actor)
+		assert.True(t, tr.RiskModel.Active)
+		assert.Equal(t, "20", tr.RiskModel.Thresholds["PRODUCTIVITY_TOOLS"])
 		require.NotNil(t, got.Evaluation.Decision)
-		assert.Equal(t, "dave", got.Evaluation.Decision.By)
+		assert.Len(t, got.Evaluation.Approvals, 2)
 
 		st := ok[maturityStatusDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/status", token: tokCAB}), http.StatusOK)
 		assert.Equal(t, maturity.CautiousLevel, st.Level)
-		assert.Equal(t, got.RiskModel.Version, st.ModelVersion)
+		assert.Equal(t, tr.RiskModel.Version, st.ModelVersion)
 	})
-	t.Run("approving twice is a conflict", func(t *testing.T) {
-		requireProblem(t, approve(ready.ID, tokCAB), http.StatusConflict, codeDecided)
+	t.Run("approving an applied progression is a conflict", func(t *testing.T) {
+		requireProblem(t, approve(ready.ID, tokAdmin), http.StatusConflict, codeDecided)
 	})
 }

@@ -46,6 +46,18 @@ const (
 	codeStale             = "EVALUATION_STALE"
 	codeBlocked           = "DEPLOYMENT_BLOCKED"
 	codeTampered          = "TAMPERED"
+
+	// Of submissions that try to choose their own decision.
+	codeClassBelowClassified = "CLASS_BELOW_CLASSIFIED"
+	codeScoreSupplied        = "SCORE_SUPPLIED"
+	// Of signed statements: approvals, evidence, models, records.
+	codeMemberSignature   = "MEMBER_SIGNATURE_REQUIRED"
+	codeUnknownKey        = "UNKNOWN_KEY"
+	codeSignatureInvalid  = "SIGNATURE_INVALID"
+	codeStatementMismatch = "STATEMENT_MISMATCH"
+	codeEnvelopeMalformed = "ENVELOPE_MALFORMED"
+	codeModelUnverified   = "MODEL_UNVERIFIED"
+	codeRecordTampered    = "RECORD_TAMPERED"
 	codeTimeout           = "TIMEOUT"
 	codeInternal          = "INTERNAL"
 )
@@ -120,7 +132,7 @@ var problemOf = map[trustgate.Code]struct {
 	trustgate.Forbidden: {http.StatusForbidden, codeForbidden},
 	trustgate.Blocked:   {http.StatusUnprocessableEntity, codeBlocked}, // the reason (a security.ReasonCode) is always set
 	trustgate.Expired:   {http.StatusConflict, codeExceptionExpired},
-	trustgate.Tampered:  {http.StatusUnprocessableEntity, codeTampered},
+	trustgate.Tampered:  {http.StatusConflict, codeTampered}, // what is stored does not match what was signed: it authorises nothing
 	trustgate.Canceled:  {http.StatusServiceUnavailable, codeTimeout},
 	trustgate.Internal:  {http.StatusInternalServerError, codeInternal},
 }

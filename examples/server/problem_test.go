@@ -13,9 +13,12 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/memstore"
 	"github.com/google/uuid"
@@ -34,6 +37,8 @@ func TestErrorMapping(t *testing.T) {
 		return &maturity.TransitionError{EvaluationID: "e", Reason: "r", Err: sentinel}
 	}
 	seed := riskmodel.Seed(epoch)
+	unsigned := riskmodel.Seed(epoch)
+	unsigned.Version, unsigned.Approval, unsigned.Signoffs, unsigned.CreatedBy = "2.0", riskmodel.Approval{}, nil, "carol"
 	badWeights := func() error {
 		v := riskmodel.Seed(epoch)
 		v.Weights[riskmodel.SupplyChain] = decimal.NewFromInt(1)
@@ -65,7 +70,20 @@ func TestErrorMapping(t *testing.T) {
 		{"expired", wf(cab.ErrExpired), http.StatusConflict, codeExceptionExpired, ""},
 		{"digest", wf(cab.ErrDigestMismatch), http.StatusConflict, codeDigestMismatch, "artifact_sha256"},
 		{"not authorised", wf(cab.ErrNotAuthorized), http.StatusConflict, codeNotAuthorized, ""},
-		{"workflow input", second(cab.Approve(cab.Request{}, nil, "", "", time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "approver"},
+		{"workflow input", second(cab.Approve(cab.Request{}, testService(t, attest.ServiceAttested).Keys(), cab.Approval{}, time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "approver"},
+		{"class below classified", fmt.Errorf("x: %w", cab.ErrClassBelowClassified), http.StatusUnprocessableEntity, codeClassBelowClassified, "class"},
+		{"score supplied", fmt.Errorf("x: %w", cab.ErrScoreSupplied), http.StatusUnprocessableEntity, codeScoreSupplied, "score"},
+		{"member signature required", wf(cab.ErrMemberSignature), http.StatusForbidden, codeMemberSignature, ""},
+		{"member signature required, maturity", tr(maturity.ErrMemberSignature), http.StatusForbidden, codeMemberSignature, ""},
+		{"unknown key", wf(attest.UnknownKey("no valid signature by a key of carol")), http.StatusForbidden, codeUnknownKey, "envelope.signatures"},
+		{"signature invalid", dsse.Verify(&dsse.Envelope{PayloadType: "t", Payload: []byte("p"), Signatures: []dsse.Signature{{Sig: []byte("x")}}}, testkeys.Public("k")),
+			http.StatusForbidden, codeSignatureInvalid, ""},
+		{"statement mismatch", wf(attest.StatementError("payload.predicate.request_id", "names another request")), http.StatusUnprocessableEntity, codeStatementMismatch, "payload.predicate.request_id"},
+		{"envelope malformed, in a body", second(parseEnvelope("envelope", []byte(`{"payloadType":"t"}`))), http.StatusBadRequest, codeEnvelopeMalformed, "envelope.payload"},
+		{"envelope malformed, in the producer member", second(parseEnvelope("producer", []byte(`{"payloadType":"t","payload":"","signatures":[{"sig":"*"}]}`))), http.StatusBadRequest, codeEnvelopeMalformed, "producer.signatures[0].sig"},
+		{"producer signature missing", fmt.Errorf("x: %w", security.ErrProducerSignatureMissing), http.StatusUnprocessableEntity, "PRODUCER_SIGNATURE_MISSING", "producer"},
+		{"model unverified", second(cab.VerifyModel(&unsigned, testService(t, attest.ServiceAttested).Keys(), maturity.Levels(), maturity.Baseline)), http.StatusConflict, codeModelUnverified, ""},
+		{"record tampered", wf(&attest.RecordError{Record: "cab_requests/x", Part: "approvals[1]", Reason: "does not verify"}), http.StatusConflict, codeRecordTampered, ""},
 		{"evidence unusable", fmt.Errorf("%w: tampered", cab.ErrEvidence), http.StatusUnprocessableEntity, codeEvidenceUnusable, ""},
 		{"not ready", tr(maturity.ErrNotReady), http.StatusConflict, codeNotReady, ""},
 		{"decided", tr(maturity.ErrDecided), http.StatusConflict, codeDecided, ""},
@@ -73,7 +91,7 @@ func TestErrorMapping(t *testing.T) {
 		{"maturity invalid", second(maturity.Progress(nil, maturity.Evaluation{}, maturity.State{}, seed, " ", time.Time{})), http.StatusUnprocessableEntity, codeValidationFailed, "approver"},
 		{"blocked", blockedValidation(t, true), http.StatusUnprocessableEntity, string(security.SBOMMissing), ""},
 		{"blocked: no evidence", blockedValidation(t, false), http.StatusNotFound, string(security.EvidenceNotFound), ""},
-		{"audit chain broken", &security.ChainError{Seq: 3, Reason: "edited"}, http.StatusUnprocessableEntity, "AUDIT_CHAIN_BROKEN", ""},
+		{"audit chain broken", &security.ChainError{Seq: 3, Reason: "edited"}, http.StatusConflict, "AUDIT_CHAIN_BROKEN", ""},
 		{"timeout", fmt.Errorf("x: %w", context.DeadlineExceeded), http.StatusServiceUnavailable, codeTimeout, ""},
 		{"unexpected", errSecret, http.StatusInternalServerError, codeInternal, ""},
 		{"a reason on a 5xx stays unsaid", fmt.Errorf("x: %w", store.ErrTxDone), http.StatusInternalServerError, codeInternal, ""},
@@ -119,7 +137,7 @@ func TestEveryCodeHasOneStatus(t *testing.T) {
 		trustgate.Forbidden: {http.StatusForbidden, codeForbidden},
 		trustgate.Blocked:   {http.StatusUnprocessableEntity, codeBlocked},
 		trustgate.Expired:   {http.StatusConflict, codeExceptionExpired},
-		trustgate.Tampered:  {http.StatusUnprocessableEntity, codeTampered},
+		trustgate.Tampered:  {http.StatusConflict, codeTampered},
 		trustgate.Canceled:  {http.StatusServiceUnavailable, codeTimeout},
 		trustgate.Internal:  {http.StatusInternalServerError, codeInternal},
 	}
@@ -159,6 +177,10 @@ func TestProblemCodesAreTheLibrarysReasons(t *testing.T) {
 		codeDuplicateApproval: cab.ErrDuplicateApproval, codeExpiryOutOfRange: cab.ErrExpiry,
 		codeExceptionExpired: cab.ErrExpired, codeDigestMismatch: cab.ErrDigestMismatch, codeNotAuthorized: cab.ErrNotAuthorized,
 		codeNotReady: maturity.ErrNotReady, codeDecided: maturity.ErrDecided, codeStale: maturity.ErrStale,
+		codeClassBelowClassified: cab.ErrClassBelowClassified, codeScoreSupplied: cab.ErrScoreSupplied,
+		codeMemberSignature: cab.ErrMemberSignature, codeUnknownKey: attest.ErrUnknownKey, codeSignatureInvalid: dsse.ErrSignature,
+		codeStatementMismatch: attest.ErrStatement, codeEnvelopeMalformed: dsse.ErrMalformed,
+		codeModelUnverified: riskmodel.ErrUnverified, codeRecordTampered: attest.ErrTampered,
 	} {
 		assert.Equal(t, code, sentinel.Reason)
 		assert.Equal(t, code, toProblem(sentinel).Code)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 )
@@ -37,8 +39,6 @@ type storage interface {
 	ListRiskModels(ctx context.Context) ([]riskmodel.Version, error)
 	RiskModel(ctx context.Context, version string) (riskmodel.Version, error)
 	CreateRiskModel(ctx context.Context, v riskmodel.Version, actor string) error
-	ApproveRiskModel(ctx context.Context, version, approver string) error
-	ActivateRiskModel(ctx context.Context, version, actor string) error
 	ListClassDefinitions(ctx context.Context) ([]blastradius.Definition, error)
 	CreateEvidence(ctx context.Context, e security.Evidence, actor string) (security.Evidence, error)
 	EvidenceByCorrelationID(ctx context.Context, correlationID string) (security.Evidence, error)
@@ -52,11 +52,16 @@ type storage interface {
 
 var _ storage = (*store.Store)(nil)
 
-// deps are the Server's dependencies. Store and Principals are required;
-// the rest have defaults.
+// deps are the Server's dependencies. Store, Principals and Service are
+// required; the rest have defaults.
 type deps struct {
 	Store      storage
 	Principals []principal
+	// Service signs decisions, exceptions, evidence and, in
+	// service-attested mode, the approvals of authenticated members; its
+	// keyring is the CAB. Every principal with role cab or admin must be a
+	// member of it.
+	Service *attest.Service
 	// Now is the clock of the workflow, the engine and the handlers;
 	// default time.Now. Give the store the same clock.
 	Now func() time.Time
@@ -72,6 +77,9 @@ type deps struct {
 	// SBOMOptional lets a deployment through the digest gates without an
 	// SBOM when its evidence declares none.
 	SBOMOptional bool
+	// AllowSuppliedScore accepts submissions that give a bare score
+	// instead of factor values (cab.Options.AllowSuppliedScore).
+	AllowSuppliedScore bool
 	// MaxBody bounds request bodies other than evidence; default 1 MiB.
 	MaxBody int64
 	// RequestTimeout bounds each request's work; default 15s.
@@ -81,6 +89,8 @@ type deps struct {
 // Server is the HTTP API over one trustgate store.
 type Server struct {
 	store      storage
+	service    *attest.Service
+	keys       *attest.Keyring
 	workflow   *cab.Workflow
 	engine     *maturity.Engine
 	validator  *security.Validator
@@ -104,12 +114,18 @@ func newServer(d deps) (*Server, error) {
 	if d.Store == nil {
 		return nil, errors.New("server: a store is required")
 	}
+	if d.Service == nil {
+		return nil, errors.New("server: a service (the service key and the keyring) is required")
+	}
 	auth, err := newAuthenticator(d.Principals)
 	if err != nil {
 		return nil, err
 	}
+	if err := checkCABMembers(d.Principals, d.Service.Keys()); err != nil {
+		return nil, fmt.Errorf("server: %w", err)
+	}
 	s := &Server{
-		store: d.Store, auth: auth, now: d.Now, newID: d.NewID, classifier: d.Classifier,
+		store: d.Store, service: d.Service, keys: d.Service.Keys(), auth: auth, now: d.Now, newID: d.NewID, classifier: d.Classifier,
 		sbomOptional: d.SBOMOptional, maxBody: d.MaxBody, timeout: d.RequestTimeout,
 	}
 	if s.now == nil {
@@ -143,23 +159,27 @@ func newServer(d deps) (*Server, error) {
 			return nil, err
 		}
 	}
-	s.workflow, err = cab.NewWorkflow(d.Store, cab.Options{
-		Members: auth.members(), Classifier: s.classifier, Now: s.now, NewID: s.newID, Logger: s.log,
-	})
-	if err != nil {
-		return nil, err
-	}
 	mopts := d.Maturity
-	mopts.Now, mopts.NewID, mopts.Logger = s.now, s.newID, s.log
+	mopts.Service, mopts.Now, mopts.NewID, mopts.Logger = d.Service, s.now, s.newID, s.log
 	s.levels = mopts.Levels
 	if s.levels == nil {
 		s.levels = maturity.Levels()
 	}
+	s.workflow, err = cab.NewWorkflow(d.Store, cab.Options{
+		Service: d.Service, Classifier: s.classifier, AllowSuppliedScore: d.AllowSuppliedScore, Levels: s.levels,
+		Now: s.now, NewID: s.newID, Logger: s.log,
+	})
+	if err != nil {
+		return nil, err
+	}
 	if s.engine, err = maturity.NewEngine(d.Store, mopts); err != nil {
 		return nil, err
 	}
+	// With the keyring the validator runs the attestation gate: a package
+	// must be what the service key signed at upload (and carry a trusted
+	// producer's signature when the keyring names producers).
 	if s.validator, err = security.NewValidator(d.Store, security.Options{
-		Policy: security.Policy{SBOMOptional: s.sbomOptional}, Logger: s.log,
+		Policy: security.Policy{SBOMOptional: s.sbomOptional}, Logger: s.log, Keys: s.keys,
 	}); err != nil {
 		return nil, err
 	}
@@ -202,6 +222,7 @@ func (s *Server) routeTable() []route {
 		r("POST "+v1+"/maturity/evaluate", s.evaluateMaturity, cabR),
 		r("GET "+v1+"/maturity/evaluations", s.listEvaluations, cabR),
 		r("GET "+v1+"/maturity/evaluations/{id}", s.getEvaluation, cabR),
+		r("GET "+v1+"/maturity/evaluations/{id}/approval-statement", s.evaluationApprovalStatement, cabR),
 		r("POST "+v1+"/maturity/evaluations/{id}/approve", s.approveEvaluation, cabR),
 
 		// Blast radius.
@@ -213,6 +234,7 @@ func (s *Server) routeTable() []route {
 		r("POST "+v1+"/risk-models", s.createRiskModel, cabR),
 		r("GET "+v1+"/risk-models/active", s.activeRiskModel, sub, cabR),
 		r("GET "+v1+"/risk-models/{version}", s.getRiskModel, sub, cabR),
+		r("GET "+v1+"/risk-models/{version}/approval-statement", s.modelApprovalStatement, cabR),
 		r("POST "+v1+"/risk-models/{version}/approve", s.approveRiskModel, cabR),
 		r("POST "+v1+"/risk-models/{version}/activate", s.activateRiskModel, cabR),
 
@@ -224,6 +246,7 @@ func (s *Server) routeTable() []route {
 		// The CAB flow.
 		r("POST "+v1+"/cab/requests", s.submitRequest, sub),
 		r("GET "+v1+"/cab/requests/{id}", s.getRequest, sub, cabR),
+		r("GET "+v1+"/cab/requests/{id}/approval-statement", s.requestApprovalStatement, cabR),
 		r("POST "+v1+"/cab/requests/{id}/approve", s.approveRequest, cabR),
 		r("POST "+v1+"/cab/requests/{id}/reject", s.rejectRequest, cabR),
 		r("POST "+v1+"/cab/requests/{id}/exception", s.requestException, sub),

@@ -33,6 +33,7 @@ func endpointCases() []endpointCase {
 		{"POST /api/v1/maturity/evaluate", "/api/v1/maturity/evaluate", tokReporter},
 		{"GET /api/v1/maturity/evaluations", "/api/v1/maturity/evaluations", tokSubmitter},
 		{"GET /api/v1/maturity/evaluations/{id}", "/api/v1/maturity/evaluations/" + id, tokReporter},
+		{"GET /api/v1/maturity/evaluations/{id}/approval-statement", "/api/v1/maturity/evaluations/" + id + "/approval-statement", tokSubmitter},
 		{"POST /api/v1/maturity/evaluations/{id}/approve", "/api/v1/maturity/evaluations/" + id + "/approve", tokSubmitter},
 		{"POST /api/v1/blast-radius/classify", "/api/v1/blast-radius/classify", tokReporter},
 		{"GET /api/v1/blast-radius/classes", "/api/v1/blast-radius/classes", tokReporter},
@@ -40,6 +41,7 @@ func endpointCases() []endpointCase {
 		{"POST /api/v1/risk-models", "/api/v1/risk-models", tokSubmitter},
 		{"GET /api/v1/risk-models/active", "/api/v1/risk-models/active", tokReporter},
 		{"GET /api/v1/risk-models/{version}", "/api/v1/risk-models/1.1", tokReporter},
+		{"GET /api/v1/risk-models/{version}/approval-statement", "/api/v1/risk-models/1.1/approval-statement", tokSubmitter},
 		{"POST /api/v1/risk-models/{version}/approve", "/api/v1/risk-models/1.1/approve", tokSubmitter},
 		{"POST /api/v1/risk-models/{version}/activate", "/api/v1/risk-models/1.1/activate", tokSubmitter},
 		{"POST /api/v1/evidence", "/api/v1/evidence", tokCAB},
@@ -47,6 +49,7 @@ func endpointCases() []endpointCase {
 		{"POST /api/v1/evidence/{id}/validate", "/api/v1/evidence/" + id + "/validate", tokCAB},
 		{"POST /api/v1/cab/requests", "/api/v1/cab/requests", tokCAB},
 		{"GET /api/v1/cab/requests/{id}", "/api/v1/cab/requests/" + id, tokReporter},
+		{"GET /api/v1/cab/requests/{id}/approval-statement", "/api/v1/cab/requests/" + id + "/approval-statement", tokReporter},
 		{"POST /api/v1/cab/requests/{id}/approve", "/api/v1/cab/requests/" + id + "/approve", tokSubmitter},
 		{"POST /api/v1/cab/requests/{id}/reject", "/api/v1/cab/requests/" + id + "/reject", tokSubmitter},
 		{"POST /api/v1/cab/requests/{id}/exception", "/api/v1/cab/requests/" + id + "/exception", tokCAB},
@@ -234,12 +237,14 @@ func TestProblemTypeURI(t *testing.T) {
 	assert.Equal(t, "https://trustgate.dev/problems/not-found", problemTypeURI(codeNotFound))
 }
 
-func TestNewServerNeedsAStoreAndPrincipals(t *testing.T) {
-	_, err := newServer(deps{Principals: testPrincipals()})
-	assert.Error(t, err)
+func TestNewServerNeedsAStorePrincipalsAndAService(t *testing.T) {
 	e := newTestEnv(t)
-	_, err = newServer(deps{Store: e.store})
+	_, err := newServer(deps{Principals: testPrincipals(), Service: e.svc})
 	assert.Error(t, err)
+	_, err = newServer(deps{Store: e.store, Service: e.svc})
+	assert.Error(t, err)
+	_, err = newServer(deps{Store: e.store, Principals: testPrincipals()})
+	assert.ErrorContains(t, err, "service")
 }
 
 func TestRequestTimeout(t *testing.T) {

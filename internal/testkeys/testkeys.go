@@ -35,7 +35,9 @@ func Config(mode attest.Mode, members ...string) attest.Config {
 }
 
 // MemberKey returns the development key of member (normalised).
-func MemberKey(member string) ed25519.PrivateKey { return Key("member:" + attest.NormalizeName(member)) }
+func MemberKey(member string) ed25519.PrivateKey {
+	return Key("member:" + attest.NormalizeName(member))
+}
 
 // Service returns the development service over the keyring c describes.
 func Service(c attest.Config) (*attest.Service, error) {

@@ -93,9 +93,10 @@ var (
 // that a value reads back equal to what was written and a period finer than
 // the precision counts what it should. A driver that does not implement it
 // is taken to keep microseconds, as PostgreSQL does. The precision must be
-// a whole number of microseconds, from one microsecond to one second;
-// finer is kept as one microsecond, which is what the audit log's hashed
-// form holds.
+// a whole number of microseconds dividing one millisecond (signed records
+// write times at milliseconds, so a store keeps at least that); finer is
+// kept as one microsecond, which is what the audit log's hashed form
+// holds.
 type TimePrecisioner interface {
 	TimePrecision() time.Duration
 }

@@ -2,9 +2,11 @@ package memstore_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"time"
 
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/memstore"
 )
@@ -17,7 +19,25 @@ func ExampleNew() {
 		fmt.Println("store:", err)
 		return
 	}
-	if err := store.Seed(ctx, s, now); err != nil {
+	// The service key signs what trustgate decides; here a key made for
+	// the example, in an installation one held outside the database (a
+	// KMS, an HSM, a file only the service reads).
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		fmt.Println("key:", err)
+		return
+	}
+	keys, err := attest.NewKeyring(attest.Config{Service: pub})
+	if err != nil {
+		fmt.Println("keyring:", err)
+		return
+	}
+	svc, err := attest.NewService(priv, keys)
+	if err != nil {
+		fmt.Println("service:", err)
+		return
+	}
+	if err := store.Seed(ctx, s, svc, now); err != nil {
 		fmt.Println("seed:", err)
 		return
 	}

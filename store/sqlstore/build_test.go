@@ -63,6 +63,7 @@ func TestSelectSQL(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "SELECT id, correlation_id, evidence_id, deployment_intent_id, application, artifact_digest, submitter, "+
 		"submission_hash, outcome, reason_code, score, class, threshold, exception_threshold, model_version, quorum, status, "+
+		"factors, score_supplied, declared_class, class_rule, model_hash, attestation, "+
 		"approvals, rejection, exception, created_at, updated_at FROM cab_requests "+
 		"WHERE created_at >= $1 AND created_at < $2 AND (created_at, id) > ($3, $4) ORDER BY created_at, id LIMIT 100", q)
 	assert.Equal(t, []any{at, at.Add(time.Hour), at, uuid.Nil.String()}, args, "the limit is a literal")

@@ -89,31 +89,51 @@ func activationCases() map[string]func(e *env) {
 		},
 		"ApproveRiskModelRecordsTheApproverAndTheStoreTime": func(e *env) {
 			e.create(unapproved("2.0"))
-			e.clock.Advance(90 * time.Minute)
-			require.NoError(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", "cab-carol"))
+			e.clock.Advance(30 * time.Minute)
+			require.NoError(e.t, e.approveModel("2.0", "cab-bob", false))
 			got, err := e.s.RiskModel(e.ctx(), "2.0")
+			require.NoError(e.t, err)
+			assert.False(e.t, got.Approval.Approved, "a signoff short of the quorum approves nothing")
+			require.Len(e.t, got.Signoffs, 1)
+			assert.JSONEq(e.t, `{"version":"2.0","quorum_reached":false}`, string(e.lastEvent().Data))
+			require.ErrorIs(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-carol"), riskmodel.ErrNotApproved)
+
+			e.clock.Advance(time.Hour)
+			require.NoError(e.t, e.approveModel("2.0", "cab-carol", true))
+			got, err = e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
 			assert.True(e.t, got.Approval.Approved)
 			assert.Equal(e.t, "cab-carol", got.Approval.By)
 			assert.True(e.t, got.Approval.At.Equal(e.at(Epoch.Add(90*time.Minute))))
+			require.Len(e.t, got.Signoffs, 2)
+			assert.Equal(e.t, []string{"cab-bob", "cab-carol"}, []string{got.Signoffs[0].By, got.Signoffs[1].By})
+			assert.Equal(e.t, e.at(Epoch.Add(30*time.Minute)), got.Signoffs[0].At, "each signoff at the store's time")
+			assert.Equal(e.t, e.at(Epoch.Add(90*time.Minute)), got.Signoffs[1].At)
 			assert.Equal(e.t, security.EventRiskModelApproved, e.lastEvent().Type)
+			assert.Equal(e.t, "cab-carol", e.lastEvent().Actor)
+			assert.JSONEq(e.t, `{"version":"2.0","quorum_reached":true}`, string(e.lastEvent().Data))
 			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-carol"))
 		},
 		"ApproveRiskModelReturnsErrConflictWhenAlreadyApproved": func(e *env) {
 			e.create(candidate("2.0"))
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", "cab-carol"), store.ErrConflict)
+			require.ErrorIs(e.t, e.approveModel("2.0", "cab-carol", true), store.ErrConflict)
+			require.ErrorIs(e.t, e.approveModel("2.0", "cab-carol", false), store.ErrConflict, "not even a signoff short of it")
 		},
 		"ApproveRiskModelReturnsErrNotFoundForAnUnknownVersion": func(e *env) {
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "9.9", "cab-carol"), store.ErrNotFound)
+			require.ErrorIs(e.t, e.approveModel("9.9", "cab-carol", true), store.ErrNotFound)
 		},
 		"ApproveRiskModelRequiresAnApprover": func(e *env) {
 			e.create(unapproved("2.0"))
-			requireInvalid(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", ""), "approver")
+			s := e.signoff(candidate("2.0"), "cab-carol")
+			s.By = ""
+			requireInvalid(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", s, true), "approver")
 		},
 		"ActivateAndApproveRequireAnActorAndWriteNothingWithout": func(e *env) {
 			e.create(candidate("1.0"))
 			requireInvalid(e.t, e.s.ActivateRiskModel(e.ctx(), "1.0", " "), "actor")
-			requireInvalid(e.t, e.s.ApproveRiskModel(e.ctx(), "1.0", "\t"), "approver")
+			s := e.signoff(candidate("1.0"), "cab-carol")
+			s.By = "\t"
+			requireInvalid(e.t, e.s.ApproveRiskModel(e.ctx(), "1.0", s, true), "approver")
 			assert.Equal(e.t, int64(1), e.auditSize())
 			_, err := e.s.ActiveRiskModel(e.ctx())
 			require.ErrorIs(e.t, err, store.ErrNotFound)
@@ -127,9 +147,11 @@ func activationCases() map[string]func(e *env) {
 			assert.Equal(e.t, "active", trustgate.AsError(err).Field)
 			require.ErrorIs(e.t, e.s.ActivateRiskModel(e.ctx(), "9.9", "cab-admin"), store.ErrNotFound)
 			requireInvalid(e.t, e.s.ActivateRiskModel(e.ctx(), "2.1", " "), "actor")
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "9.9", "cab-carol"), store.ErrNotFound)
-			requireInvalid(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", ""), "approver")
-			require.ErrorIs(e.t, e.s.ApproveRiskModel(e.ctx(), "2.1", "cab-carol"), store.ErrConflict)
+			require.ErrorIs(e.t, e.approveModel("9.9", "cab-carol", true), store.ErrNotFound)
+			blank := e.signoff(candidate("2.0"), "cab-carol")
+			blank.By = ""
+			requireInvalid(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", blank, true), "approver")
+			require.ErrorIs(e.t, e.approveModel("2.1", "cab-carol", true), store.ErrConflict)
 			_, err = e.s.ActiveRiskModel(e.ctx())
 			require.ErrorIs(e.t, err, store.ErrNotFound)
 
@@ -138,11 +160,12 @@ func activationCases() map[string]func(e *env) {
 				"no previous version: an empty string")
 
 			e.clock.Advance(90 * time.Minute)
-			require.NoError(e.t, e.s.ApproveRiskModel(e.ctx(), "2.0", "cab-carol"))
+			require.NoError(e.t, e.approveModel("2.0", "cab-alice", false))
+			require.NoError(e.t, e.approveModel("2.0", "cab-carol", true))
 			got, err := e.s.RiskModel(e.ctx(), "2.0")
 			require.NoError(e.t, err)
 			assert.Equal(e.t, riskmodel.Approval{Approved: true, By: "cab-carol", At: e.at(Epoch.Add(90 * time.Minute))}, got.Approval)
-			assert.JSONEq(e.t, `{"version":"2.0"}`, string(e.lastEvent().Data))
+			assert.JSONEq(e.t, `{"version":"2.0","quorum_reached":true}`, string(e.lastEvent().Data))
 			require.NoError(e.t, e.s.ActivateRiskModel(e.ctx(), "2.0", "cab-bob"))
 			ev := e.lastEvent()
 			assert.Equal(e.t, security.EventRiskModelActivated, ev.Type)

@@ -163,7 +163,10 @@ func auditCases() map[string]func(e *env) {
 			evs := e.events()
 			require.Len(e.t, evs, 1)
 			assert.Equal(e.t, ids[0], evs[0].ID)
-			assert.JSONEq(e.t, `{"version":"1.0","mode":"GREENFIELD_CONSERVATIVE"}`, string(evs[0].Data))
+			stored, err := s.RiskModel(e.ctx(), "1.0")
+			require.NoError(e.t, err)
+			assert.JSONEq(e.t, `{"version":"1.0","mode":"GREENFIELD_CONSERVATIVE","content_sha256":"`+contentHash(e.t, stored)+`"}`,
+				string(evs[0].Data))
 			in, err := s.CreateIncident(e.ctx(), report("inc-1", incident.P3, "Zoom", Epoch.Add(-time.Hour)))
 			require.NoError(e.t, err)
 			evs = e.events()

@@ -149,8 +149,8 @@ func runDriverRows(t *testing.T, h Harness) {
 			dec := decimal.RequireFromString("-12345678901234567890.000000000000000001")
 			e.in(func(tx driver.Tx) {
 				e.insert(tx, "class_definitions", []any{"Ünïcode ☃ 'quoted' \"class\"", "tab\tand\nnewline", int64(2147483647), false, "null"})
-				e.insert(tx, "evidence_packages", []any{id, "corr-1", data, fmt.Sprintf("%064x", 7), at})
-				e.insert(tx, "risk_model_versions", []any{"v1", "CAUTIOUS", at, at.Add(time.Hour), dec, false, "", nil, nil, at, false})
+				e.insert(tx, "evidence_packages", []any{id, "corr-1", data, fmt.Sprintf("%064x", 7), at, nil, nil})
+				e.insert(tx, "risk_model_versions", []any{"v1", "CAUTIOUS", at, at.Add(time.Hour), dec, false, "", nil, nil, at, false, "", "[]"})
 			})
 			classes := e.rows(&driver.Query{Table: e.table("class_definitions")})
 			require.Len(e.t, classes, 1)
@@ -193,7 +193,7 @@ func runDriverRows(t *testing.T, h Harness) {
 		"ADuplicateUniqueKeyIsErrConflict": func(e *denv) {
 			tb := e.table("evidence_packages")
 			row := func(corr string) []any {
-				return []any{uuid.New(), corr, []byte("{}"), fmt.Sprintf("%064x", 1), Epoch.Truncate(time.Second)}
+				return []any{uuid.New(), corr, []byte("{}"), fmt.Sprintf("%064x", 1), Epoch.Truncate(time.Second), nil, nil}
 			}
 			e.in(func(tx driver.Tx) { e.insert(tx, tb.Name, row("build-1")) })
 			tx := e.begin(true)
@@ -206,8 +206,8 @@ func runDriverRows(t *testing.T, h Harness) {
 			tb := e.table("risk_model_versions")
 			at := Epoch.Truncate(time.Second)
 			e.in(func(tx driver.Tx) {
-				e.insert(tx, tb.Name, []any{"v1", "CAUTIOUS", at, at.Add(time.Hour), decimal.NewFromInt(80), false, "", nil, `{"a":1}`, at, false})
-				e.insert(tx, tb.Name, []any{"v2", "CAUTIOUS", at, at.Add(time.Hour), decimal.NewFromInt(80), false, "", nil, nil, at, false})
+				e.insert(tx, tb.Name, []any{"v1", "CAUTIOUS", at, at.Add(time.Hour), decimal.NewFromInt(80), false, "", nil, `{"a":1}`, at, false, "cab-admin", "[]"})
+				e.insert(tx, tb.Name, []any{"v2", "CAUTIOUS", at, at.Add(time.Hour), decimal.NewFromInt(80), false, "", nil, nil, at, false, "", "[]"})
 			})
 			e.in(func(tx driver.Tx) {
 				require.NoError(e.t, tx.Update(e.t.Context(), tb, []any{"v1"}, []string{"approved", "approved_by", "approved_at"},
@@ -219,6 +219,7 @@ func runDriverRows(t *testing.T, h Harness) {
 			assert.Equal(e.t, "cab-alice", rows[0][6])
 			assert.True(e.t, at.Add(time.Minute).Equal(rows[0][7].(time.Time)))
 			assert.Equal(e.t, `{"a":1}`, rows[0][8], "a column not named keeps its value")
+			assert.Equal(e.t, "cab-admin", rows[0][11], "a column not named keeps its value")
 			assert.Equal(e.t, false, rows[1][5], "another row is untouched")
 		},
 		"UpdatingAMissingRowIsErrNotFound": func(e *denv) {
@@ -240,7 +241,7 @@ func runDriverRows(t *testing.T, h Harness) {
 			tb := e.table("evidence_packages")
 			data := []byte(`{"artifacts":[]}`)
 			e.in(func(tx driver.Tx) {
-				require.NoError(e.t, tx.Insert(e.t.Context(), tb, []any{uuid.New(), "c", data, fmt.Sprintf("%064x", 1), Epoch.Truncate(time.Second)}))
+				require.NoError(e.t, tx.Insert(e.t.Context(), tb, []any{uuid.New(), "c", data, fmt.Sprintf("%064x", 1), Epoch.Truncate(time.Second), nil, nil}))
 				data[0] = 'X' // after the insert: must not reach the stored row
 			})
 			got := e.rows(&driver.Query{Table: tb})[0][2].([]byte)

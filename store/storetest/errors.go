@@ -279,7 +279,7 @@ func runErrors(t *testing.T, h Harness) {
 				case "update": // a write that updates a row
 					err = s.ActivateRiskModel(e.ctx(), "2.0", "cab-admin")
 				case "query": // a write that reads first
-					err = s.ApproveRiskModel(e.ctx(), "2.0", "cab-bob")
+					err = s.ApproveRiskModel(e.ctx(), "2.0", e.signoff(candidate("2.0"), "cab-bob"), false)
 				default:
 					err = s.CreateClassDefinition(e.ctx(), blastradius.Definitions()[0])
 				}

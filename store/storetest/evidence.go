@@ -2,13 +2,18 @@ package storetest
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
@@ -51,6 +56,43 @@ func (e *env) validator() *security.Validator {
 	v, err := security.NewValidator(e.s, security.Options{})
 	require.NoError(e.t, err)
 	return v
+}
+
+// producerService returns the development service whose keyring trusts
+// the evidence producer "ci" (and so requires a producer's signature).
+func (e *env) producerService() *attest.Service {
+	e.t.Helper()
+	c := testkeys.Config(attest.ServiceAttested, "alice", "bob")
+	c.Producers = map[string][]crypto.PublicKey{"ci": {testkeys.Public("producer:ci")}}
+	svc, err := testkeys.Service(c)
+	require.NoError(e.t, err)
+	return svc
+}
+
+// producerEnvelope returns the producer "ci"'s signature over ev's data.
+func (e *env) producerEnvelope(ev security.Evidence) dsse.Envelope {
+	e.t.Helper()
+	payload, err := security.ProducerPayload(ev.Data)
+	require.NoError(e.t, err)
+	signer, err := dsse.NewSigner(testkeys.Key("producer:ci"))
+	require.NoError(e.t, err)
+	env, err := dsse.Seal(attest.PayloadType, payload, signer)
+	require.NoError(e.t, err)
+	return env
+}
+
+// attested returns a new package attested by svc with producer, its
+// creation time at the store's precision.
+func (e *env) attested(svc *attest.Service, correlationID string, data []byte, producer func(security.Evidence) dsse.Envelope) security.Evidence {
+	e.t.Helper()
+	ev := e.newEvidence(correlationID, data)
+	ev.CreatedAt = e.at(ev.CreatedAt)
+	var env dsse.Envelope
+	if producer != nil {
+		env = producer(ev)
+	}
+	require.NoError(e.t, ev.Attest(svc, env))
+	return ev
 }
 
 func (e *env) validate(id uuid.UUID) (security.Report, error) {
@@ -148,7 +190,13 @@ func runEvidence(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, got, stored)
 			assert.True(e.t, stored.Intact())
-			assert.JSONEq(e.t, fmt.Sprintf(`{"evidence_id":%q,"content_hash":%q}`, ev.ID, ev.ContentHash), string(e.lastEvent().Data))
+			assert.JSONEq(e.t, fmt.Sprintf(`{"evidence_id":%q,"content_hash":%q,"attested":false}`, ev.ID, ev.ContentHash), string(e.lastEvent().Data))
+			assert.Equal(e.t, dsse.Envelope{}, stored.Attestation, "an unattested package reads back unattested (NULL)")
+			assert.Equal(e.t, dsse.Envelope{}, stored.Producer)
+			var re *attest.RecordError
+			require.ErrorAs(e.t, stored.Verify(e.keys()), &re)
+			assert.Equal(e.t, "attestation", re.Part)
+			assert.Equal(e.t, "unsigned", re.Reason)
 		},
 		"ReturnedEvidenceIsACopy": func(e *env) {
 			ev := e.newEvidence("build-3", evidenceData(3))
@@ -165,6 +213,98 @@ func runEvidence(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, want, string(again.Data))
 			assert.True(e.t, again.Intact())
+		},
+		"AttestedEvidenceRoundTripsAndVerifies": func(e *env) {
+			for _, svc := range []*attest.Service{e.svc(), e.producerService()} {
+				var producer func(security.Evidence) dsse.Envelope
+				if svc.Keys().RequiresProducer() {
+					producer = e.producerEnvelope
+				}
+				corr := fmt.Sprintf("build-attested-%v", producer != nil)
+				want := e.attested(svc, corr, evidenceData(5), producer)
+				got, err := e.s.CreateEvidence(e.ctx(), want, "ci-pipeline")
+				require.NoError(e.t, err)
+				assert.JSONEq(e.t, fmt.Sprintf(`{"evidence_id":%q,"content_hash":%q,"attested":true}`, want.ID, want.ContentHash),
+					string(e.lastEvent().Data))
+				for _, read := range []func() (security.Evidence, error){
+					func() (security.Evidence, error) { return got, nil },
+					func() (security.Evidence, error) { return e.s.EvidenceByID(e.ctx(), want.ID) },
+					func() (security.Evidence, error) { return e.s.EvidenceByCorrelationID(e.ctx(), corr) },
+				} {
+					ev, err := read()
+					require.NoError(e.t, err)
+					assert.Equal(e.t, want.Attestation, ev.Attestation, "the envelopes round-trip exactly")
+					assert.Equal(e.t, want.Producer, ev.Producer)
+					require.NoError(e.t, ev.Verify(svc.Keys()))
+				}
+				v, err := security.NewValidator(e.s, security.Options{Keys: svc.Keys()})
+				require.NoError(e.t, err)
+				rep, err := v.ValidateDeployment(e.ctx(), security.Request{
+					EvidenceID: want.ID, Artifact: bytes.NewReader(artifactBytes), SBOM: bytes.NewReader(sbomBytes), Actor: "jamf-connector",
+				})
+				require.NoError(e.t, err)
+				assert.True(e.t, rep.Passed())
+			}
+		},
+		"AttestedEvidenceIsACopy": func(e *env) {
+			ev := e.attested(e.svc(), "build-copy", evidenceData(4), nil)
+			payload := ev.Attestation.Payload
+			got, err := e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
+			require.NoError(e.t, err)
+			payload[0] = 'X' // the caller's bytes, after the upload
+			got.Attestation.Signatures[0].Sig[0] ^= 1
+			read, err := e.s.EvidenceByID(e.ctx(), ev.ID)
+			require.NoError(e.t, err)
+			require.NoError(e.t, read.Verify(e.keys()))
+		},
+		"UploadingAgainReturnsTheStoredAttestation": func(e *env) {
+			first := e.attested(e.svc(), "build-8", evidenceData(8), nil)
+			_, err := e.s.CreateEvidence(e.ctx(), first, "ci-pipeline")
+			require.NoError(e.t, err)
+			e.clock.Advance(time.Hour)
+			before := e.auditSize()
+			again := e.attested(e.svc(), "build-8", evidenceData(8), nil)
+			got, err := e.s.CreateEvidence(e.ctx(), again, "ci-pipeline")
+			require.NoError(e.t, err)
+			assert.Equal(e.t, first.ID, got.ID)
+			assert.Equal(e.t, first.Attestation, got.Attestation, "the stored package's attestation, not the new one's")
+			require.NoError(e.t, got.Verify(e.keys()))
+			assert.Equal(e.t, before, e.auditSize())
+
+			// An unattested repeat of an attested upload is the same upload.
+			plain, err := e.s.CreateEvidence(e.ctx(), e.newEvidence("build-8", evidenceData(8)), "ci-pipeline")
+			require.NoError(e.t, err)
+			require.NoError(e.t, plain.Verify(e.keys()))
+		},
+		"CreateEvidenceRejectsAnAttestedPackageWithoutACreationTime": func(e *env) {
+			ev := e.attested(e.svc(), "build-1", evidenceData(1), nil)
+			ev.CreatedAt = time.Time{}
+			_, err := e.s.CreateEvidence(e.ctx(), ev, "ci-pipeline")
+			requireInvalid(e.t, err, "created_at")
+			assert.Zero(e.t, e.auditSize())
+		},
+		"AReplacedDigestInTheStoredRowFailsVerification": func(e *env) {
+			// What an attacker with write access makes of a package: the
+			// artifact digest replaced and the content hash recomputed. The
+			// store returns the row; verification refuses it.
+			ev := e.attested(e.svc(), "build-2", evidenceData(2), nil)
+			forged := ev
+			forged.Data = []byte(strings.Replace(string(ev.Data), hexDigest(artifactBytes), hexDigest([]byte("evil")), 1))
+			forged.ContentHash = sha256.Sum256(forged.Data)
+			got, err := e.s.CreateEvidence(e.ctx(), forged, "ci-pipeline")
+			require.NoError(e.t, err, "the store checks the row's own hash only")
+			var re *attest.RecordError
+			require.ErrorAs(e.t, got.Verify(e.keys()), &re)
+			assert.Equal(e.t, "evidence_packages/"+ev.ID.String(), re.Record)
+			assert.Equal(e.t, "attestation", re.Part)
+			v, err := security.NewValidator(e.s, security.Options{Keys: e.keys()})
+			require.NoError(e.t, err)
+			_, err = v.ValidateDeployment(e.ctx(), security.Request{
+				EvidenceID: ev.ID, Artifact: strings.NewReader("evil"), SBOM: bytes.NewReader(sbomBytes), Actor: "jamf-connector",
+			})
+			var ve *security.ValidationError
+			require.ErrorAs(e.t, err, &ve)
+			assert.Equal(e.t, security.EvidenceUnattested, ve.Code)
 		},
 		"CreateEvidenceReturnsErrConflictForATakenID": func(e *env) {
 			first := e.upload("build-1", evidenceData(1))

@@ -15,6 +15,7 @@ import (
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -40,7 +41,8 @@ func (e *env) pipeline() {
 	ctx := e.ctx()
 	s := e.s
 	start := e.clock.Now()
-	require.NoError(e.t, store.Seed(ctx, s, start))
+	svc := e.svc()
+	require.NoError(e.t, store.Seed(ctx, s, svc, start))
 
 	// A fleet's history: four weeks of deployments, so maturity has a
 	// denominator. Each is recorded as it finishes: a store refuses a
@@ -62,17 +64,14 @@ func (e *env) pipeline() {
 	sum := func(b []byte) string { d := sha256.Sum256(b); return hex.EncodeToString(d[:]) }
 	ev, err := security.NewEvidence(uuid.New(), "build-2026.02.1", []byte(fmt.Sprintf(
 		`{"artifacts":[{"name":"sapgui-8.0.msi","sha256":%q}],"sbom":{"sha256":%q},"blast_radius_class":"BUSINESS_CRITICAL"}`,
-		sum(artifact), sum(sbom))), e.clock.Now())
+		sum(artifact), sum(sbom))), e.at(e.clock.Now()))
 	require.NoError(e.t, err)
+	require.NoError(e.t, ev.Attest(svc, dsse.Envelope{}), "the service key signs the package's content hash at upload")
 	ev, err = s.CreateEvidence(ctx, ev, "release-pipeline")
 	require.NoError(e.t, err)
 
-	// Classify and score.
-	classifier, err := blastradius.NewClassifier(blastradius.DefaultRules(), blastradius.Options{})
-	require.NoError(e.t, err)
-	class, err := classifier.Classify(blastradius.Input{AppName: "SAP GUI for Windows", TargetUsers: 2500, Criticality: blastradius.CriticalityHigh})
-	require.NoError(e.t, err)
-	require.Equal(e.t, blastradius.BusinessCritical, class.Class)
+	// The facts and the factor values: the workflow classifies and scores.
+	facts := blastradius.Input{AppName: "SAP GUI for Windows", TargetUsers: 2500, Criticality: blastradius.CriticalityHigh}
 	active, err := s.ActiveRiskModel(ctx)
 	require.NoError(e.t, err)
 	factors := map[riskmodel.Factor]decimal.Decimal{}
@@ -83,13 +82,15 @@ func (e *env) pipeline() {
 	require.NoError(e.t, err)
 
 	// Submit and approve to quorum.
-	w, err := cab.NewWorkflow(s, cab.Options{Members: cab.Members{"alice": true, "bob": true}, Now: e.clock.Now})
-	require.NoError(e.t, err)
+	w := e.workflow(svc, cab.Options{})
 	req, err := w.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: "chg-4711",
-		Application: "SAP GUI", Score: &score.Value, Class: class.Class, Submitter: "sam"})
+		Application: "SAP GUI", Classify: &facts, Factors: factors, Submitter: "sam"})
 	require.NoError(e.t, err)
 	require.Equal(e.t, cab.ManualReview, req.Decision.Outcome)
+	require.Equal(e.t, blastradius.BusinessCritical, req.Decision.Class)
+	assert.True(e.t, score.Value.Equal(req.Decision.Score), "the active model's score of the factors")
 	require.Equal(e.t, 2, req.Decision.Quorum)
+	require.NoError(e.t, req.Verify(e.keys()))
 	_, err = w.Approve(ctx, req.ID, "alice", "rollback plan attached")
 	require.NoError(e.t, err)
 	req, err = w.Approve(ctx, req.ID, "bob", "")
@@ -98,7 +99,7 @@ func (e *env) pipeline() {
 
 	// Validate the artifact in-process, as a connector does, then authorise
 	// and record.
-	v, err := security.NewValidator(s, security.Options{})
+	v, err := security.NewValidator(s, security.Options{Keys: svc.Keys()})
 	require.NoError(e.t, err)
 	rep, err := v.ValidateDeployment(ctx, security.Request{EvidenceID: ev.ID, Artifact: bytes.NewReader(artifact),
 		SBOM: bytes.NewReader(sbom), Actor: "intune-connector", CorrelationID: "chg-4711"})
@@ -116,14 +117,18 @@ func (e *env) pipeline() {
 	assert.Equal(e.t, incident.AttributionInferred, inc.Attribution)
 	assert.Equal(e.t, dep.ID, inc.DeploymentID)
 
-	// Maturity: ready for level 1; the CAB approves.
-	engine, err := maturity.NewEngine(s, maturity.Options{Now: e.clock.Now, Policy: maturity.Policy{MinDeployments: 50}})
-	require.NoError(e.t, err)
+	// Maturity: ready for level 1; two CAB members approve.
+	engine := e.engine(svc, maturity.Options{Policy: maturity.Policy{MinDeployments: 50}})
 	eval, err := engine.Evaluate(ctx)
 	require.NoError(e.t, err)
 	require.True(e.t, eval.Ready, "%s %+v", eval.Reason, eval.Criteria)
-	tr, err := engine.Approve(ctx, eval.ID, "alice")
+	first, err := engine.Approve(ctx, eval.ID, "alice")
 	require.NoError(e.t, err)
+	require.Nil(e.t, first.Transition, "one member alone does not raise the level")
+	approved, err := engine.Approve(ctx, eval.ID, "bob")
+	require.NoError(e.t, err)
+	require.NotNil(e.t, approved.Transition)
+	tr := approved.Transition
 	active, err = s.ActiveRiskModel(ctx)
 	require.NoError(e.t, err)
 	assert.Equal(e.t, tr.Model.Version, active.Version)
@@ -131,6 +136,9 @@ func (e *env) pipeline() {
 	state, err := s.MaturityState(ctx)
 	require.NoError(e.t, err)
 	assert.Equal(e.t, maturity.CautiousLevel, state.Level)
+	require.NoError(e.t, maturity.VerifyState(&state, e.keys(), len(maturity.Levels())))
+	_, err = cab.VerifyModel(&active, e.keys(), maturity.Levels(), state.Level)
+	require.NoError(e.t, err)
 
 	// The audit chain verifies, and against a signed checkpoint.
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{42}, 32))

@@ -46,7 +46,8 @@ func requestFlowCases() map[string]func(e *env) {
 			assert.Equal(e.t, "chg-1", evs[0].CorrelationID)
 			assert.JSONEq(e.t, `{"request_id":"`+r.ID.String()+`","outcome":"manual_review","reason":"AUTO_APPROVAL_NOT_EARNED",
 				"score":"42.5","class":"BUSINESS_CRITICAL","threshold":"0","exception_threshold":"80","model_version":"1.0",
-				"quorum":"2","status":"pending_review","artifact_sha256":"`+r.ArtifactDigest.String()+`"}`, string(evs[0].Data))
+				"quorum":"2","status":"pending_review","artifact_sha256":"`+r.ArtifactDigest.String()+`",
+				"model_sha256":"`+r.Decision.ModelHash.String()+`","score_supplied":"false","declared_class":""}`, string(evs[0].Data))
 		},
 		"ATakenRequestIDIsErrConflictAndWritesNothing": func(e *env) {
 			r := e.submit(e.seedRequest("chg-1"))

@@ -12,6 +12,8 @@ import (
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -19,10 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var cabMembers = cab.Members{"alice": true, "bob": true, "carol": true, "dave": true, "erin": true, "frank": true}
-
-// newRequest returns a request as the workflow would submit it, under the
-// seed model's thresholds raised so that every outcome is reachable.
+// newRequest returns a request as the workflow would submit it, its
+// decision signed by the service key, under the seed model's thresholds
+// raised so that every outcome is reachable.
 func (e *env) newRequest(corr string, score string, class blastradius.Class, now time.Time) cab.Request {
 	e.t.Helper()
 	m := riskmodel.Seed(Epoch)
@@ -34,11 +35,15 @@ func (e *env) newRequest(corr string, score string, class blastradius.Class, now
 	var digest, sub security.Digest
 	copy(digest[:], "artifact-"+corr)
 	copy(sub[:], "submission-"+corr+score)
-	return cab.Request{
+	h, err := m.ContentHash()
+	require.NoError(e.t, err)
+	d.ModelHash = h
+	return e.sign(cab.Request{
 		ID: uuid.New(), CorrelationID: corr, EvidenceID: uuid.New(), DeploymentIntentID: uuid.New(),
 		Application: "SAP GUI", ArtifactDigest: digest, Submitter: "sam", SubmissionHash: sub,
+		ScoreSupplied: true, ClassRule: "declared", DeclaredClass: class,
 		Decision: d, Status: cab.StatusFor(d), CreatedAt: now, UpdatedAt: now,
-	}
+	})
 }
 
 // canonical returns r with its decimals in one form, so that requests
@@ -69,11 +74,21 @@ func (e *env) submit(r cab.Request) cab.Request {
 	return got
 }
 
-// approve applies cab.Approve through UpdateRequest, as the workflow does.
+// approve applies cab.Approve through UpdateRequest, as the workflow does,
+// with member's approval attested by the service key. It is safe to call
+// from any goroutine.
 func (e *env) approve(id uuid.UUID, member string) (cab.Request, error) {
 	now := e.clock.Now()
+	svc, err := services[attest.ServiceAttested]()
+	if err != nil {
+		return cab.Request{}, err
+	}
 	return e.s.UpdateRequest(e.ctx(), id, func(r cab.Request) (cab.Request, security.EventInput, error) {
-		next, err := cab.Approve(r, cabMembers, member, "", now)
+		a, err := attested(svc, &r, cab.KindApproval, member, "")
+		if err != nil {
+			return r, security.EventInput{}, err
+		}
+		next, err := cab.Approve(r, svc.Keys(), a, now)
 		return next, security.EventInput{Type: cab.EventApproved, Actor: member, Subject: "cab-request:" + r.ID.String()}, err
 	})
 }
@@ -111,8 +126,15 @@ func requestCases() map[string]func(e *env) {
 				assert.Equal(e.t, want.Decision.Class, r.Decision.Class)
 				assert.Equal(e.t, want.Decision.ModelVersion, r.Decision.ModelVersion)
 				assert.Equal(e.t, 2, r.Decision.Quorum)
+				assert.Equal(e.t, want.Decision.ModelHash, r.Decision.ModelHash)
+				assert.True(e.t, r.ScoreSupplied)
+				assert.Nil(e.t, r.Factors, "a supplied score has no factors")
+				assert.Equal(e.t, want.DeclaredClass, r.DeclaredClass)
+				assert.Equal(e.t, "declared", r.ClassRule)
+				assert.Equal(e.t, want.Attestation, r.Attestation)
 				assert.Equal(e.t, e.at(want.CreatedAt), r.CreatedAt)
 				assert.Equal(e.t, e.at(want.UpdatedAt), r.UpdatedAt)
+				require.NoError(e.t, r.Verify(e.keys()), "the decision read back is what the service key signed")
 			}
 			last := e.lastEvent()
 			assert.Equal(e.t, cab.EventSubmitted, last.Type)
@@ -142,9 +164,17 @@ func requestCases() map[string]func(e *env) {
 				_, err := e.s.CreateRequest(e.ctx(), r)
 				requireInvalid(e.t, err, field)
 			}
+			// A submitter that is not normalised: the store keeps names as
+			// separation of duties compares them.
+			for _, name := range []string{"sam\n", " sam", "Sam", "SAM"} {
+				r := e.newRequest("chg-bad", "42.5", blastradius.BusinessCritical, e.clock.Now())
+				r.Submitter = name
+				_, err := e.s.CreateRequest(e.ctx(), r)
+				requireInvalid(e.t, err, "submitter", "%q", name)
+			}
 			// A submitter the store accepts but the audit log refuses.
 			r := e.newRequest("chg-bad", "42.5", blastradius.BusinessCritical, e.clock.Now())
-			r.Submitter = "sam\n"
+			r.Submitter = "sa\x00m"
 			_, err := e.s.CreateRequest(e.ctx(), r)
 			requireInvalid(e.t, err, "actor")
 			_, err = e.s.RequestByCorrelationID(e.ctx(), "chg-bad")
@@ -227,8 +257,18 @@ func requestCases() map[string]func(e *env) {
 				"exception threshold": {"decision", func(r *cab.Request) { r.Decision.ExceptionThreshold = decimal.NewFromInt(90) }},
 				"model":               {"decision", func(r *cab.Request) { r.Decision.ModelVersion = "2.0" }},
 				"quorum":              {"decision", func(r *cab.Request) { r.Decision.Quorum = 1 }},
-				"creation time":       {"created_at", func(r *cab.Request) { r.CreatedAt = r.CreatedAt.Add(e.precision()) }},
-				"an unknown status":   {"status", func(r *cab.Request) { r.Status = "maybe" }},
+				"model hash":          {"decision", func(r *cab.Request) { r.Decision.ModelHash[0] ^= 1 }},
+				"factors": {"factors", func(r *cab.Request) {
+					r.Factors = map[riskmodel.Factor]decimal.Decimal{riskmodel.SupplyChain: decimal.NewFromInt(1)}
+				}},
+				"score supplied":    {"score_supplied", func(r *cab.Request) { r.ScoreSupplied = false }},
+				"declared class":    {"declared_class", func(r *cab.Request) { r.DeclaredClass = blastradius.NonCritical }},
+				"class rule":        {"class_rule", func(r *cab.Request) { r.ClassRule = "critical-infrastructure" }},
+				"signature":         {"attestation", func(r *cab.Request) { r.Attestation.Signatures[0].Sig[0] ^= 1 }},
+				"unsigned":          {"attestation", func(r *cab.Request) { r.Attestation = dsse.Envelope{} }},
+				"signed statement":  {"attestation", func(r *cab.Request) { r.Attestation.Payload = []byte("{}") }},
+				"creation time":     {"created_at", func(r *cab.Request) { r.CreatedAt = r.CreatedAt.Add(e.precision()) }},
+				"an unknown status": {"status", func(r *cab.Request) { r.Status = "maybe" }},
 			} {
 				_, err := e.s.UpdateRequest(e.ctx(), r.ID, func(cur cab.Request) (cab.Request, security.EventInput, error) {
 					c.mutate(&cur)
@@ -260,7 +300,18 @@ func requestCases() map[string]func(e *env) {
 			require.Equal(e.t, cab.StatusExceptionRequired, r.Status)
 			now := e.clock.Now()
 			got, err := e.s.UpdateRequest(e.ctx(), r.ID, func(cur cab.Request) (cab.Request, security.EventInput, error) {
-				next, err := cab.RequestException(cur, "sam", "zero-day patch", now.AddDate(0, 0, 14), now)
+				x, err := cab.NewException(cur, "sam", "zero-day patch", now.AddDate(0, 0, 14), now)
+				if err != nil {
+					return cur, security.EventInput{}, err
+				}
+				payload, err := cur.ExceptionPayload(x)
+				if err != nil {
+					return cur, security.EventInput{}, err
+				}
+				if x.Attestation, err = e.svc().Seal(payload); err != nil {
+					return cur, security.EventInput{}, err
+				}
+				next, err := cab.RequestException(cur, e.keys(), x, now)
 				return next, security.EventInput{Type: cab.EventExceptionRequest, Actor: "sam"}, err
 			})
 			require.NoError(e.t, err)
@@ -271,7 +322,9 @@ func requestCases() map[string]func(e *env) {
 			assert.Equal(e.t, e.at(now.AddDate(0, 0, 14)), read.Exception.ExpiresAt)
 			assert.Equal(e.t, e.at(now), read.Exception.RequestedAt)
 			assert.Equal(e.t, r.ArtifactDigest, read.Exception.ArtifactDigest)
+			assert.Equal(e.t, got.Exception.Attestation, read.Exception.Attestation, "the exception's statement, byte for byte")
 			assert.Equal(e.t, cab.StatusExceptionPending, read.Status)
+			require.NoError(e.t, read.Verify(e.keys()), "the exception read back is what the service key signed")
 		},
 		"ConcurrentApproversReachTheQuorumExactlyOnce": func(e *env) {
 			r := e.submit(e.newRequest("chg-7", "20", blastradius.CriticalInfrastructure, e.clock.Now()))

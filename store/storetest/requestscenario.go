@@ -9,8 +9,11 @@ import (
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
@@ -108,7 +111,7 @@ func (e *env) requestScenario(s *store.Store) {
 		case "no status":
 			r.Status = "maybe"
 		default:
-			r.Submitter = "sam\n"
+			r.Submitter = "sa\x00m" // normalised, but not one line
 		}
 		_, err = s.CreateRequest(ctx, r)
 		if c.field == "" {
@@ -199,10 +202,14 @@ func (e *env) requestScenario(s *store.Store) {
 	require.NoError(e.t, err)
 	assertSameRequest(e.t, want, got, "after the updates")
 
-	// Approvals to quorum, through the workflow's rule.
+	// Approvals to quorum, through the workflow's rule, each attested by
+	// the service key; the submitter is a member of this CAB.
 	quorum, err := s.CreateRequest(ctx, e.cabRequest(ids[4], "chg-quorum"))
 	require.NoError(e.t, err)
 	assert.Equal(e.t, e.at(Epoch.Add(time.Minute)), quorum.CreatedAt)
+	svc, err := testkeys.Service(testkeys.Config(attest.ServiceAttested, "alice", "bob", "carol", "sam"))
+	require.NoError(e.t, err)
+	envelopes := map[string]dsse.Envelope{}
 	for _, step := range []struct {
 		member string
 		refuse error
@@ -213,8 +220,14 @@ func (e *env) requestScenario(s *store.Store) {
 	} {
 		e.clock.Advance(time.Second)
 		now := e.clock.Now()
+		var made cab.Approval
 		got, err := s.UpdateRequest(ctx, ids[4], func(cur cab.Request) (cab.Request, security.EventInput, error) {
-			next, err := cab.Approve(cur, cab.Members{"alice": true, "bob": true, "carol": true, "sam": true}, step.member, "lgtm", now)
+			a, err := attested(svc, &cur, cab.KindApproval, step.member, "lgtm")
+			if err != nil {
+				return cur, security.EventInput{}, err
+			}
+			made = a
+			next, err := cab.Approve(cur, svc.Keys(), a, now)
 			return next, security.EventInput{Type: cab.EventApproved, Actor: step.member, Subject: "cab-request:" + cur.ID.String()}, err
 		})
 		if step.refuse != nil {
@@ -226,12 +239,17 @@ func (e *env) requestScenario(s *store.Store) {
 		}
 		require.NoError(e.t, err, "approval by %s", step.member)
 		assert.Equal(e.t, step.status, got.Status)
-		assert.Equal(e.t, cab.Approval{By: step.member, At: e.at(now), Comment: "lgtm"}, got.Approvals[len(got.Approvals)-1])
+		require.NotEmpty(e.t, made.Envelope.Signatures)
+		envelopes[step.member] = made.Envelope
+		assert.Equal(e.t, cab.Approval{By: step.member, At: e.at(now), Comment: "lgtm", Envelope: made.Envelope},
+			got.Approvals[len(got.Approvals)-1])
 	}
 	got, err = s.Request(ctx, ids[4])
 	require.NoError(e.t, err)
-	assert.Equal(e.t, []cab.Approval{{By: "alice", At: e.at(Epoch.Add(time.Minute + time.Second)), Comment: "lgtm"},
-		{By: "bob", At: e.at(Epoch.Add(time.Minute + 4*time.Second)), Comment: "lgtm"}}, got.Approvals)
+	assert.Equal(e.t, []cab.Approval{
+		{By: "alice", At: e.at(Epoch.Add(time.Minute + time.Second)), Comment: "lgtm", Envelope: envelopes["alice"]},
+		{By: "bob", At: e.at(Epoch.Add(time.Minute + 4*time.Second)), Comment: "lgtm", Envelope: envelopes["bob"]},
+	}, got.Approvals, "each approval with its signed statement, byte for byte")
 	assert.Equal(e.t, cab.StatusApproved, got.Status)
 
 	// Transactions: a rollback undoes everything; a refused operation

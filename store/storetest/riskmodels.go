@@ -37,6 +37,7 @@ func candidate(version string) riskmodel.Version {
 	v.Approval = riskmodel.Approval{Approved: true, By: "cab-alice", At: Epoch.Add(time.Hour)}
 	v.Calibration = []byte(`{"incident_rate":"0.018","weeks":4}`)
 	v.CreatedAt = Epoch.Add(2 * time.Hour)
+	v.CreatedBy = "cab-admin" // as e.create stores it
 	return v
 }
 
@@ -86,6 +87,9 @@ func (e *env) asStored(v riskmodel.Version) riskmodel.Version {
 	if !v.Approval.At.IsZero() {
 		v.Approval.At = e.at(v.Approval.At)
 	}
+	for i := range v.Signoffs {
+		v.Signoffs[i].At = e.at(v.Signoffs[i].At)
+	}
 	return v
 }
 
@@ -114,7 +118,29 @@ func assertSameVersion(t require.TestingT, want, got riskmodel.Version) {
 		assert.JSONEq(t, string(want.Calibration), string(got.Calibration))
 	}
 	assert.True(t, want.CreatedAt.Equal(got.CreatedAt), "created_at %s != %s", want.CreatedAt, got.CreatedAt)
+	assert.Equal(t, want.CreatedBy, got.CreatedBy)
+	assertSameSignoffs(t, want.Signoffs, got.Signoffs)
 	assert.Equal(t, want.Active, got.Active)
+}
+
+// assertSameSignoffs compares signoffs, times as instants and envelopes
+// byte for byte.
+func assertSameSignoffs(t require.TestingT, want, got []riskmodel.Signoff) {
+	if !assert.Len(t, got, len(want), "signoffs") {
+		return
+	}
+	for i := range want {
+		assert.Equal(t, want[i].By, got[i].By, "signoffs[%d].by", i)
+		assert.True(t, want[i].At.Equal(got[i].At), "signoffs[%d].at %s != %s", i, want[i].At, got[i].At)
+		assert.Equal(t, want[i].Envelope, got[i].Envelope, "signoffs[%d].envelope", i)
+	}
+}
+
+// contentHash returns v's content hash in hex.
+func contentHash(t require.TestingT, v riskmodel.Version) string {
+	h, err := v.ContentHash()
+	require.NoError(t, err)
+	return security.Digest(h).String()
 }
 
 func assertUTC(t require.TestingT, ts ...time.Time) {
@@ -158,13 +184,15 @@ func modelCases() map[string]func(e *env) {
 			assert.True(e.t, got.CreatedAt.Equal(e.at(Epoch)), "created_at %s, want the store clock %s", got.CreatedAt, e.at(Epoch))
 		},
 		"CreateRiskModelAppendsAnAuditEvent": func(e *env) {
-			e.create(candidate("2.0"))
+			v := candidate("2.0")
+			e.create(v)
 			ev := e.lastEvent()
 			assert.Equal(e.t, security.EventRiskModelCreated, ev.Type)
 			assert.Equal(e.t, "cab-admin", ev.Actor)
 			assert.Equal(e.t, "riskmodel:2.0", ev.Subject)
 			assert.True(e.t, ev.OccurredAt.Equal(e.at(Epoch)))
-			assert.JSONEq(e.t, `{"version":"2.0","mode":"CAUTIOUS"}`, string(ev.Data))
+			assert.JSONEq(e.t, `{"version":"2.0","mode":"CAUTIOUS","content_sha256":"`+contentHash(e.t, v)+`"}`, string(ev.Data),
+				"the event records the content hash of the version as given, which is the version as stored")
 		},
 		"CreateRiskModelReturnsErrConflictForADuplicateVersion": func(e *env) {
 			e.create(candidate("2.0"))
@@ -254,7 +282,10 @@ func modelCases() map[string]func(e *env) {
 			require.Len(e.t, ev, 2)
 			assert.Equal(e.t, security.EventRiskModelCreated, ev[0].Type)
 			assert.Equal(e.t, "riskmodel:2.0", ev[0].Subject)
-			assert.JSONEq(e.t, `{"version":"2.0","mode":"GREENFIELD_CONSERVATIVE"}`, string(ev[0].Data))
+			stored, err := e.s.RiskModel(e.ctx(), "2.0")
+			require.NoError(e.t, err)
+			assert.JSONEq(e.t, `{"version":"2.0","mode":"GREENFIELD_CONSERVATIVE","content_sha256":"`+contentHash(e.t, stored)+`"}`,
+				string(ev[0].Data))
 		},
 		"RiskModelReturnsErrNotFoundForAnUnknownVersion": func(e *env) {
 			_, err := e.s.RiskModel(e.ctx(), "9.9")

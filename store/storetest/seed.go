@@ -6,9 +6,11 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,7 +18,7 @@ import (
 
 func (e *env) seed() {
 	e.t.Helper()
-	require.NoError(e.t, store.Seed(e.ctx(), e.s, e.clock.Now()))
+	require.NoError(e.t, store.Seed(e.ctx(), e.s, e.svc(), e.clock.Now()))
 }
 
 func runSeed(t *testing.T, h Harness) {
@@ -25,7 +27,12 @@ func runSeed(t *testing.T, h Harness) {
 			e.seed()
 			active, err := e.s.ActiveRiskModel(e.ctx())
 			require.NoError(e.t, err)
-			assertSameVersion(e.t, e.asStored(riskmodel.Seed(Epoch)), active)
+			want := riskmodel.Seed(Epoch)
+			want.CreatedBy = attest.NormalizeName(store.SeedActor)
+			payload, err := want.LadderPayload(int(maturity.Baseline), "seed: greenfield baseline")
+			require.NoError(e.t, err)
+			want.Signoffs = []riskmodel.Signoff{{By: riskmodel.LadderSigner, At: Epoch, Envelope: e.seal(payload)}}
+			assertSameVersion(e.t, e.asStored(want), active)
 			defs, err := e.s.ListClassDefinitions(e.ctx())
 			require.NoError(e.t, err)
 			assert.Equal(e.t, blastradius.Definitions(), defs)
@@ -33,6 +40,21 @@ func runSeed(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, maturity.Baseline, st.Level)
 			assert.Equal(e.t, riskmodel.SeedVersion, st.ModelVersion)
+			assert.Equal(e.t, maturity.Kind(""), st.Kind, "the baseline is entered without a transition")
+			assert.Empty(e.t, st.Approvals)
+
+			// What the seed signed verifies as stored: the model carries the
+			// ladder's level 0 thresholds, and the state is the level in force.
+			h, err := cab.VerifyModel(&active, e.keys(), maturity.Levels(), st.Level)
+			require.NoError(e.t, err)
+			want0, err := want.ContentHash()
+			require.NoError(e.t, err)
+			assert.Equal(e.t, security.Digest(want0), h, "the seed model's content hash, before and after storing")
+			require.NoError(e.t, maturity.VerifyState(&st, e.keys(), len(maturity.Levels())))
+			other := e.svcIn(attest.MemberSigned).Keys()
+			require.NoError(e.t, maturity.VerifyState(&st, other, len(maturity.Levels())), "the service key signs the seed in every mode")
+			_, err = cab.VerifyModel(&active, other, maturity.Levels(), st.Level)
+			require.NoError(e.t, err)
 			head, err := e.verify(security.VerifyOptions{})
 			require.NoError(e.t, err)
 			assert.Equal(e.t, int64(3), head.Size, "created, activated, seeded")
@@ -63,8 +85,9 @@ func runSeed(t *testing.T, h Harness) {
 		"ConcurrentSeedersLoadTheDataOnce": func(e *env) {
 			var wg sync.WaitGroup
 			errs := make(chan error, 8)
+			svc := e.svc()
 			for range 8 {
-				wg.Go(func() { errs <- store.Seed(e.ctx(), e.s, e.clock.Now()) })
+				wg.Go(func() { errs <- store.Seed(e.ctx(), e.s, svc, e.clock.Now()) })
 			}
 			wg.Wait()
 			close(errs)

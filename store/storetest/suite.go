@@ -142,6 +142,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Counts", func(t *testing.T) { runCounts(t, h) })
 	t.Run("Evaluations", func(t *testing.T) { runEvaluations(t, h) })
 	t.Run("Requests", func(t *testing.T) { runRequests(t, h) })
+	t.Run("Signed", func(t *testing.T) { runSigned(t, h) })
 	t.Run("Tamper", func(t *testing.T) { runTamper(t, h) })
 	t.Run("Transactions", func(t *testing.T) { runTransactions(t, h) })
 	t.Run("Seed", func(t *testing.T) { runSeed(t, h) })

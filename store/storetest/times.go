@@ -46,7 +46,7 @@ func runTimes(t *testing.T, h Harness) {
 			assert.Equal(e.t, want, e.s.TimePrecision())
 			for declared, kept := range map[time.Duration]time.Duration{
 				time.Nanosecond: time.Microsecond, time.Microsecond: time.Microsecond,
-				time.Millisecond: time.Millisecond, 10 * time.Millisecond: 10 * time.Millisecond, time.Second: time.Second,
+				time.Millisecond: time.Millisecond, 500 * time.Microsecond: 500 * time.Microsecond,
 			} {
 				s, err := store.New(declaring{e.d, declared}, store.Options{})
 				require.NoError(e.t, err, "%s", declared)
@@ -55,7 +55,9 @@ func runTimes(t *testing.T, h Harness) {
 			s, err := store.New(plainDriver{e.d}, store.Options{})
 			require.NoError(e.t, err)
 			assert.Equal(e.t, time.Microsecond, s.TimePrecision(), "a driver that declares none keeps microseconds")
-			for _, bad := range []time.Duration{1500 * time.Nanosecond, time.Second + time.Microsecond, 2 * time.Second} {
+			// Coarser than a millisecond, or not dividing one, would change
+			// the times signed records keep.
+			for _, bad := range []time.Duration{1500 * time.Nanosecond, 300 * time.Microsecond, 10 * time.Millisecond, time.Second, 2 * time.Second} {
 				_, err := store.New(declaring{e.d, bad}, store.Options{})
 				requireInvalid(e.t, err, "driver.time_precision", "declared %s", bad)
 			}
@@ -68,7 +70,9 @@ func runTimes(t *testing.T, h Harness) {
 			v := riskmodel.Seed(Epoch)
 			v.Version, v.Active, v.Approval, v.CreatedAt = "1.0", false, riskmodel.Approval{}, time.Time{}
 			require.NoError(e.t, s.CreateRiskModel(e.ctx(), v, "admin"))
-			require.NoError(e.t, s.ApproveRiskModel(e.ctx(), "1.0", "cab"))
+			stored, err := s.RiskModel(e.ctx(), "1.0")
+			require.NoError(e.t, err)
+			require.NoError(e.t, s.ApproveRiskModel(e.ctx(), "1.0", e.signoff(stored, "cab"), true))
 			fine := time.Date(2026, 1, 1, 0, 0, 0, 1500, zone)
 			require.NoError(e.t, s.InitMaturityState(e.ctx(), maturity.State{Since: fine}))
 			require.NoError(e.t, s.SaveCheckpoint(e.ctx(), security.Checkpoint{Size: 0, KeyID: "k", SignedAt: fine}))
@@ -78,6 +82,8 @@ func runTimes(t *testing.T, h Harness) {
 			require.NoError(e.t, err)
 			assert.Equal(e.t, now, got.CreatedAt, "the clock's time, in UTC at the precision")
 			assert.Equal(e.t, now, got.Approval.At)
+			require.Len(e.t, got.Signoffs, 1)
+			assert.Equal(e.t, now, got.Signoffs[0].At, "a signoff at the clock's time")
 			st, err := s.MaturityState(e.ctx())
 			require.NoError(e.t, err)
 			assert.Equal(e.t, time.Date(2026, 1, 1, 5, 0, 0, 1500, time.UTC).Truncate(e.precision()), st.Since)

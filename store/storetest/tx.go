@@ -152,7 +152,7 @@ func txCases() map[string]func(e *env) {
 			before, err := e.s.AuditHead(e.ctx())
 			require.NoError(e.t, err)
 			err = e.s.WithTx(e.ctx(), func(ctx context.Context, tx *store.Tx) error {
-				require.NoError(e.t, tx.ApproveRiskModel(ctx, "2.0", "cab"))
+				require.NoError(e.t, tx.ApproveRiskModel(ctx, "2.0", e.signoff(unapproved("2.0"), "cab"), true))
 				require.NoError(e.t, tx.ActivateRiskModel(ctx, "2.0", "cab"))
 				require.NoError(e.t, tx.CreateRiskModel(ctx, candidate("3.0"), "admin"))
 				require.NoError(e.t, tx.CreateClassDefinition(ctx, blastradius.Definitions()[2]))
@@ -279,8 +279,8 @@ func txCases() map[string]func(e *env) {
 			require.ErrorIs(e.t, err, store.ErrNotFound, "a cancelled transaction is rolled back")
 
 			// The store works on after all that.
-			require.NoError(e.t, store.Seed(ctx, e.s, Epoch))
-			require.NoError(e.t, store.Seed(ctx, e.s, Epoch))
+			require.NoError(e.t, store.Seed(ctx, e.s, e.svc(), Epoch))
+			require.NoError(e.t, store.Seed(ctx, e.s, e.svc(), Epoch))
 			_, err = e.verify(security.VerifyOptions{})
 			require.NoError(e.t, err)
 			active, err := e.s.ActiveRiskModel(ctx)

@@ -42,6 +42,7 @@ func (e *env) everyTxMethod(ctx context.Context, tx *store.Tx) map[string]error 
 	ret("EarliestDeploymentAt")(tx.EarliestDeploymentAt(ctx))
 	note("CreateEvaluation", tx.CreateEvaluation(ctx, readyEvaluation(Epoch)))
 	ret("Evaluation")(tx.Evaluation(ctx, id))
+	ret("AddEvaluationApproval")(tx.AddEvaluationApproval(ctx, id, maturity.Approval{By: "a", Envelope: e.seal([]byte("{}"))}))
 	ret("ListEvaluations")(tx.ListEvaluations(ctx, 1))
 	ret("CreateEvidence")(tx.CreateEvidence(ctx, e.newEvidence("build-tx", evidenceData(1)), "ci"))
 	ret("EvidenceByID")(tx.EvidenceByID(ctx, id))
@@ -62,7 +63,7 @@ func (e *env) everyTxMethod(ctx context.Context, tx *store.Tx) map[string]error 
 	ret("RiskModel")(tx.RiskModel(ctx, "1.0"))
 	ret("ListRiskModels")(tx.ListRiskModels(ctx))
 	ret("ActiveRiskModel")(tx.ActiveRiskModel(ctx))
-	note("ApproveRiskModel", tx.ApproveRiskModel(ctx, "1.0", "a"))
+	note("ApproveRiskModel", tx.ApproveRiskModel(ctx, "1.0", e.signoff(candidate("1.0"), "a"), true))
 	note("ActivateRiskModel", tx.ActivateRiskModel(ctx, "1.0", "a"))
 	note("ApplyTransition", tx.ApplyTransition(ctx, maturity.Transition{Kind: maturity.Progression,
 		Evaluation: maturity.Evaluation{ID: id}, From: maturity.Baseline, To: maturity.CautiousLevel, Actor: "a"}))

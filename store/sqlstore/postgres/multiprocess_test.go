@@ -16,8 +16,11 @@ import (
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/google/uuid"
@@ -72,11 +75,15 @@ func mpID(seed uint64, what string, k int) uuid.UUID {
 // mpSubmission is the submission of correlation id k, the same in every
 // process.
 func mpSubmission(seed uint64, k int) cab.Submission {
-	score := decimal.NewFromInt(10)
+	factors := map[riskmodel.Factor]decimal.Decimal{}
+	for f := range riskmodel.DefaultWeights() {
+		factors[f] = decimal.NewFromInt(10)
+	}
 	return cab.Submission{
 		EvidenceID: mpID(seed, "evidence", k), DeploymentIntentID: mpID(seed, "intent", k),
-		CorrelationID: mpCorrelationID(seed, k), Application: fmt.Sprintf("app-%d", k), Score: &score,
-		Class: blastradius.CriticalInfrastructure, Submitter: mpMembers[k%len(mpMembers)],
+		CorrelationID: mpCorrelationID(seed, k), Application: fmt.Sprintf("app-%d", k), Factors: factors,
+		Classify: &blastradius.Input{AppName: fmt.Sprintf("app-%d", k), TargetUsers: 100},
+		Class:    blastradius.CriticalInfrastructure, Submitter: mpMembers[k%len(mpMembers)],
 	}
 }
 
@@ -99,13 +106,17 @@ func mpStore(t *testing.T, dsn string) *store.Store {
 	return s
 }
 
+// mpService is the development service every process signs with.
+func mpService(t *testing.T) *attest.Service {
+	t.Helper()
+	svc, err := testkeys.Service(testkeys.Config(attest.ServiceAttested, mpMembers...))
+	require.NoError(t, err)
+	return svc
+}
+
 func mpWorkflow(t *testing.T, s *store.Store) *cab.Workflow {
 	t.Helper()
-	members := cab.Members{}
-	for _, m := range mpMembers {
-		members[m] = true
-	}
-	w, err := cab.NewWorkflow(s, cab.Options{Members: members})
+	w, err := cab.NewWorkflow(s, cab.Options{Service: mpService(t)})
 	require.NoError(t, err)
 	return w
 }
@@ -122,19 +133,27 @@ func TestConcurrentProcessesPostgres(t *testing.T) {
 	dsn := freshSchema(t)
 	s := mpStore(t, dsn)
 	start := time.Now()
-	require.NoError(t, store.Seed(ctx, s, start))
+	svc := mpService(t)
+	require.NoError(t, store.Seed(ctx, s, svc, start))
 
 	seed := rand.Uint64()
-	for i := range mpModels {
-		v := mpVersion(mpModelVersion(i), start)
-		v.Approval = riskmodel.Approval{Approved: true, By: "cab-admin", At: start}
-		require.NoError(t, s.CreateRiskModel(ctx, v, "cab-admin"))
-	}
 	w := mpWorkflow(t, s)
+	for i := range mpModels {
+		// Each candidate approved as the workflow approves: two members
+		// other than its creator sign its content.
+		v := mpVersion(mpModelVersion(i), start)
+		v.Approval = riskmodel.Approval{}
+		require.NoError(t, s.CreateRiskModel(ctx, v, "cab-admin"))
+		for _, m := range mpMembers[:2] {
+			_, err := w.ApproveModel(ctx, v.Version, m)
+			require.NoError(t, err)
+		}
+	}
 	for k := range mpRequests {
 		ev, err := security.NewEvidence(mpID(seed, "evidence", k), fmt.Sprintf("mp-%d-build-%d", seed, k), fmt.Appendf(nil,
-			`{"artifacts":[{"name":"app-%d.msi","sha256":"%064x"}]}`, k, k+1), time.Time{})
+			`{"artifacts":[{"name":"app-%d.msi","sha256":"%064x"}]}`, k, k+1), start.Truncate(s.TimePrecision()))
 		require.NoError(t, err)
+		require.NoError(t, ev.Attest(svc, dsse.Envelope{}))
 		_, err = s.CreateEvidence(ctx, ev, "release-pipeline")
 		require.NoError(t, err)
 		if k < mpRequests/2 { // the rest are first submitted by the racing children

@@ -20,7 +20,11 @@ import (
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/internal/testkeys"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/google/uuid"
@@ -70,22 +74,33 @@ func TestCrashChild(t *testing.T) {
 	if err != nil {
 		fail("store", err)
 	}
-	if err := store.Seed(ctx, s, time.Now()); err != nil {
+	svc, err := testkeys.Service(testkeys.Config(attest.ServiceAttested, "alice", "bob"))
+	if err != nil {
+		fail("service", err)
+	}
+	if err := store.Seed(ctx, s, svc, time.Now()); err != nil {
 		fail("seed", err)
 	}
-	w, err := cab.NewWorkflow(s, cab.Options{Members: cab.Members{"alice": true, "bob": true}})
+	w, err := cab.NewWorkflow(s, cab.Options{Service: svc})
 	if err != nil {
 		fail("workflow", err)
 	}
-	score := decimal.NewFromInt(30)
+	factors := map[riskmodel.Factor]decimal.Decimal{}
+	for f := range riskmodel.DefaultWeights() {
+		factors[f] = decimal.NewFromInt(30)
+	}
+	facts := blastradius.Input{AppName: "crash-app", TargetUsers: 2500, Criticality: blastradius.CriticalityHigh}
 	pid := os.Getpid()
 	for i := 0; ctx.Err() == nil; i++ {
 		corr := fmt.Sprintf("crash-%d-%d", pid, i)
 		digest := sha256.Sum256([]byte(corr))
 		ev, err := security.NewEvidence(uuid.New(), corr, fmt.Appendf(nil,
-			`{"artifacts":[{"name":"a.msi","sha256":%q}]}`, hex.EncodeToString(digest[:])), time.Now())
+			`{"artifacts":[{"name":"a.msi","sha256":%q}]}`, hex.EncodeToString(digest[:])), time.Now().Truncate(s.TimePrecision()))
 		if err != nil {
 			fail("new evidence", err)
+		}
+		if err := ev.Attest(svc, dsse.Envelope{}); err != nil {
+			fail("attest evidence", err)
 		}
 		if ev, err = s.CreateEvidence(ctx, ev, "crash-child"); err != nil {
 			fail("create evidence", err)
@@ -93,7 +108,7 @@ func TestCrashChild(t *testing.T) {
 		fmt.Println("COMMITTED evidence", ev.ID)
 
 		req, err := w.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: corr,
-			Application: "crash-app", Score: &score, Class: blastradius.BusinessCritical, Submitter: "sam"})
+			Application: "crash-app", Classify: &facts, Factors: factors, Class: blastradius.BusinessCritical, Submitter: "sam"})
 		if err != nil {
 			fail("submit", err)
 		}

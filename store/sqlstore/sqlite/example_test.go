@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"log"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
@@ -32,7 +34,21 @@ func Example() {
 	}
 	defer func() { _ = s.Close() }() // closes db's pools
 
-	if err := store.Seed(ctx, s, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)); err != nil {
+	// The service key that signs the seed; an installation holds it
+	// outside the database.
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	keys, err := attest.NewKeyring(attest.Config{Service: pub})
+	if err != nil {
+		log.Fatal(err)
+	}
+	svc, err := attest.NewService(priv, keys)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := store.Seed(ctx, s, svc, time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)); err != nil {
 		log.Fatal(err)
 	}
 	v, err := s.ActiveRiskModel(ctx)

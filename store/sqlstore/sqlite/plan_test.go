@@ -18,9 +18,12 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/google/uuid"
@@ -50,7 +53,9 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 	now := time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)
 	s, err := store.New(db, store.Options{Now: func() time.Time { return now }})
 	require.NoError(t, err)
-	w, err := cab.NewWorkflow(s, cab.Options{Members: cab.Members{"alice": true, "bob": true}, Now: func() time.Time { return now }})
+	svc, err := testkeys.Service(testkeys.Config(attest.ServiceAttested, "alice", "bob"))
+	require.NoError(t, err)
+	w, err := cab.NewWorkflow(s, cab.Options{Service: svc, Now: func() time.Time { return now }})
 	require.NoError(t, err)
 	explain, err := sqlite3driver.Open(DSN(path, false))
 	require.NoError(t, err)
@@ -79,11 +84,14 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 		// must hold, each in one of them.
 		want []string
 	}{
-		{"seed", func() error { return store.Seed(ctx, s, now.Add(-8*maturity.Week)) }, nil},
+		{"seed", func() error { return store.Seed(ctx, s, svc, now.Add(-8*maturity.Week)) }, nil},
 		{"create evidence", func() (err error) {
 			sum := sha256.Sum256([]byte("artifact"))
 			ev, err = security.NewEvidence(uuid.New(), "build-1", fmt.Appendf(nil,
 				`{"artifacts":[{"name":"a.msi","sha256":%q}]}`, hex.EncodeToString(sum[:])), now)
+			if err == nil {
+				err = ev.Attest(svc, dsse.Envelope{})
+			}
 			if err == nil {
 				ev, err = s.CreateEvidence(ctx, ev, "ci")
 			}
@@ -94,11 +102,15 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 		{"evidence by correlation id", func() error { _, err := s.EvidenceByCorrelationID(ctx, "build-1"); return err },
 			[]string{"SEARCH evidence_packages USING INDEX sqlite_autoindex_evidence_packages_2 (correlation_id=?)"}},
 		{"submit", func() error {
-			score := decimal.NewFromInt(30)
+			factors := map[riskmodel.Factor]decimal.Decimal{}
+			for f := range riskmodel.DefaultWeights() {
+				factors[f] = decimal.NewFromInt(30)
+			}
+			facts := blastradius.Input{AppName: "SAP GUI", TargetUsers: 2500, Criticality: blastradius.CriticalityHigh}
 			intents := []uuid.UUID{uuid.New(), uuid.New(), uuid.New()}
 			for i := range 4 { // three new, and the first again: a repeat finds the stored one by correlation id
 				r, err := w.Submit(ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: intents[i%3],
-					CorrelationID: fmt.Sprintf("chg-%d", i%3), Application: "SAP GUI", Score: &score,
+					CorrelationID: fmt.Sprintf("chg-%d", i%3), Application: "SAP GUI", Classify: &facts, Factors: factors,
 					Class: blastradius.BusinessCritical, Submitter: "sam"})
 				if err != nil {
 					return err

@@ -19,9 +19,12 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/internal/testkeys"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/google/uuid"
@@ -290,7 +293,10 @@ func (be Backend) buildFixture() (db *Database, err error) {
 	}
 	s, err := store.New(d, store.Options{Now: func() time.Time { return benchNow }})
 	if err == nil {
-		err = store.Seed(ctx, s, benchNow.Add(-2*maturity.Week))
+		var svc *attest.Service
+		if svc, err = testkeys.Service(testkeys.Config(attest.ServiceAttested)); err == nil {
+			err = store.Seed(ctx, s, svc, benchNow.Add(-2*maturity.Week))
+		}
 	}
 	if err = errors.Join(err, closeDriver()); err != nil {
 		return nil, err
@@ -367,20 +373,25 @@ func BenchSubmit(b *testing.B, be Backend) {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := store.Seed(ctx, s, time.Now()); err != nil {
+	svc := devService(b, "alice", "bob")
+	if err := store.Seed(ctx, s, svc, time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	ev, err := security.NewEvidence(uuid.New(), "build-7.2.1", benchEvidenceData(), time.Now())
+	ev, err := security.NewEvidence(uuid.New(), "build-7.2.1", benchEvidenceData(), time.Now().Truncate(s.TimePrecision()))
 	if err != nil {
+		b.Fatal(err)
+	}
+	if err := ev.Attest(svc, dsse.Envelope{}); err != nil {
 		b.Fatal(err)
 	}
 	if ev, err = s.CreateEvidence(ctx, ev, "release-pipeline"); err != nil {
 		b.Fatal(err)
 	}
-	w, err := cab.NewWorkflow(s, cab.Options{})
+	w, err := cab.NewWorkflow(s, cab.Options{Service: svc})
 	if err != nil {
 		b.Fatal(err)
 	}
+	facts := blastradius.Input{AppName: "Acme Agent 7.2.1", TargetUsers: 800, Criticality: blastradius.CriticalityMedium}
 	factors := map[riskmodel.Factor]decimal.Decimal{}
 	for i, f := range slices.Sorted(maps.Keys(riskmodel.DefaultWeights())) {
 		factors[f] = decimal.NewFromInt(int64(10 + 7*i))
@@ -389,7 +400,7 @@ func BenchSubmit(b *testing.B, be Backend) {
 	submit := func() error {
 		_, err := w.Submit(ctx, cab.Submission{
 			EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: fmt.Sprintf("chg-%d", n.Add(1)),
-			Application: "Acme Agent 7.2.1", Factors: factors, Class: blastradius.ProductivityTools,
+			Application: "Acme Agent 7.2.1", Classify: &facts, Factors: factors, Class: blastradius.ProductivityTools,
 			Submitter: "release-pipeline",
 		})
 		return err

@@ -83,7 +83,7 @@ func tables() map[string]*driver.Table {
 func classRow(class string, quorum any) []any { return []any{class, "a class", quorum, true, `["x"]`} }
 
 func evidenceRow(corr string) []any {
-	return []any{uuid.New(), corr, []byte(`{}`), strings.Repeat("0", 64), epoch}
+	return []any{uuid.New(), corr, []byte(`{}`), strings.Repeat("0", 64), epoch, nil, nil}
 }
 
 // firstEvent returns the row of the first event of a chain, which the
@@ -247,7 +247,7 @@ func errorThroughStore(t *testing.T, b Backend) {
 	d := b.New(t)
 	s, err := store.New(d, store.Options{Now: func() time.Time { return epoch }})
 	require.NoError(t, err)
-	require.NoError(t, store.Seed(ctx, s, epoch))
+	require.NoError(t, store.Seed(ctx, s, devService(t), epoch))
 	err = s.CreateClassDefinition(ctx, blastradius.Definitions()[0])
 	require.ErrorIs(t, err, store.ErrConflict)
 	b.Opaque(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/google/uuid"
@@ -35,6 +36,7 @@ func Guards(t *testing.T, b Backend) {
 	t.Run("AuditEvidenceAndRiskModels", func(t *testing.T) { guardRecords(t, b) })
 	t.Run("Outcomes", func(t *testing.T) { guardOutcomes(t, b) })
 	t.Run("Requests", func(t *testing.T) { guardRequests(t, b) })
+	t.Run("Signed", func(t *testing.T) { guardSigned(t, b) })
 }
 
 // guarded is one statement run behind the store's back, and how the
@@ -114,7 +116,7 @@ func candidate(name string, approved bool) riskmodel.Version {
 func guardRecords(t *testing.T, b Backend) {
 	ctx := t.Context()
 	s, raw := newStore(t, b)
-	require.NoError(t, store.Seed(ctx, s, epoch))
+	require.NoError(t, store.Seed(ctx, s, devService(t), epoch))
 	require.NoError(t, s.CreateRiskModel(ctx, candidate("2.0", true), "cab-admin"))
 	require.NoError(t, s.CreateRiskModel(ctx, candidate("3.0", false), "cab-admin"))
 	cp, err := security.SignCheckpoint(ed25519.NewKeyFromSeed(make([]byte, 32)), "k", security.Head{Size: 1}, epoch)
@@ -127,9 +129,10 @@ func guardRecords(t *testing.T, b Backend) {
 	require.NoError(t, err)
 
 	const (
-		appendOnly   = "the audit log is append-only"
-		notFollowing = "must follow the head of the chain"
-		oneActive    = "at most one version is active"
+		signoffsAppended = "signoffs are appended, and final once the version is approved"
+		appendOnly       = "the audit log is append-only"
+		notFollowing     = "must follow the head of the chain"
+		oneActive        = "at most one version is active"
 	)
 	stmts := []guarded{
 		refused(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 1`, appendOnly),
@@ -145,11 +148,25 @@ func guardRecords(t *testing.T, b Backend) {
 		refused(`UPDATE audit_checkpoints SET key_id = 'x'`, "checkpoints are append-only"),
 		refused(`DELETE FROM audit_checkpoints`, "checkpoints are append-only"),
 		refused(`UPDATE evidence_packages SET correlation_id = 'x'`, "evidence is never"),
+		refused(`UPDATE evidence_packages SET attestation = '{}'`, "evidence is never"),
+		refused(`UPDATE evidence_packages SET producer = '{}'`, "evidence is never"),
 		refused(`DELETE FROM evidence_packages`, "evidence is never"),
 
 		refused(`UPDATE risk_model_versions SET mode = 'OPTIMIZED'`, "immutable except for its approval and activation"),
 		refused(`UPDATE risk_model_versions SET approved_by = 'mallory' WHERE version = '1.1'`, "an approval is final"),
 		refused(`UPDATE risk_model_versions SET approved = FALSE WHERE version = '2.0'`, "an approval is final"),
+		// Who created a version is part of its content; its signoffs are
+		// appended, never edited or removed, and final once it is approved.
+		refused(`UPDATE risk_model_versions SET created_by = 'mallory' WHERE version = '3.0'`, "immutable except for its approval and activation"),
+		refused(`UPDATE risk_model_versions SET created_by = '' WHERE version = '1.1'`, "immutable except for its approval and activation"),
+		refused(`UPDATE risk_model_versions SET signoffs = '[]' WHERE version = '1.1'`, signoffsAppended),
+		refused(`UPDATE risk_model_versions SET signoffs = '[{"by":"mallory"}]' WHERE version = '2.0'`, signoffsAppended),
+		allowed(`UPDATE risk_model_versions SET signoffs = '[{"by":"carol"}]' WHERE version = '3.0'`),
+		refused(`UPDATE risk_model_versions SET signoffs = '[{"by":"mallory"}]' WHERE version = '3.0'`, signoffsAppended),
+		refused(`UPDATE risk_model_versions SET signoffs = '[]' WHERE version = '3.0'`, signoffsAppended),
+		refused(`UPDATE risk_model_versions SET signoffs = '{}' WHERE version = '3.0'`, signoffsAppended, checkFailed),
+		allowed(`UPDATE risk_model_versions SET signoffs = '[{"by":"carol"},{"by":"dave"}]' WHERE version = '3.0'`),
+		allowed(`UPDATE risk_model_versions SET signoffs = signoffs WHERE version = '1.1'`),
 		refused(`DELETE FROM risk_model_versions WHERE version = '3.0'`, "versions are never deleted"),
 		refused(`UPDATE risk_model_thresholds SET threshold = '99'`, "thresholds are immutable"),
 		refused(`DELETE FROM risk_model_thresholds`, "thresholds are immutable"),
@@ -169,10 +186,10 @@ func guardRecords(t *testing.T, b Backend) {
 		// delete trigger: a record replaced is a record changed. Each
 		// conflicting insert is ignored (migration 0006).
 		stmts = append(stmts,
-			ignored(`REPLACE INTO evidence_packages (id, correlation_id, data, content_hash, created_at)
-				SELECT id, correlation_id, X'00', content_hash, created_at FROM evidence_packages`, "evidence is never"),
-			ignored(`REPLACE INTO evidence_packages (id, correlation_id, data, content_hash, created_at)
-				SELECT '`+uuid.NewString()+`', correlation_id, X'00', content_hash, created_at FROM evidence_packages`,
+			ignored(`REPLACE INTO evidence_packages (id, correlation_id, data, content_hash, created_at, attestation, producer)
+				SELECT id, correlation_id, X'00', content_hash, created_at, attestation, producer FROM evidence_packages`, "evidence is never"),
+			ignored(`REPLACE INTO evidence_packages (id, correlation_id, data, content_hash, created_at, attestation, producer)
+				SELECT '`+uuid.NewString()+`', correlation_id, X'00', content_hash, created_at, attestation, producer FROM evidence_packages`,
 				"evidence is never"),
 			// The next event of the chain, but with the id of the first:
 			// replacing would delete event 1.
@@ -183,12 +200,15 @@ func guardRecords(t *testing.T, b Backend) {
 			ignored(`REPLACE INTO audit_checkpoints SELECT size, key_id, head, signed_at, 'forged' FROM audit_checkpoints`,
 				"checkpoints are append-only"),
 			ignored(`REPLACE INTO risk_model_versions SELECT version, 'OPTIMIZED', effective_at, review_at, exception_threshold,
-				approved, approved_by, approved_at, calibration, created_at, active FROM risk_model_versions`,
+				approved, approved_by, approved_at, calibration, created_at, active, created_by, signoffs FROM risk_model_versions`,
 				"immutable except for its approval and activation"),
+			ignored(`REPLACE INTO risk_model_versions SELECT version, mode, effective_at, review_at, exception_threshold,
+				approved, approved_by, approved_at, calibration, created_at, active, 'mallory', '[]' FROM risk_model_versions`,
+				"immutable except for its approval and activation", signoffsAppended),
 			// A new active version would take the one-active index from the
 			// active one, deleting it.
 			ignored(`REPLACE INTO risk_model_versions SELECT '9.9', mode, effective_at, review_at, exception_threshold,
-				approved, approved_by, approved_at, calibration, created_at, active FROM risk_model_versions WHERE active`,
+				approved, approved_by, approved_at, calibration, created_at, active, created_by, signoffs FROM risk_model_versions WHERE active`,
 				oneActive),
 			refused(`UPDATE OR REPLACE risk_model_versions SET active = TRUE WHERE version = '2.0'`, oneActive),
 			ignored(`REPLACE INTO risk_model_thresholds SELECT version, class, '99' FROM risk_model_thresholds`, "thresholds are immutable"),
@@ -219,7 +239,7 @@ func guardRecords(t *testing.T, b Backend) {
 func guardOutcomes(t *testing.T, b Backend) {
 	ctx := t.Context()
 	s, raw := newStore(t, b)
-	require.NoError(t, store.Seed(ctx, s, epoch))
+	require.NoError(t, store.Seed(ctx, s, devService(t), epoch))
 	d, err := s.RecordDeployment(ctx, incident.Deployment{ID: uuid.New(), Application: "Zoom", Class: blastradius.ProductivityTools,
 		AutoApproved: true, RiskScore: decimal.RequireFromString("19.99"), ModelVersion: "1.1", FinishedAt: epoch.Add(-time.Hour)})
 	require.NoError(t, err)
@@ -247,6 +267,7 @@ func guardOutcomes(t *testing.T, b Backend) {
 		refused(`UPDATE incidents SET deployment_id = NULL, attribution = 'none'`+inc, resolution),
 		refused(`UPDATE incidents SET business_impact_usd = 1`+inc, resolution),
 		refused(`UPDATE incidents SET occurred_at = created_at`+inc, resolution),
+		refused(`UPDATE incidents SET attestation = '{}'`+inc, resolution, "linkage and severity are never rewritten"),
 		refused(`DELETE FROM incidents`+inc, "incidents are never deleted"),
 		refused(`UPDATE maturity_evaluations SET ready = TRUE`+evID, "immutable except for its decision"),
 		refused(`DELETE FROM maturity_evaluations`+evID, "evaluations are never deleted"),
@@ -256,6 +277,14 @@ func guardOutcomes(t *testing.T, b Backend) {
 		refused(`UPDATE evaluation_criteria SET passed = FALSE`, "criteria are immutable"),
 		refused(`DELETE FROM evaluation_criteria`, "criteria are immutable"),
 		refused(`UPDATE maturity_state SET level = 2`, "one step at a time"),
+		// What was signed for the level in force changes only with it.
+		refused(`UPDATE maturity_state SET attestation = NULL`, "one step at a time"),
+		refused(`UPDATE maturity_state SET approvals = '[{"by":"mallory"}]'`, "one step at a time"),
+		refused(`UPDATE maturity_state SET kind = 'progression'`, "one step at a time"),
+		refused(`UPDATE maturity_state SET evaluation_hash = '`+fmt.Sprintf("%064x", 9)+`'`, "one step at a time"),
+		refused(`UPDATE maturity_state SET evaluation_id = '`+ev.ID.String()+`'`, "one step at a time"),
+		refused(`UPDATE maturity_state SET since = '2020-01-01T00:00:00.000000Z', model_version = '9.9', reason = 'x'`,
+			"one step at a time"),
 		refused(`DELETE FROM maturity_state`, "state is never deleted"),
 		// What may change, may.
 		allowed(`UPDATE incidents SET root_cause = 'dns', resolution = 'rolled back', preventability_notes = 'x'` + inc),
@@ -269,14 +298,16 @@ func guardOutcomes(t *testing.T, b Backend) {
 			ignored(`REPLACE INTO incidents SELECT id, correlation_id, fingerprint, 'P1', occurred_at, application, deployment_id,
 				evidence_id, cab_approval_id, attribution, was_auto_approved, risk_score_at_approval, blast_radius, affected_users,
 				downtime_minutes, business_impact_usd, root_cause, resolution, resolved_at, was_preventable, preventability_notes,
-				control_improvements, created_at, updated_at FROM incidents`+inc, resolution),
+				control_improvements, created_at, updated_at, attestation FROM incidents`+inc, resolution),
 			ignored(`REPLACE INTO maturity_evaluations SELECT id, kind, level, target, period_from, period_to, deployments,
-				incidents, p1, p2, incident_rate, 1, reason, created_at, approved, decided_by, decided_at, decision_model_version
-				FROM maturity_evaluations`+evID, "immutable except for its decision"),
+				incidents, p1, p2, incident_rate, 1, reason, created_at, approved, decided_by, decided_at, decision_model_version,
+				approvals FROM maturity_evaluations`+evID, "immutable except for its decision"),
 			ignored(`REPLACE INTO evaluation_criteria SELECT evaluation_id, position, name, at_least, required, unlimited,
 				actual, 0 FROM evaluation_criteria`, "criteria are immutable"),
-			ignored(`REPLACE INTO maturity_state SELECT id, 3, since, model_version, reason FROM maturity_state`,
-				"one step at a time"),
+			ignored(`REPLACE INTO maturity_state SELECT id, 3, since, model_version, reason, kind, evaluation_id, evaluation_hash,
+				approvals, attestation FROM maturity_state`, "one step at a time"),
+			ignored(`REPLACE INTO maturity_state SELECT id, level, since, model_version, reason, kind, evaluation_id, evaluation_hash,
+				'[]', NULL FROM maturity_state`, "one step at a time"),
 		)
 	case sqlstore.PostgreSQL:
 		for _, table := range []string{"deployments", "incidents", "maturity_evaluations", "evaluation_criteria", "maturity_state"} {
@@ -297,19 +328,44 @@ func guardOutcomes(t *testing.T, b Backend) {
 }
 
 // cabRequest returns a request under the seed model (pending review, the
-// threshold 0), its digests derived from corr.
-func cabRequest(t *testing.T, corr string) cab.Request {
+// threshold 0), its digests derived from corr, scored from factor values
+// and its decision signed by svc.
+func cabRequest(t *testing.T, svc *attest.Service, corr string) cab.Request {
 	t.Helper()
 	m := riskmodel.Seed(epoch)
 	d, err := cab.Decide(decimal.RequireFromString("42.5"), blastradius.BusinessCritical, &m)
 	require.NoError(t, err)
-	return cab.Request{
+	h, err := m.ContentHash()
+	require.NoError(t, err)
+	d.ModelHash = h
+	r := cab.Request{
 		ID: uuid.New(), CorrelationID: corr, Application: "SAP GUI", Submitter: "sam", Decision: d, Status: cab.StatusFor(d),
 		EvidenceID:         uuid.NewSHA1(uuid.NameSpaceURL, []byte("evidence-"+corr)),
 		DeploymentIntentID: uuid.NewSHA1(uuid.NameSpaceURL, []byte("intent-"+corr)),
 		ArtifactDigest:     sha256.Sum256([]byte("artifact-" + corr)),
 		SubmissionHash:     sha256.Sum256([]byte("submission-" + corr)),
+		Factors:            map[riskmodel.Factor]decimal.Decimal{riskmodel.SupplyChain: decimal.RequireFromString("42.5")},
+		ClassRule:          "business-criticality-high",
+		CreatedAt:          epoch, UpdatedAt: epoch,
 	}
+	payload, err := r.DecisionPayload()
+	require.NoError(t, err)
+	r.Attestation, err = svc.Seal(payload)
+	require.NoError(t, err)
+	return r
+}
+
+// boolean is the SQL literal of v in b's dialect.
+func boolean(b Backend, v bool) string {
+	switch {
+	case b.Dialect == sqlstore.PostgreSQL && v:
+		return "TRUE"
+	case b.Dialect == sqlstore.PostgreSQL:
+		return "FALSE"
+	case v:
+		return "1"
+	}
+	return "0"
 }
 
 // A submission stays as it was submitted and every request is kept; the
@@ -318,8 +374,11 @@ func cabRequest(t *testing.T, corr string) cab.Request {
 func guardRequests(t *testing.T, b Backend) {
 	ctx := t.Context()
 	s, raw := newStore(t, b)
-	r, err := s.CreateRequest(ctx, cabRequest(t, "chg-1"))
+	svc := devService(t, "alice", "bob")
+	keys := svc.Keys()
+	r, err := s.CreateRequest(ctx, cabRequest(t, svc, "chg-1"))
 	require.NoError(t, err)
+	require.NoError(t, r.Verify(keys), "the request as stored is what was signed")
 	where := ` WHERE id = '` + r.ID.String() + `'`
 	const immutable = "a submission is immutable"
 	var stmts []guarded
@@ -330,6 +389,10 @@ func guardRequests(t *testing.T, b Backend) {
 		`submission_hash = '` + fmt.Sprintf("%064x", 2) + `'`, `outcome = 'auto_approved'`,
 		`reason_code = 'SCORE_WITHIN_THRESHOLD'`, `score = '1'`, `class = 'NON_CRITICAL'`, `threshold = '50'`,
 		`exception_threshold = '99'`, `model_version = '9.9'`, `quorum = 1`, `created_at = '2020-01-01T00:00:00.000000Z'`,
+		// What the decision was made from, and its signed statement.
+		`factors = '{"supply_chain":"0"}'`, `factors = NULL`, `score_supplied = ` + boolean(b, true),
+		`declared_class = 'NON_CRITICAL'`, `class_rule = 'declared'`, `model_hash = '` + fmt.Sprintf("%064x", 3) + `'`,
+		`attestation = NULL`, `attestation = '{"payloadType":"x","payload":"","signatures":[]}'`,
 	} {
 		stmts = append(stmts, refused(`UPDATE cab_requests SET `+set+where, immutable))
 	}
@@ -351,8 +414,13 @@ func guardRequests(t *testing.T, b Backend) {
 		// REPLACE: see guardRecords.
 		stmts = append(stmts, ignored(`REPLACE INTO cab_requests SELECT id, correlation_id, evidence_id, deployment_intent_id,
 			'Zoom', artifact_digest, submitter, submission_hash, outcome, reason_code, score, class, threshold,
-			exception_threshold, model_version, quorum, status, approvals, rejection, exception, created_at, updated_at
-			FROM cab_requests`+where, immutable))
+			exception_threshold, model_version, quorum, status, approvals, rejection, exception, created_at, updated_at,
+			factors, score_supplied, declared_class, class_rule, model_hash, attestation
+			FROM cab_requests`+where, immutable),
+			ignored(`REPLACE INTO cab_requests SELECT id, correlation_id, evidence_id, deployment_intent_id,
+			application, artifact_digest, submitter, submission_hash, outcome, reason_code, score, class, threshold,
+			exception_threshold, model_version, quorum, status, approvals, rejection, exception, created_at, updated_at,
+			NULL, 0, '', '', model_hash, NULL FROM cab_requests`+where, immutable))
 	case sqlstore.PostgreSQL:
 		stmts = append(stmts, refused(`TRUNCATE cab_requests`, "is not allowed"))
 	}
@@ -364,4 +432,72 @@ func guardRequests(t *testing.T, b Backend) {
 	assert.Equal(t, r.Decision.Score.String(), got.Decision.Score.String())
 	assert.Equal(t, r.Submitter, got.Submitter)
 	assert.Equal(t, r.CreatedAt, got.CreatedAt)
+	assert.Equal(t, r.Factors, got.Factors)
+	assert.Equal(t, r.Attestation, got.Attestation, "the decision's statement as signed")
+	assert.Equal(t, r.Decision.ModelHash, got.Decision.ModelHash)
+}
+
+// An evaluation gathers its progression approvals until it is decided, and
+// none change after: the state of the level it entered names them.
+func guardSigned(t *testing.T, b Backend) {
+	ctx := t.Context()
+	s, raw := newStore(t, b)
+	svc := devService(t, "alice", "bob")
+	keys := svc.Keys()
+	require.NoError(t, store.Seed(ctx, s, svc, epoch))
+	ev := maturity.Evaluation{ID: uuid.New(), Kind: maturity.Progression, Level: maturity.Baseline, Target: maturity.CautiousLevel,
+		PeriodFrom: epoch.Add(-4 * maturity.Week), PeriodTo: epoch, Deployments: 400, Incidents: 1, P2: 1,
+		IncidentRate: decimal.RequireFromString("0.0025"), Ready: true, Reason: "every criterion passed", CreatedAt: epoch,
+		Criteria: []maturity.Criterion{{Name: maturity.CriterionP1, Actual: decimal.Zero, Passed: true}}}
+	require.NoError(t, s.CreateEvaluation(ctx, ev))
+	for _, m := range []string{"alice", "bob"} {
+		stored, err := s.Evaluation(ctx, ev.ID)
+		require.NoError(t, err)
+		payload, err := stored.ApprovalPayload(m)
+		require.NoError(t, err)
+		env, err := svc.Seal(payload)
+		require.NoError(t, err)
+		_, err = s.AddEvaluationApproval(ctx, ev.ID, maturity.Approval{By: m, Envelope: env})
+		require.NoError(t, err)
+	}
+	where := ` WHERE id = '` + ev.ID.String() + `'`
+	const final = "a decision is final"
+	b.run(t, raw, []guarded{allowed(`UPDATE maturity_evaluations SET approvals = approvals` + where)})
+
+	stored, err := s.Evaluation(ctx, ev.ID)
+	require.NoError(t, err)
+	require.Len(t, stored.Approvals, 2)
+	state, err := s.MaturityState(ctx)
+	require.NoError(t, err)
+	active, err := s.ActiveRiskModel(ctx)
+	require.NoError(t, err)
+	tr, err := maturity.Progress(maturity.Levels(), stored, state, active, "bob", epoch)
+	require.NoError(t, err)
+	tr.State.Approvals = stored.Approvals
+	require.NoError(t, tr.Sign(svc))
+	require.NoError(t, s.ApplyTransition(ctx, tr))
+
+	stmts := []guarded{
+		refused(`UPDATE maturity_evaluations SET approvals = '[]'`+where, final),
+		refused(`UPDATE maturity_evaluations SET approvals = '[{"by":"mallory"}]'`+where, final),
+		refused(`UPDATE maturity_state SET approvals = '[]'`, "one step at a time"),
+	}
+	switch b.Dialect {
+	case sqlstore.SQLite:
+		stmts = append(stmts, ignored(`REPLACE INTO maturity_evaluations SELECT id, kind, level, target, period_from, period_to,
+			deployments, incidents, p1, p2, incident_rate, ready, reason, created_at, approved, decided_by, decided_at,
+			decision_model_version, '[]' FROM maturity_evaluations`+where, "immutable except for its decision", final))
+	case sqlstore.PostgreSQL:
+		stmts = append(stmts, refused(`TRUNCATE maturity_evaluations CASCADE`, "is not allowed"))
+	}
+	b.run(t, raw, stmts)
+
+	got, err := s.Evaluation(ctx, ev.ID)
+	require.NoError(t, err)
+	assert.Equal(t, stored.Approvals, got.Approvals, "the approvals the decision was made on")
+	assert.True(t, got.Decided())
+	st, err := s.MaturityState(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, maturity.CautiousLevel, st.Level)
+	require.NoError(t, maturity.VerifyState(&st, keys, len(maturity.Levels())), "the state as signed, with the approvals it names")
 }

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/buildworksai/trustgate/internal/testkeys"
+	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/buildworksai/trustgate/store/storetest"
@@ -67,6 +69,17 @@ func Conformance(t *testing.T, b Backend) {
 		New:    func(t *testing.T) driver.Driver { return b.New(t) },
 		Tamper: func(t *testing.T, d driver.Driver) storetest.Tamperer { return Tamper(t, b, d) },
 	})
+}
+
+// devService returns the development service (internal/testkeys) in
+// service-attested mode whose CAB is members.
+func devService(t testing.TB, members ...string) *attest.Service {
+	t.Helper()
+	svc, err := testkeys.Service(testkeys.Config(attest.ServiceAttested, members...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 // Exec runs query on db with ? placeholders, rebound for b's dialect.
