@@ -462,7 +462,12 @@ func guardSigned(t *testing.T, b Backend) {
 	}
 	where := ` WHERE id = '` + ev.ID.String() + `'`
 	const final = "a decision is final"
-	b.run(t, raw, []guarded{allowed(`UPDATE maturity_evaluations SET approvals = approvals` + where)})
+	b.run(t, raw, []guarded{
+		allowed(`UPDATE maturity_evaluations SET approvals = approvals` + where),
+		// Before the decision, approvals are appended, never removed.
+		refused(`UPDATE maturity_evaluations SET approvals = '[]'`+where, "approvals are appended"),
+		refused(`UPDATE maturity_evaluations SET approvals = replace(approvals, '"alice"', '"mallo"')`+where, "approvals are appended"),
+	})
 
 	stored, err := s.Evaluation(ctx, ev.ID)
 	require.NoError(t, err)
