@@ -1,4 +1,9 @@
-package dsse_test
+// Package oracle_test checks trustgate's DSSE envelopes against
+// go-securesystemslib's. It lives in a package of its own, which no
+// trustgate package imports, so that the oracle (and golang.org/x/crypto
+// with it) is downloaded by trustgate's own tests only, never by a program
+// that imports trustgate.
+package oracle_test
 
 // The oracle: go-securesystemslib's DSSE implementation (the reference Go
 // implementation, used by in-toto and sigstore) must accept what this
@@ -9,13 +14,17 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	ssl "github.com/secure-systems-lab/go-securesystemslib/dsse"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security/dsse"
 )
 
@@ -200,3 +209,54 @@ func TestOursVerifiesOracle(t *testing.T) {
 		})
 	}
 }
+
+func edKey(b byte) ed25519.PrivateKey {
+	seed := make([]byte, ed25519.SeedSize)
+	for i := range seed {
+		seed[i] = b
+	}
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+func ecKey(t testing.TB) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func mustSigner(t testing.TB, s crypto.Signer) *dsse.Signer {
+	t.Helper()
+	signer, err := dsse.NewSigner(s)
+	if err != nil {
+		t.Fatalf("NewSigner: %v", err)
+	}
+	return signer
+}
+
+func mustSeal(t testing.TB, payloadType string, payload []byte, signers ...*dsse.Signer) dsse.Envelope {
+	t.Helper()
+	env, err := dsse.Seal(payloadType, payload, signers...)
+	if err != nil {
+		t.Fatalf("Seal: %v", err)
+	}
+	return env
+}
+
+// checkErr fails unless err wraps sentinel with its code and reason.
+func checkErr(t *testing.T, err error, sentinel *trustgate.Error, _ string) {
+	t.Helper()
+	if !errors.Is(err, sentinel) {
+		t.Fatalf("error %v does not wrap %v", err, sentinel)
+	}
+	if e := trustgate.AsError(err); e.Code != sentinel.Code || e.Reason != sentinel.Reason {
+		t.Fatalf("error %v: code %q reason %q, want %q %q", err, e.Code, e.Reason, sentinel.Code, sentinel.Reason)
+	}
+}
+
+const testType = "application/vnd.in-toto+json"
+
+var testPayload = []byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app.pkg","digest":{"sha256":"` +
+	strings.Repeat("ab", 32) + `"}}],"predicateType":"https://trustgate.dev/approval/v1","predicate":{"member":"alice"}}`)
