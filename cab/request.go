@@ -438,21 +438,32 @@ func Authorize(r Request, keys *attest.Keyring, digest security.Digest, now time
 	return Authorization{}, refuse(&r, ErrNotAuthorized, "the decision's outcome %q authorises nothing", r.Decision.Outcome)
 }
 
-// Clone returns a deep copy of r: its approvals, rejection and exception
-// are copied, not shared.
+// Clone returns a deep copy of r: its factors, approvals, rejection,
+// exception and every envelope's bytes are copied, not shared.
 func (r Request) Clone() Request {
 	r.Factors = maps.Clone(r.Factors)
-	r.Approvals = slices.Clone(r.Approvals)
+	r.Attestation = r.Attestation.Clone()
+	r.Approvals = cloneApprovals(r.Approvals)
 	if r.Rejection != nil {
 		c := *r.Rejection
+		c.Envelope = c.Envelope.Clone()
 		r.Rejection = &c
 	}
 	if r.Exception != nil {
 		c := *r.Exception
-		c.Approvals = slices.Clone(c.Approvals)
+		c.Attestation = c.Attestation.Clone()
+		c.Approvals = cloneApprovals(c.Approvals)
 		r.Exception = &c
 	}
 	return r
+}
+
+func cloneApprovals(as []Approval) []Approval {
+	as = slices.Clone(as)
+	for i := range as {
+		as[i].Envelope = as[i].Envelope.Clone()
+	}
+	return as
 }
 
 // Equal reports whether d and o are the same decision, comparing decimals by

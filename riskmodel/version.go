@@ -87,6 +87,9 @@ func (v Version) Clone() Version {
 	v.Weights = maps.Clone(v.Weights)
 	v.Calibration = bytes.Clone(v.Calibration)
 	v.Signoffs = slices.Clone(v.Signoffs)
+	for i := range v.Signoffs {
+		v.Signoffs[i].Envelope = v.Signoffs[i].Envelope.Clone()
+	}
 	return v
 }
 

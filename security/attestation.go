@@ -184,18 +184,6 @@ func emptyEnvelope(env *dsse.Envelope) bool {
 	return env.PayloadType == "" && len(env.Payload) == 0 && len(env.Signatures) == 0
 }
 
-// cloneEnvelope returns a deep copy of env.
-func cloneEnvelope(env dsse.Envelope) dsse.Envelope {
-	out := dsse.Envelope{PayloadType: env.PayloadType, Payload: bytes.Clone(env.Payload)}
-	if env.Signatures != nil {
-		out.Signatures = make([]dsse.Signature, len(env.Signatures))
-		for i, s := range env.Signatures {
-			out.Signatures[i] = dsse.Signature{KeyID: s.KeyID, Sig: bytes.Clone(s.Sig)}
-		}
-	}
-	return out
-}
-
 // Attest signs e with the service key: it sets e.Attestation to the
 // service's envelope of [Evidence.AttestationPayload] and e.Producer to the
 // producer envelope it checked. e must be as [NewEvidence] made it
@@ -255,7 +243,7 @@ func (e *Evidence) Attest(svc *attest.Service, producer dsse.Envelope) error {
 		if name, err = e.checkProducer(keys, &producer, m, subjects, ""); err != nil {
 			return err
 		}
-		kept = cloneEnvelope(producer)
+		kept = dsse.Envelope.Clone(producer)
 	}
 	payload, err := e.attestationPayload(subjects, name)
 	if err != nil {

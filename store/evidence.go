@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"strings"
 
@@ -49,18 +48,6 @@ func decodeEvidence(t *driver.Table, row []any) (security.Evidence, error) {
 	return e, nil
 }
 
-// copyEnvelope returns a deep copy of env.
-func copyEnvelope(env dsse.Envelope) dsse.Envelope {
-	out := dsse.Envelope{PayloadType: env.PayloadType, Payload: bytes.Clone(env.Payload)}
-	if env.Signatures != nil {
-		out.Signatures = make([]dsse.Signature, len(env.Signatures))
-		for i, sig := range env.Signatures {
-			out.Signatures[i] = dsse.Signature{KeyID: sig.KeyID, Sig: bytes.Clone(sig.Sig)}
-		}
-	}
-	return out
-}
-
 // evidenceBy returns the package whose column col holds v.
 func (o *op) evidenceBy(col string, v any) (security.Evidence, bool, error) {
 	row, ok, err := o.byKey(o.t.evidence, col, v)
@@ -104,7 +91,7 @@ func (h *ops) CreateEvidence(ctx context.Context, e security.Evidence, actor str
 	}
 	return write(ctx, h, func(o *op) (security.Evidence, error) {
 		e.Data = append(make([]byte, 0, len(e.Data)), e.Data...) // a copy of its own, and never nil
-		e.Attestation, e.Producer = copyEnvelope(e.Attestation), copyEnvelope(e.Producer)
+		e.Attestation, e.Producer = dsse.Envelope.Clone(e.Attestation), dsse.Envelope.Clone(e.Producer)
 		if len(e.Attestation.Signatures) > 0 && attest.Time(o.norm(e.CreatedAt)) != attest.Time(e.CreatedAt) {
 			return security.Evidence{}, invalid("created_at", "store: evidence %s is attested with a creation time finer than the store keeps (%s): "+
 				"truncate it to Store.TimePrecision before attesting", e.ID, o.precision)

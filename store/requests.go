@@ -231,7 +231,7 @@ func (h *ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reque
 		case !ok:
 			return cab.Request{}, notFound("CAB request %s", id)
 		}
-		next, in, err := fn(deepRequest(old))
+		next, in, err := fn(old.Clone())
 		if err != nil {
 			return cab.Request{}, err // fn's, as it is
 		}
@@ -255,26 +255,6 @@ func (h *ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reque
 	})
 }
 
-// deepRequest returns a copy of r that shares no memory with it: r.Clone,
-// and copies of the signed envelopes' bytes, so that fn, changing what it
-// is given in place, cannot change the submission it is compared with.
-func deepRequest(r cab.Request) cab.Request {
-	c := r.Clone()
-	c.Attestation = copyEnvelope(r.Attestation)
-	for i := range c.Approvals {
-		c.Approvals[i].Envelope = copyEnvelope(c.Approvals[i].Envelope)
-	}
-	if c.Rejection != nil {
-		c.Rejection.Envelope = copyEnvelope(c.Rejection.Envelope)
-	}
-	if x := c.Exception; x != nil {
-		x.Attestation = copyEnvelope(x.Attestation)
-		for i := range x.Approvals {
-			x.Approvals[i].Envelope = copyEnvelope(x.Approvals[i].Envelope)
-		}
-	}
-	return c
-}
 
 // MaxRequestPage is the largest limit ListRequests accepts.
 const MaxRequestPage = 1000

@@ -1,6 +1,7 @@
 package dsse
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -429,4 +430,17 @@ func Verify(env *Envelope, pub crypto.PublicKey) error {
 		return badSignature("no signature by key " + string(id[:]))
 	}
 	return badSignature("no signature by key " + string(id[:]) + " verifies")
+}
+
+// Clone returns a deep copy of e: its payload and every signature's bytes
+// are its own, so changing one never changes the other.
+func (e Envelope) Clone() Envelope {
+	out := Envelope{PayloadType: e.PayloadType, Payload: bytes.Clone(e.Payload)}
+	if e.Signatures != nil {
+		out.Signatures = make([]Signature, len(e.Signatures))
+		for i, s := range e.Signatures {
+			out.Signatures[i] = Signature{KeyID: s.KeyID, Sig: bytes.Clone(s.Sig)}
+		}
+	}
+	return out
 }
