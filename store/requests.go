@@ -255,7 +255,6 @@ func (h *ops) UpdateRequest(ctx context.Context, id uuid.UUID, fn func(cab.Reque
 	})
 }
 
-
 // MaxRequestPage is the largest limit ListRequests accepts.
 const MaxRequestPage = 1000
 
