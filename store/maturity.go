@@ -58,9 +58,11 @@ func stateValues(s *maturity.State) []any {
 		maturityApprovalsJSON(s.Approvals), envelopeJSON(&s.Attestation)}
 }
 
-// stateColumns are the columns stateValues gives.
-var stateColumns = []string{"level", "since", "model_version", "reason", "kind", "evaluation_id", "evaluation_hash",
-	"approvals", "attestation"}
+// stateColumns returns the columns stateValues gives.
+func stateColumns() []string {
+	return []string{"level", "since", "model_version", "reason", "kind", "evaluation_id", "evaluation_hash",
+		"approvals", "attestation"}
+}
 
 // state reads the current state, and whether there is one.
 func (o *op) state() (maturity.State, bool, error) {

@@ -91,7 +91,7 @@ func (h *ops) ApplyTransition(ctx context.Context, t maturity.Transition) error 
 		}
 		cs = append(cs, activate...)
 		cs = append(cs,
-			update(o.t.maturity, []any{stateID}, stateColumns, stateValues(&next)...),
+			update(o.t.maturity, []any{stateID}, stateColumns(), stateValues(&next)...),
 			update(o.t.evaluations, []any{id}, []string{"approved", "decided_by", "decided_at", "decision_model_version"},
 				true, t.Actor, at, model.Version))
 		_, err = o.apply(cs, riskModelCreated(&model, t.Actor), riskModelActivated(model.Version, previous, t.Actor),
