@@ -301,10 +301,13 @@ func (w *Workflow) activeModel(ctx context.Context) (riskmodel.Version, security
 // as well as naming the record.
 func (w *Workflow) verifyState(s *maturity.State) error {
 	h := sha256.New()
-	payload, err := s.StatePayload(security.Digest{})
-	if err == nil {
-		frame(h, payload) // the fields, with a placeholder digest
-	}
+	frame(h, binary.BigEndian.AppendUint64(nil, uint64(s.Level)))
+	frame(h, []byte(attest.Time(s.Since)))
+	frame(h, []byte(s.ModelVersion))
+	frame(h, []byte(s.Reason))
+	frame(h, []byte(s.Kind))
+	frame(h, s.Evaluation[:])
+	frame(h, s.EvaluationHash[:])
 	frame(h, s.Attestation.Payload)
 	writeSigs(h, s.Attestation.Signatures)
 	for _, a := range s.Approvals {
