@@ -1,9 +1,11 @@
 package security
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -154,8 +156,94 @@ func NewEvent(head Head, in EventInput, id uuid.UUID, at time.Time) (Event, erro
 // timeLayout is the canonical time form in hashed events.
 const timeLayout = "2006-01-02T15:04:05.000000Z07:00"
 
-// Canonical returns the RFC 8785 form of the event's hashed content.
+// Canonical returns the RFC 8785 form of the event's hashed content: the
+// leaf of the event in the audit log's Merkle tree, and, after PrevHash,
+// what its chain hash covers.
 func (e Event) Canonical() ([]byte, error) {
+	return e.AppendCanonical(make([]byte, 0, 256+len(e.Data)))
+}
+
+// AppendCanonical appends [Event.Canonical] to dst. The event's data is
+// kept canonical from the moment it is written, so the object is written
+// field by field, in RFC 8785's key order, around the data's bytes as
+// stored; only when those bytes are not canonical (an edited row, say)
+// does it canonicalise the whole object, which yields the same bytes
+// whenever the fast form is right.
+func (e Event) AppendCanonical(dst []byte) ([]byte, error) {
+	data := e.Data
+	if len(data) == 0 {
+		data = json.RawMessage("{}")
+	}
+	start := len(dst)
+	if out, ok := e.appendFast(dst, data); ok {
+		return out, nil
+	}
+	return e.appendSlow(dst[:start], data)
+}
+
+// appendFast writes the canonical object directly. It gives up (false)
+// on what it cannot write exactly as RFC 8785 would: text that is not
+// valid UTF-8, a sequence number beyond 2⁵³, or data that is not already
+// canonical.
+func (e Event) appendFast(dst []byte, data []byte) ([]byte, bool) {
+	const maxExact = 1 << 53
+	if e.Seq > maxExact || e.Seq < -maxExact || !isCanonicalObject(data) {
+		return dst, false
+	}
+	ok := true
+	field := func(name string, value string) {
+		dst = append(dst, name...)
+		var good bool
+		dst, good = jcs.AppendString(dst, value)
+		ok = ok && good
+	}
+	field(`{"actor":`, e.Actor)
+	field(`,"correlation_id":`, e.CorrelationID)
+	dst = append(dst, `,"data":`...)
+	dst = append(dst, data...)
+	var idBuf [36]byte
+	id := e.ID
+	hexID(idBuf[:], id)
+	dst = append(dst, `,"id":"`...)
+	dst = append(dst, idBuf[:]...)
+	dst = append(dst, `","occurred_at":"`...)
+	dst = e.OccurredAt.UTC().AppendFormat(dst, timeLayout)
+	dst = append(dst, `","seq":`...)
+	dst = strconv.AppendInt(dst, e.Seq, 10)
+	field(`,"subject":`, e.Subject)
+	field(`,"type":`, string(e.Type))
+	return append(dst, '}'), ok
+}
+
+// hexID writes id's canonical text form (as uuid.UUID.String does) into
+// dst, which holds 36 bytes.
+func hexID(dst []byte, id uuid.UUID) {
+	const digits = "0123456789abcdef"
+	j := 0
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst[j] = '-'
+			j++
+		}
+		dst[j], dst[j+1] = digits[b>>4], digits[b&0xF]
+		j += 2
+	}
+}
+
+// isCanonicalObject reports whether data is a JSON object already in its
+// RFC 8785 form. Event data is short, so canonicalising it to compare is
+// cheap next to canonicalising the whole event through encoding/json.
+func isCanonicalObject(data []byte) bool {
+	if len(data) == 2 && data[0] == '{' && data[1] == '}' {
+		return true
+	}
+	var buf [512]byte
+	c, err := jcs.CanonicalizeObject(buf[:0], data)
+	return err == nil && bytes.Equal(c, data)
+}
+
+// appendSlow canonicalises the whole object through encoding/json.
+func (e Event) appendSlow(dst []byte, data []byte) ([]byte, error) {
 	obj := struct {
 		Actor         string          `json:"actor"`
 		CorrelationID string          `json:"correlation_id"`
@@ -165,21 +253,19 @@ func (e Event) Canonical() ([]byte, error) {
 		Seq           int64           `json:"seq"`
 		Subject       string          `json:"subject"`
 		Type          EventType       `json:"type"`
-	}{e.Actor, e.CorrelationID, e.Data, e.ID.String(), e.OccurredAt.UTC().Format(timeLayout), e.Seq, e.Subject, e.Type}
-	if len(obj.Data) == 0 {
-		obj.Data = json.RawMessage("{}")
-	}
+	}{e.Actor, e.CorrelationID, data, e.ID.String(), e.OccurredAt.UTC().Format(timeLayout), e.Seq, e.Subject, e.Type}
 	raw, err := json.Marshal(obj)
 	if err != nil {
-		return nil, fieldErr("data", err.Error(), err)
+		return dst, fieldErr("data", err.Error(), err)
 	}
-	return jcs.Canonicalize(raw[:0:0], raw)
+	return jcs.Canonicalize(dst, raw)
 }
 
 // ComputeHash recomputes SHA-256(PrevHash ‖ canonical event) from the
 // event's fields, ignoring its stored Hash.
 func (e Event) ComputeHash() (Digest, error) {
-	c, err := e.Canonical()
+	var buf [1024]byte
+	c, err := e.AppendCanonical(buf[:0])
 	if err != nil {
 		return Digest{}, err
 	}

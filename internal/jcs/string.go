@@ -204,10 +204,11 @@ const hexDigits = "0123456789abcdef"
 
 // appendQuoted appends the valid UTF-8 string s to dst as a JSON string
 // serialised the way ECMAScript's JSON.stringify does.
-func appendQuoted(dst, s []byte) []byte {
+func appendQuoted[S ~string | ~[]byte](dst []byte, s S) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i, c := range s {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
 		}
@@ -253,4 +254,14 @@ func quoteKey(k []byte) string {
 		return strconv.Quote(string(k[:n])) + "..."
 	}
 	return strconv.Quote(string(k))
+}
+
+// AppendString appends s to dst as RFC 8785 serialises a string, and
+// reports whether it could: false, with dst unchanged, when s is not valid
+// UTF-8 (which canonical JSON cannot hold).
+func AppendString(dst []byte, s string) ([]byte, bool) {
+	if !utf8.ValidString(s) {
+		return dst, false
+	}
+	return appendQuoted(dst, s), true
 }
