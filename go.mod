@@ -10,6 +10,7 @@ require (
 	github.com/secure-systems-lab/go-securesystemslib v0.10.0
 	github.com/shopspring/decimal v1.6.0
 	github.com/stretchr/testify v1.12.1
+	golang.org/x/mod v0.43.0
 	golang.org/x/text v0.43.0
 )
 
