@@ -1,15 +1,15 @@
 package security
 
 import (
+	"cmp"
 	"context"
-	"crypto/ed25519"
-	"encoding/base64"
+	"crypto/sha256"
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
+	"slices"
 
 	"github.com/buildworksai/trustgate"
+	"github.com/buildworksai/trustgate/security/auditlog"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 // ErrChainBroken is wrapped by every [*ChainError]. It is a
@@ -41,144 +41,157 @@ type EventReader interface {
 	ListAuditEvents(ctx context.Context, after int64, limit int) ([]Event, error)
 }
 
-// VerifyOptions configures [VerifyChain].
+// VerifyOptions configures [VerifyChain] and [NewChainVerifier].
 type VerifyOptions struct {
-	// Checkpoint, when set, must verify under PublicKey, and the log must
-	// still contain the event it signed with the hash it signed: a log
-	// truncated below the checkpoint, or rewritten before it, fails.
-	Checkpoint *Checkpoint
-	// PublicKey verifies Checkpoint. Required when Checkpoint is set.
-	PublicKey ed25519.PublicKey
+	// Checkpoints are signed checkpoint notes (c2sp.org/tlog-checkpoint)
+	// published earlier, outside the database. Each must open under
+	// Trust, and the log must still hold the tree each one signed: a log
+	// truncated below one, or rewritten before it, fails.
+	Checkpoints [][]byte
+	// Trust verifies Checkpoints: the log's origin and verifier key, and
+	// the witnesses whose cosignatures count. Required when Checkpoints is
+	// set.
+	Trust auditlog.Trust
 	// PageSize is how many events are read at a time; 0 means 1000.
 	PageSize int
 }
 
-// VerifyChain walks the whole log from the first event and returns its head.
-// It checks that sequence numbers run 1, 2, 3, … without a gap, that each
-// event's PrevHash is the hash of the event before, and that each event's
-// Hash is recomputed from its content; the first failure is a [*ChainError].
+// VerifyChain walks the whole log from the first event and returns its
+// head. It checks that sequence numbers run 1, 2, 3, … without a gap,
+// that each event's PrevHash is the hash of the event before, that each
+// event's Hash is recomputed from its content, and that the tree at each
+// checkpoint's size (each event's canonical form a leaf, RFC 6962) has the
+// root the checkpoint signed; the first failure is a [*ChainError]. Use a
+// [ChainVerifier] for the tree's root as well.
 //
-// A hash chain alone cannot see its tail cut off; pass a [Checkpoint] signed
+// A log alone cannot see its tail cut off; pass checkpoints published
 // earlier to detect truncation too.
 func VerifyChain(ctx context.Context, r EventReader, opts VerifyOptions) (Head, error) {
+	v, err := NewChainVerifier(opts)
+	if err != nil {
+		return Head{}, err
+	}
 	page := opts.PageSize
 	if page <= 0 {
 		page = 1000
 	}
-	if opts.Checkpoint != nil {
-		if err := opts.Checkpoint.Verify(opts.PublicKey); err != nil {
-			return Head{}, err
-		}
-	}
-	var head Head
 	for {
-		events, err := r.ListAuditEvents(ctx, head.Size, page)
+		events, err := r.ListAuditEvents(ctx, v.head.Size, page)
 		if err != nil {
-			return head, fmt.Errorf("security: reading audit events after %d: %w", head.Size, err)
+			return v.head, fmt.Errorf("security: reading audit events after %d: %w", v.head.Size, err)
 		}
-		for _, e := range events {
-			if err := verifyLink(head, e); err != nil {
-				return head, err
-			}
-			head = Head{Size: e.Seq, Hash: e.Hash}
-			if cp := opts.Checkpoint; cp != nil && e.Seq == cp.Size && !e.Hash.Equal(cp.Head) {
-				return head, &ChainError{Seq: e.Seq, Reason: "event differs from the one the checkpoint signed"}
+		for i := range events {
+			if _, err := v.Add(&events[i]); err != nil {
+				return v.head, err
 			}
 		}
 		if len(events) < page {
 			break
 		}
 	}
-	if cp := opts.Checkpoint; cp != nil && head.Size < cp.Size {
-		return head, &ChainError{Seq: head.Size + 1,
-			Reason: fmt.Sprintf("log ends at event %d but a checkpoint signed %d events: truncated", head.Size, cp.Size)}
-	}
-	return head, nil
+	return v.head, v.Finish()
 }
 
-func verifyLink(prev Head, e Event) error {
+// ChainVerifier checks a log one event at a time, in order, as
+// [VerifyChain] does, for callers that read the log themselves (a store
+// that verifies its own tree in the same pass, say). It keeps O(log n)
+// state whatever the log's length.
+type ChainVerifier struct {
+	head        Head
+	tree        *auditlog.Tree
+	checkpoints []auditlog.Verified // sorted by size, not yet reached
+	buf         []byte
+}
+
+// NewChainVerifier opens opts.Checkpoints under opts.Trust (an
+// auditlog error if one does not) and returns a verifier of a log from
+// its first event.
+func NewChainVerifier(opts VerifyOptions) (*ChainVerifier, error) {
+	v := &ChainVerifier{tree: &auditlog.Tree{}}
+	for i, msg := range opts.Checkpoints {
+		c, err := auditlog.Open(msg, opts.Trust)
+		if err != nil {
+			return nil, fmt.Errorf("security: checkpoint %d: %w", i, err)
+		}
+		v.checkpoints = append(v.checkpoints, c)
+	}
+	slices.SortStableFunc(v.checkpoints, func(a, b auditlog.Verified) int { return cmp.Compare(a.Size, b.Size) })
+	return v, v.reached()
+}
+
+// ResumeChain returns a verifier that continues a log already checked up
+// to head, whose tree is tree (tree.Size() must be head.Size).
+func ResumeChain(head Head, tree *auditlog.Tree) (*ChainVerifier, error) {
+	if tree == nil || tree.Size() != head.Size {
+		return nil, fmt.Errorf("security: resuming a chain at %d events needs its tree of that size", head.Size)
+	}
+	return &ChainVerifier{head: head, tree: tree}, nil
+}
+
+// Add checks e, the next event, and appends it to the tree. It returns
+// the hashes a store keeps for its leaf (auditlog.Tree.Append); they are
+// valid until the next call. The first failure is a [*ChainError]; after
+// one, the verifier must not be used.
+func (v *ChainVerifier) Add(e *Event) ([]tlog.Hash, error) {
 	switch {
-	case e.Seq != prev.Size+1:
-		return &ChainError{Seq: prev.Size + 1, Reason: fmt.Sprintf("expected event %d, found %d: an event is missing or out of place", prev.Size+1, e.Seq)}
-	case !e.PrevHash.Equal(prev.Hash):
-		return &ChainError{Seq: e.Seq, Reason: "previous-hash link does not match the event before: events were removed, inserted or reordered"}
+	case e.Seq != v.head.Size+1:
+		return nil, &ChainError{Seq: v.head.Size + 1, Reason: fmt.Sprintf("expected event %d, found %d: an event is missing or out of place", v.head.Size+1, e.Seq)}
+	case !e.PrevHash.Equal(v.head.Hash):
+		return nil, &ChainError{Seq: e.Seq, Reason: "previous-hash link does not match the event before: events were removed, inserted or reordered"}
 	}
-	h, err := e.ComputeHash()
+	c, err := e.AppendCanonical(v.buf[:0])
 	if err != nil {
-		return &ChainError{Seq: e.Seq, Reason: "content cannot be canonicalised: " + err.Error()}
+		return nil, &ChainError{Seq: e.Seq, Reason: "content cannot be canonicalised: " + err.Error()}
 	}
-	if !h.Equal(e.Hash) {
-		return &ChainError{Seq: e.Seq, Reason: "content does not match its hash: the event was edited"}
+	v.buf = c
+	h := sha256.New()
+	h.Write(e.PrevHash[:])
+	h.Write(c)
+	var sum Digest
+	h.Sum(sum[:0])
+	if !sum.Equal(e.Hash) {
+		return nil, &ChainError{Seq: e.Seq, Reason: "content does not match its hash: the event was edited"}
+	}
+	hashes, err := v.tree.Append(c)
+	if err != nil {
+		return nil, fmt.Errorf("security: audit event %d: %w", e.Seq, err)
+	}
+	v.head = Head{Size: e.Seq, Hash: e.Hash}
+	return hashes, v.reached()
+}
+
+// reached checks the checkpoints of the tree's current size.
+func (v *ChainVerifier) reached() error {
+	for len(v.checkpoints) > 0 && v.checkpoints[0].Size == v.head.Size {
+		root, err := v.tree.Root()
+		if err != nil {
+			return err
+		}
+		if root != v.checkpoints[0].Hash {
+			seq := max(v.head.Size, 1)
+			return &ChainError{Seq: seq, Reason: fmt.Sprintf("the tree of the first %d events is not the one a checkpoint signed: the log was rewritten", v.head.Size)}
+		}
+		v.checkpoints = v.checkpoints[1:]
 	}
 	return nil
 }
 
-// Checkpoint is a signed statement of a log's head: "this log held Size
-// events and the last one hashed to Head". Keep checkpoints somewhere the
-// log's writers cannot rewrite; verifying against one detects truncation,
-// which the chain alone cannot (the approach of transparency logs such as
-// Sigstore's Rekor).
-type Checkpoint struct {
-	Size      int64
-	Head      Digest
-	KeyID     string    // identifies the signing key, for rotation
-	SignedAt  time.Time // UTC
-	Signature []byte    // Ed25519 over [Checkpoint.SignedMessage]
-}
+// Head returns the head of the log checked so far.
+func (v *ChainVerifier) Head() Head { return v.head }
 
-// ErrCheckpointInvalid is wrapped by errors from [Checkpoint.Verify]. It is
-// a *trustgate.Error with code [trustgate.Tampered] and reason
-// CHECKPOINT_INVALID: a signature that does not verify.
-var ErrCheckpointInvalid = &trustgate.Error{Code: trustgate.Tampered, Reason: "CHECKPOINT_INVALID",
-	Message: "security: checkpoint signature invalid"}
+// Root returns the Merkle tree root of the log checked so far.
+func (v *ChainVerifier) Root() (tlog.Hash, error) { return v.tree.Root() }
 
-// SignedMessage is the exact byte string a checkpoint signs: a version line,
-// then key id, size, hex head hash and signing time (RFC 3339, UTC), one per
-// line.
-func (c Checkpoint) SignedMessage() []byte {
-	var b strings.Builder
-	b.WriteString("trustgate audit checkpoint v1\n")
-	b.WriteString(c.KeyID)
-	b.WriteByte('\n')
-	b.WriteString(strconv.FormatInt(c.Size, 10))
-	b.WriteByte('\n')
-	b.WriteString(c.Head.String())
-	b.WriteByte('\n')
-	b.WriteString(c.SignedAt.UTC().Format(time.RFC3339Nano))
-	b.WriteByte('\n')
-	return []byte(b.String())
-}
+// Tree returns the tree of the log checked so far; appending to it
+// outside the verifier breaks the verifier.
+func (v *ChainVerifier) Tree() *auditlog.Tree { return v.tree }
 
-// SignCheckpoint signs head with key. keyID names the key so that a verifier
-// can pick the right public key; it must be a single line.
-func SignCheckpoint(key ed25519.PrivateKey, keyID string, head Head, at time.Time) (Checkpoint, error) {
-	if len(key) != ed25519.PrivateKeySize {
-		return Checkpoint{}, fieldErr("key", fmt.Sprintf("an Ed25519 private key is %d bytes, got %d", ed25519.PrivateKeySize, len(key)), nil)
-	}
-	if strings.ContainsAny(keyID, "\r\n") {
-		return Checkpoint{}, fieldErr("key_id", "must be a single line", nil)
-	}
-	if head.Size < 0 {
-		return Checkpoint{}, fieldErr("size", "negative", nil)
-	}
-	// Stores keep a checkpoint's signing time to the nanosecond, as signed.
-	c := Checkpoint{Size: head.Size, Head: head.Hash, KeyID: keyID, SignedAt: at.UTC()}
-	c.Signature = ed25519.Sign(key, c.SignedMessage())
-	return c, nil
-}
-
-// Verify checks the checkpoint's signature under pub. A signature that does
-// not verify wraps [ErrCheckpointInvalid] (code [trustgate.Tampered]). A
-// pub that is not an Ed25519 public key (a missing one included) is the
-// caller's mistake, not evidence of tampering: an invalid-input error for
-// the field "public_key", which wraps ErrCheckpointInvalid too.
-func (c Checkpoint) Verify(pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize {
-		return fieldErr("public_key", fmt.Sprintf("an Ed25519 public key is %d bytes, got %d", ed25519.PublicKeySize, len(pub)), ErrCheckpointInvalid)
-	}
-	if !ed25519.Verify(pub, c.SignedMessage(), c.Signature) {
-		return fmt.Errorf("%w: signature %s does not verify for key %q", ErrCheckpointInvalid,
-			base64.StdEncoding.EncodeToString(c.Signature), c.KeyID)
+// Finish reports a log that ended before a checkpoint's size: truncated.
+func (v *ChainVerifier) Finish() error {
+	if len(v.checkpoints) > 0 {
+		cp := v.checkpoints[len(v.checkpoints)-1]
+		return &ChainError{Seq: v.head.Size + 1,
+			Reason: fmt.Sprintf("log ends at event %d but a checkpoint signed %d events: truncated", v.head.Size, cp.Size)}
 	}
 	return nil
 }

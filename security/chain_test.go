@@ -11,9 +11,11 @@ import (
 
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/mod/sumdb/tlog"
 )
 
 var epoch = time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)
@@ -112,55 +114,93 @@ func TestVerifyChainFindsTheFirstBrokenLink(t *testing.T) {
 	}
 }
 
-func TestCheckpointsDetectTruncation(t *testing.T) {
-	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
-	pub := priv.Public().(ed25519.PublicKey)
-	l := build(t, 8)
-	cp, err := security.SignCheckpoint(priv, "key-2026", security.Head{Size: 6, Hash: l[5].Hash}, epoch)
+// checkpointOf signs, with a test key, the checkpoint of the first n
+// events of l, its root computed by tlog from the events' canonical forms:
+// an oracle independent of the ChainVerifier.
+func checkpointOf(t *testing.T, l log, n int) ([]byte, auditlog.Trust) {
+	t.Helper()
+	signer, err := auditlog.NewSigner("example.com/audit", ed25519.NewKeyFromSeed(make([]byte, 32)))
 	require.NoError(t, err)
-	require.NoError(t, cp.Verify(pub))
+	hashes := map[int64]tlog.Hash{}
+	for i := range n {
+		c, err := l[i].Canonical()
+		require.NoError(t, err)
+		stored, err := tlog.StoredHashes(int64(i), c, tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+			out := make([]tlog.Hash, len(idx))
+			for j, x := range idx {
+				out[j] = hashes[x]
+			}
+			return out, nil
+		}))
+		require.NoError(t, err)
+		for j, h := range stored {
+			hashes[tlog.StoredHashIndex(0, int64(i))+int64(j)] = h
+		}
+	}
+	root, err := tlog.TreeHash(int64(n), tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
+		out := make([]tlog.Hash, len(idx))
+		for j, x := range idx {
+			out[j] = hashes[x]
+		}
+		return out, nil
+	}))
+	require.NoError(t, err)
+	msg, err := auditlog.Sign(auditlog.Checkpoint{Origin: signer.Name(), Size: int64(n), Hash: root}, signer)
+	require.NoError(t, err)
+	return msg, auditlog.Trust{Origin: signer.Name(), Log: signer.Verifier()}
+}
 
-	head, err := security.VerifyChain(t.Context(), l, security.VerifyOptions{Checkpoint: &cp, PublicKey: pub})
+func TestCheckpointsDetectTruncationAndRewriting(t *testing.T) {
+	l := build(t, 8)
+	cp, trust := checkpointOf(t, l, 6)
+	opts := security.VerifyOptions{Checkpoints: [][]byte{cp}, Trust: trust}
+
+	head, err := security.VerifyChain(t.Context(), l, opts)
 	require.NoError(t, err)
 	assert.Equal(t, int64(8), head.Size)
+	v, err := security.NewChainVerifier(opts)
+	require.NoError(t, err)
+	for i := range l {
+		_, err := v.Add(&l[i])
+		require.NoError(t, err)
+	}
+	require.NoError(t, v.Finish())
+	full, _ := checkpointOf(t, l, 8)
+	c, _, err := auditlog.ParseNote(full)
+	require.NoError(t, err)
+	root, err := v.Root()
+	require.NoError(t, err)
+	assert.Equal(t, c.Hash, root, "the verifier's root is tlog's")
 
-	_, err = security.VerifyChain(t.Context(), l[:5], security.VerifyOptions{Checkpoint: &cp, PublicKey: pub})
+	_, err = security.VerifyChain(t.Context(), l[:5], opts)
 	ce := chainErr(t, err)
 	assert.Equal(t, int64(6), ce.Seq)
 	assert.Contains(t, ce.Reason, "truncated")
 
-	// A log rebuilt from event 6 on (a rewritten history with the same
-	// length) does not match what the checkpoint signed.
+	// A log rebuilt from scratch (a rewritten history of the same length)
+	// is not the tree the checkpoint signed.
 	rebuilt := build(t, 8)
-	_, err = security.VerifyChain(t.Context(), rebuilt, security.VerifyOptions{Checkpoint: &cp, PublicKey: pub})
-	assert.Equal(t, int64(6), chainErr(t, err).Seq)
+	_, err = security.VerifyChain(t.Context(), rebuilt, opts)
+	ce = chainErr(t, err)
+	assert.Equal(t, int64(6), ce.Seq)
+	assert.Contains(t, ce.Reason, "rewritten")
 }
 
-func TestCheckpointSignaturesAreChecked(t *testing.T) {
-	priv := ed25519.NewKeyFromSeed(make([]byte, 32))
-	pub := priv.Public().(ed25519.PublicKey)
-	cp, err := security.SignCheckpoint(priv, "k", security.Head{Size: 3}, epoch)
-	require.NoError(t, err)
-
-	forged := cp
-	forged.Size = 2
-	require.ErrorIs(t, forged.Verify(pub), security.ErrCheckpointInvalid)
-	forged = cp
-	forged.KeyID = "other"
-	require.ErrorIs(t, forged.Verify(pub), security.ErrCheckpointInvalid)
-	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(forged.Verify(pub)))
-	assert.Equal(t, "CHECKPOINT_INVALID", trustgate.AsError(forged.Verify(pub)).Reason)
-	require.ErrorIs(t, cp.Verify(pub[:10]), security.ErrCheckpointInvalid)
-	requireInvalid(t, cp.Verify(pub[:10]), "public_key") // a wrong key is the caller's mistake, not tampering
-	requireInvalid(t, cp.Verify(nil), "public_key")
-	_, err = security.VerifyChain(t.Context(), log{}, security.VerifyOptions{Checkpoint: &forged, PublicKey: pub})
-	require.ErrorIs(t, err, security.ErrCheckpointInvalid)
-
-	_, err = security.SignCheckpoint(priv[:5], "k", security.Head{}, epoch)
-	requireInvalid(t, err, "key")
-	_, err = security.SignCheckpoint(priv, "a\nb", security.Head{}, epoch)
-	requireInvalid(t, err, "key_id")
-	assert.True(t, strings.HasPrefix(string(cp.SignedMessage()), "trustgate audit checkpoint v1\nk\n3\n"))
+func TestCheckpointsMustOpenUnderTheTrust(t *testing.T) {
+	l := build(t, 3)
+	cp, trust := checkpointOf(t, l, 3)
+	forged := []byte(strings.Replace(string(cp), "\n3\n", "\n2\n", 1))
+	_, err := security.VerifyChain(t.Context(), l, security.VerifyOptions{Checkpoints: [][]byte{forged}, Trust: trust})
+	require.ErrorIs(t, err, auditlog.ErrSignature)
+	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(err))
+	wrongOrigin := trust
+	wrongOrigin.Origin = "example.com/other"
+	_, err = security.VerifyChain(t.Context(), l, security.VerifyOptions{Checkpoints: [][]byte{cp}, Trust: wrongOrigin})
+	require.ErrorIs(t, err, auditlog.ErrOrigin)
+	_, err = security.VerifyChain(t.Context(), l, security.VerifyOptions{Checkpoints: [][]byte{cp}})
+	require.ErrorIs(t, err, auditlog.ErrKey, "checkpoints without a trust policy")
+	_, err = security.VerifyChain(t.Context(), l, security.VerifyOptions{Checkpoints: [][]byte{[]byte("garbage")}, Trust: trust})
+	require.ErrorIs(t, err, auditlog.ErrMalformed)
 }
 
 func TestNewEventValidatesInput(t *testing.T) {

@@ -79,12 +79,15 @@
 // at that point. [VerifyChain] walks a log through the [EventReader] every
 // store implements and reports the first broken link as a [*ChainError].
 //
-// A chain alone cannot see its tail cut off. [SignCheckpoint] signs the head
-// of the log (its size and last hash) with an Ed25519 key the user supplies;
-// verifying against a [Checkpoint] kept where the log's writers cannot
-// rewrite it detects truncation too, the approach of transparency logs such
-// as Sigstore's Rekor. The package trusts the keys and the clock it is
-// given.
+// The events are also the leaves of an RFC 6962 Merkle tree (each leaf an
+// event's canonical form; package auditlog). A chain alone cannot see its
+// tail cut off: verifying against checkpoints of the tree (C2SP
+// tlog-checkpoint signed notes, [VerifyOptions].Checkpoints, opened under
+// [VerifyOptions].Trust) kept where the log's writers cannot rewrite them
+// detects truncation and rewriting too, the approach of transparency logs
+// such as Go's checksum database. [ChainVerifier] does the same one event
+// at a time, for a store that checks its stored tree in the same pass. The
+// package trusts the keys it is given.
 //
 // The canonical form of an event is pinned by a test against an independent
 // computation: changing it would make every stored chain fail to verify.
@@ -112,8 +115,10 @@
 //     attest.ErrStatement and an untrusted key with attest.ErrUnknownKey.
 //   - A broken audit chain is a [*ChainError] naming the first bad event
 //     (errors.As), wrapping [ErrChainBroken]: trustgate.Tampered, reason
-//     AUDIT_CHAIN_BROKEN. A checkpoint signature that does not verify wraps
-//     [ErrCheckpointInvalid]: trustgate.Tampered, reason CHECKPOINT_INVALID.
+//     AUDIT_CHAIN_BROKEN. A checkpoint that does not open under the trust
+//     policy is auditlog's error (auditlog.ErrSignature, ErrOrigin,
+//     ErrWitness: trustgate.Tampered; ErrMalformed, ErrKey:
+//     trustgate.Invalid).
 //   - Errors of the store, the readers and the context come back wrapped,
 //     with their own code (a cancelled context: trustgate.Canceled).
 package security

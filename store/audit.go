@@ -1,19 +1,15 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"time"
 
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store/driver"
 )
 
-// The audit log: events in sequence order, hash-chained, and the signed
-// checkpoints of its head.
+// The audit log: events in sequence order, hash-chained. Its Merkle tree
+// is in tree.go, its checkpoints in notes.go.
 
 func eventTable() *driver.Table {
 	return &driver.Table{
@@ -101,8 +97,10 @@ func (o *op) head() (security.Head, error) {
 	return h, r.done()
 }
 
-// Checkpoints keep their signing time to the nanosecond, as text, because
-// the signature covers it; the signature is base64.
+// audit_checkpoints holds the checkpoints of trustgate before the Merkle
+// tree: the signed head of the hash chain, in a format of its own. It is
+// kept, read by nothing, so that no signed record of an existing database
+// is lost; checkpoints are now signed notes in audit_notes (notes.go).
 func checkpointTable() *driver.Table {
 	return &driver.Table{
 		Name: "audit_checkpoints",
@@ -112,82 +110,4 @@ func checkpointTable() *driver.Table {
 		},
 		Key: []string{"size", "key_id"},
 	}
-}
-
-// nanoTimeLayout keeps a checkpoint's signing time exactly, in a fixed
-// width that sorts as time does.
-const nanoTimeLayout = "2006-01-02T15:04:05.000000000Z"
-
-func checkpointRow(c *security.Checkpoint) []any {
-	return []any{c.Size, c.KeyID, c.Head.String(), c.SignedAt.UTC().Format(nanoTimeLayout),
-		base64.StdEncoding.EncodeToString(c.Signature)}
-}
-
-func decodeCheckpoint(t *driver.Table, row []any) (security.Checkpoint, error) {
-	r := newReader(t, row)
-	c := security.Checkpoint{Size: r.int(), KeyID: r.text(), Head: r.digest()}
-	signedAt, sig := r.text(), r.text()
-	if err := r.done(); err != nil {
-		return security.Checkpoint{}, err
-	}
-	at, err := time.Parse(time.RFC3339Nano, signedAt)
-	if err != nil {
-		return security.Checkpoint{}, fmt.Errorf("store: checkpoint %d: signed_at %q: %v", c.Size, signedAt, err)
-	}
-	c.SignedAt = at.UTC()
-	if sig != "" {
-		if c.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
-			return security.Checkpoint{}, fmt.Errorf("store: checkpoint %d: signature: %v", c.Size, err)
-		}
-	}
-	return c, nil
-}
-
-// SaveCheckpoint stores a signed checkpoint, its signing time to the
-// nanosecond (its signature covers them). Storing the same one again is a
-// no-op; a different one for the same size and key is [ErrConflict]. The
-// store does not check the signature (it has no keys): VerifyChain does. A
-// negative size is [trustgate.Invalid].
-func (h *ops) SaveCheckpoint(ctx context.Context, c security.Checkpoint) error {
-	if c.Size < 0 {
-		return invalid("size", "store: checkpoint size %d is negative", c.Size)
-	}
-	return write0(ctx, h, func(o *op) error {
-		t := o.t.checkpoints
-		row, ok, err := o.first(&driver.Query{Table: t, Where: []driver.Cond{
-			driver.Where("size", driver.Eq, c.Size), driver.Where("key_id", driver.Eq, c.KeyID)}})
-		if err != nil {
-			return err
-		}
-		if ok {
-			old, err := decodeCheckpoint(t, row)
-			switch {
-			case err != nil:
-				return err
-			case old.Head == c.Head && old.SignedAt.Equal(c.SignedAt) && bytes.Equal(old.Signature, c.Signature):
-				return nil
-			}
-			return conflict("a different checkpoint of size %d by key %q is stored", c.Size, c.KeyID)
-		}
-		_, err = o.apply([]change{insert(t, checkpointRow(&c))})
-		return err
-	})
-}
-
-// LatestCheckpoint returns the checkpoint with the largest size (of
-// several, the latest signed, then the greatest key id), or
-// [ErrNotFound].
-func (h *ops) LatestCheckpoint(ctx context.Context) (security.Checkpoint, error) {
-	return read(ctx, h, func(o *op) (security.Checkpoint, error) {
-		t := o.t.checkpoints
-		row, ok, err := o.first(&driver.Query{Table: t, Order: []driver.Order{
-			{Column: "size", Desc: true}, {Column: "signed_at", Desc: true}, {Column: "key_id", Desc: true}}})
-		switch {
-		case err != nil:
-			return security.Checkpoint{}, err
-		case !ok:
-			return security.Checkpoint{}, notFound("no checkpoint")
-		}
-		return decodeCheckpoint(t, row)
-	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/store/driver"
 )
 
@@ -83,6 +84,8 @@ func update(t *driver.Table, key []any, cols []string, values ...any) change {
 // that create a record with a new key rely on it rather than reading first.
 func (o *op) apply(changes []change, events ...security.EventInput) ([]security.Event, error) {
 	var built []security.Event
+	var leaves [][]any
+	var tree *auditlog.Tree
 	if len(events) > 0 {
 		head, err := o.head()
 		if err != nil {
@@ -96,6 +99,22 @@ func (o *op) apply(changes []change, events ...security.EventInput) ([]security.
 				return nil, err
 			}
 			built[i], head = e, security.Head{Size: e.Seq, Hash: e.Hash}
+		}
+		if tree, err = o.treeAt(security.Head{Size: built[0].Seq - 1, Hash: built[0].PrevHash}, true); err != nil {
+			return nil, err
+		}
+		leaves = make([][]any, len(built))
+		var buf [1024]byte
+		for i := range built {
+			c, err := built[i].AppendCanonical(buf[:0])
+			if err != nil {
+				return nil, err
+			}
+			hashes, err := tree.Append(c)
+			if err != nil {
+				return nil, err
+			}
+			leaves[i] = treeRow(built[i].Seq, hashes)
 		}
 	}
 	for i, c := range changes {
@@ -113,10 +132,17 @@ func (o *op) apply(changes []change, events ...security.EventInput) ([]security.
 			return nil, o.dbErr("write "+c.table.Name, err)
 		}
 	}
-	for _, e := range built {
+	for i, e := range built {
+		if err := o.dtx.Insert(o.ctx, o.t.tree, leaves[i]); err != nil {
+			return nil, o.dbErr("append audit tree", err)
+		}
 		if err := o.dtx.Insert(o.ctx, o.t.events, eventRow(e)); err != nil {
 			return nil, o.dbErr("append audit event", err)
 		}
+	}
+	if tree != nil {
+		last := built[len(built)-1]
+		o.tree.put(security.Head{Size: last.Seq, Hash: last.Hash}, tree)
 	}
 	return built, nil
 }

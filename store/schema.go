@@ -9,6 +9,7 @@ type tables struct {
 	classes                     *driver.Table
 	maturity                    *driver.Table
 	events, checkpoints         *driver.Table
+	tree, notes                 *driver.Table
 	evidence                    *driver.Table
 	deployments, incidents      *driver.Table
 	evaluations, criteria       *driver.Table
@@ -21,6 +22,8 @@ func newTables() *tables {
 		maturity:    maturityTable(),
 		events:      eventTable(),
 		checkpoints: checkpointTable(),
+		tree:        treeTable(),
+		notes:       noteTable(),
 		evidence:    evidenceTable(),
 		deployments: deploymentTable(),
 		incidents:   incidentTable(),
@@ -35,7 +38,7 @@ func newTables() *tables {
 // after those it refers to).
 func (t *tables) all() []*driver.Table {
 	return []*driver.Table{t.models, t.thresholds, t.weights, t.classes, t.maturity, t.events, t.checkpoints,
-		t.evidence, t.deployments, t.incidents, t.evaluations, t.criteria, t.requests}
+		t.tree, t.notes, t.evidence, t.deployments, t.incidents, t.evaluations, t.criteria, t.requests}
 }
 
 // Tables returns the definitions of every table the store keeps rows in:

@@ -34,6 +34,9 @@ type Options struct {
 	// incident reports, once their linkage is inferred. Without it they
 	// are stored unsigned and Verify reports them.
 	Service *attest.Service
+	// Log signs and publishes the audit log's checkpoints
+	// ([Store.SignCheckpoint]).
+	Log LogOptions
 }
 
 // Store is trustgate's storage, over a [driver.Driver] that keeps its rows.
@@ -62,6 +65,8 @@ type core struct {
 	log       *slog.Logger
 	precision time.Duration
 	service   *attest.Service
+	logOpts   LogOptions
+	tree      treeCache // the Merkle tree at the last head seen
 }
 
 // ops holds every record operation, promoted to both Store and Tx. tx is
@@ -91,7 +96,7 @@ func New(d driver.Driver, opts Options) (*Store, error) {
 		return nil, invalid("driver", "store: a driver is required")
 	}
 	c := &core{drv: d, t: newTables(), now: opts.Now, newID: opts.NewID, log: opts.Logger, precision: time.Microsecond,
-		service: opts.Service}
+		service: opts.Service, logOpts: opts.Log}
 	if p, ok := d.(driver.TimePrecisioner); ok {
 		switch prec := p.TimePrecision(); {
 		case prec <= time.Microsecond:

@@ -21,8 +21,9 @@ type VerifyOptions struct {
 	// Levels is the maturity ladder that caps models; nil means
 	// maturity.Levels().
 	Levels []maturity.Definition
-	// Chain configures the audit log's verification: pass a checkpoint
-	// published outside the database to detect a truncated log too.
+	// Chain configures the audit log's verification: pass checkpoints
+	// published outside the database, and the trust to open them, to
+	// detect a truncated or rewritten log too.
 	Chain security.VerifyOptions
 }
 
@@ -30,8 +31,8 @@ type VerifyOptions struct {
 // can authorise or cap a decision against what was signed for it, and
 // returns nil or an error naming the first record that does not match:
 //
-//   - the audit log: its hash chain (and a checkpoint, if given), with
-//     security.VerifyChain's *security.ChainError;
+//   - the audit log: its hash chain, its Merkle tree as stored, and the
+//     checkpoints given ([Store.VerifyLog]);
 //   - the maturity state: its service-signed statement and, for a
 //     progression, the quorum of members' approvals (maturity.VerifyState);
 //     and it must be the level the log's last maturity event entered;
@@ -68,7 +69,7 @@ func (s *Store) Verify(ctx context.Context, keys *attest.Keyring, opts VerifyOpt
 	if err := maturity.ValidateLevels(levels); err != nil {
 		return err
 	}
-	if _, err := security.VerifyChain(ctx, s, opts.Chain); err != nil {
+	if _, _, err := s.VerifyLog(ctx, opts.Chain); err != nil {
 		return err
 	}
 	last, err := s.lastGovernanceEvents(ctx)

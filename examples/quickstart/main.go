@@ -4,6 +4,7 @@
 //	go run ./examples/quickstart                 # a temporary database, removed afterwards
 //	go run ./examples/quickstart -db fleet.db    # keep the database
 //	go run ./examples/quickstart -postgres 'postgres://…'   # the same on PostgreSQL
+//	go run ./examples/quickstart -checkpoint cp.txt -verifier log.vkey  # write what it proves
 //
 // The story: a new installation starts at trust maturity level 0, where
 // every deployment goes to the change advisory board. Four weeks of history
@@ -14,8 +15,10 @@
 // three, an emergency hotfix needs a time-boxed exception, and a build whose
 // bytes were swapped after its evidence was made is blocked before it
 // reaches a device. An incident is reported and attributed, maturity is
-// evaluated again, and the audit chain is verified against a signed
-// checkpoint.
+// evaluated again, and the audit log is verified against a checkpoint of
+// its Merkle tree, a C2SP signed note, and one event is proved included
+// with nothing but the proof, the checkpoint and the verifier key, which
+// -checkpoint and -verifier write out for other tools to check.
 //
 // The keys are made at start and held in memory, outside the database: an
 // ephemeral Ed25519 service key, which signs every decision, and a key for
@@ -38,6 +41,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/buildworksai/trustgate/store/sqlstore"
@@ -50,8 +54,11 @@ import (
 func main() {
 	dbPath := flag.String("db", "", "SQLite database file to keep (default: a temporary one)")
 	dsn := flag.String("postgres", "", "PostgreSQL DSN to run on instead of SQLite")
+	var f outputs
+	flag.StringVar(&f.checkpoint, "checkpoint", "", "write the audit log's final checkpoint (a C2SP signed note) to this file")
+	flag.StringVar(&f.verifier, "verifier", "", "write the log's verifier key (<name>+<hash>+<key>) to this file")
 	flag.Parse()
-	if err := run(context.Background(), os.Stdout, *dbPath, *dsn); err != nil {
+	if err := run(context.Background(), os.Stdout, *dbPath, *dsn, f); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -63,7 +70,14 @@ type fleetClock struct{ now time.Time }
 func (c *fleetClock) Now() time.Time          { return c.now }
 func (c *fleetClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
-func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
+// outputs are the files the walk writes what it proves to; empty means
+// none.
+type outputs struct {
+	checkpoint string // the final checkpoint, signed-note text
+	verifier   string // the verifier key of the log's checkpoints
+}
+
+func run(ctx context.Context, out io.Writer, dbPath, dsn string, files outputs) error {
 	clock := &fleetClock{now: time.Date(2026, 2, 9, 8, 0, 0, 0, time.UTC)}
 	opts := sqlstore.Options{Logger: slog.New(slog.DiscardHandler)}
 
@@ -113,7 +127,18 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string) error {
 	}
 	// The store signs what it completes itself (an incident's inferred
 	// link to its deployment) with the service key too.
-	s, err := store.New(d, store.Options{Now: clock.Now, Service: keys.svc})
+	// It signs the audit log's checkpoints with the same key and, with
+	// -checkpoint, publishes each to that file, outside the database.
+	logOpts := store.LogOptions{Signer: keys.log}
+	if files.checkpoint != "" {
+		logOpts.Publisher = auditlog.FilePublisher(files.checkpoint)
+	}
+	if files.verifier != "" {
+		if err := os.WriteFile(files.verifier, []byte(keys.log.VerifierKey()+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	s, err := store.New(d, store.Options{Now: clock.Now, Service: keys.svc, Log: logOpts})
 	if err != nil {
 		return err
 	}

@@ -12,14 +12,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/mod/sumdb/note"
 )
 
 // TestTheQuickstartShowsEveryOutcome runs the walk-through on a fresh
 // SQLite file and checks that its transcript shows what the README promises.
 func TestTheQuickstartShowsEveryOutcome(t *testing.T) {
 	var out bytes.Buffer
-	db := filepath.Join(t.TempDir(), "fleet.db")
-	if err := run(t.Context(), &out, db, ""); err != nil {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "fleet.db")
+	files := outputs{checkpoint: filepath.Join(dir, "checkpoint.txt"), verifier: filepath.Join(dir, "log.vkey")}
+	if err := run(t.Context(), &out, db, "", files); err != nil {
 		t.Fatalf("quickstart failed: %v\n%s", err, out.String())
 	}
 	transcript := out.String()
@@ -48,6 +52,7 @@ func TestTheQuickstartShowsEveryOutcome(t *testing.T) {
 		"attributed (inferred)",
 		"end-of-week maturity evaluation: level 1 → 2",
 		"audit chain verified",
+		"checked offline:",
 		"every governance record verified against its signatures",
 	} {
 		if !strings.Contains(transcript, want) {
@@ -55,10 +60,11 @@ func TestTheQuickstartShowsEveryOutcome(t *testing.T) {
 		}
 	}
 	readmeTranscript(t, transcript)
+	checkWrittenProofs(t, files)
 	if _, err := os.Stat(db); err != nil {
 		t.Errorf("-db file was not kept: %v", err)
 	}
-	if err := run(t.Context(), &bytes.Buffer{}, db, ""); err == nil {
+	if err := run(t.Context(), &bytes.Buffer{}, db, "", outputs{}); err == nil {
 		t.Error("a second walk-through on the same database was not refused")
 	}
 }
@@ -139,7 +145,7 @@ func TestTheQuickstartRunsOnPostgreSQL(t *testing.T) {
 	u.RawQuery = q.Encode()
 
 	var out bytes.Buffer
-	if err := run(t.Context(), &out, "", u.String()); err != nil {
+	if err := run(t.Context(), &out, "", u.String(), outputs{}); err != nil {
 		t.Fatalf("quickstart on PostgreSQL failed: %v\n%s", err, out.String())
 	}
 	for _, want := range []string{"store: PostgreSQL", "BLOCKED before any device: ARTIFACT_HASH_MISMATCH",
@@ -147,5 +153,32 @@ func TestTheQuickstartRunsOnPostgreSQL(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("transcript lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// checkWrittenProofs opens the checkpoint the walk wrote with the
+// verifier key it wrote, using golang.org/x/mod/sumdb/note alone: what
+// any other tool can do.
+func checkWrittenProofs(t *testing.T, files outputs) {
+	t.Helper()
+	vkey, err := os.ReadFile(files.verifier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := note.NewVerifier(strings.TrimSpace(string(vkey)))
+	if err != nil {
+		t.Fatalf("the verifier key %q is not in the note verifier-key format: %v", vkey, err)
+	}
+	msg, err := os.ReadFile(files.checkpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := note.Open(msg, note.VerifierList(verifier))
+	if err != nil {
+		t.Fatalf("note.Open rejects the checkpoint: %v\n%s", err, msg)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 || lines[0] != logOrigin || lines[1] == "0" {
+		t.Errorf("the checkpoint is not a C2SP tlog-checkpoint of the quickstart's log:\n%s", n.Text)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/google/uuid"
@@ -35,6 +36,7 @@ type walk struct {
 	clock      *fleetClock
 	out        io.Writer
 	svc        *attest.Service
+	log        *auditlog.Signer        // signs the audit log's checkpoints
 	members    map[string]*dsse.Signer // each CAB member's own key
 	cab        *cab.Workflow
 	engine     *maturity.Engine
@@ -46,6 +48,8 @@ type walk struct {
 	// the database holds.
 	raw         *sql.DB
 	placeholder string
+
+	lastValidation int64 // the audit event of the last validation that passed
 }
 
 // cabMembers are the change advisory board.
@@ -54,6 +58,7 @@ var cabMembers = []string{"alice", "bob", "carol"}
 // fleetKeys are the walk's keys: the service and each member's signer.
 type fleetKeys struct {
 	svc     *attest.Service
+	log     *auditlog.Signer // the service key again, signing the audit log's checkpoints
 	members map[string]*dsse.Signer
 }
 
@@ -81,12 +86,18 @@ func newKeys() (fleetKeys, error) {
 	if err != nil {
 		return w, err
 	}
-	w.svc, err = attest.NewService(serviceKey, keys)
+	if w.svc, err = attest.NewService(serviceKey, keys); err != nil {
+		return w, err
+	}
+	w.log, err = auditlog.NewSigner(logOrigin, serviceKey)
 	return w, err
 }
 
+// logOrigin names the quickstart's audit log in its checkpoints.
+const logOrigin = "quickstart.trustgate.example/audit"
+
 func newWalk(s *store.Store, clock *fleetClock, out io.Writer, keys fleetKeys) *walk {
-	return &walk{s: s, clock: clock, out: out, svc: keys.svc, members: keys.members}
+	return &walk{s: s, clock: clock, out: out, svc: keys.svc, log: keys.log, members: keys.members}
 }
 
 // sign is member signing payload, a statement, with their own key: in a
@@ -364,6 +375,7 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 	if err != nil {
 		return err
 	}
+	w.lastValidation = rep.AuditSeq
 	auth, err := w.cab.Authorize(ctx, req.ID, rep.ArtifactDigest)
 	if err != nil {
 		return err
@@ -444,27 +456,35 @@ func (w *walk) reevaluate(ctx context.Context) error {
 }
 
 func (w *walk) verify(ctx context.Context) error {
-	_, key, err := ed25519.GenerateKey(rand.Reader)
+	// The store signs a checkpoint of its Merkle tree with the service key
+	// and publishes it (with -checkpoint, to that file).
+	cp, err := w.s.SignCheckpoint(ctx)
 	if err != nil {
 		return err
 	}
-	head, err := w.s.AuditHead(ctx)
-	if err != nil {
-		return err
-	}
-	cp, err := security.SignCheckpoint(key, "quickstart", head, w.clock.Now())
-	if err != nil {
-		return err
-	}
-	if err := w.s.SaveCheckpoint(ctx, cp); err != nil {
-		return err
-	}
-	verified, err := security.VerifyChain(ctx, w.s, security.VerifyOptions{Checkpoint: &cp, PublicKey: key.Public().(ed25519.PublicKey)})
+	trust := auditlog.Trust{Origin: w.log.Name(), Log: w.log.Verifier()}
+	chain := security.VerifyOptions{Checkpoints: [][]byte{cp}, Trust: trust}
+	verified, err := security.VerifyChain(ctx, w.s, chain)
 	if err != nil {
 		return err
 	}
 	w.printf("\naudit chain verified: %d events, head %s…, signed checkpoint checked\n", verified.Size, verified.Hash.String()[:16])
-	if err := w.s.Verify(ctx, w.svc.Keys(), store.VerifyOptions{Chain: security.VerifyOptions{Checkpoint: &cp, PublicKey: key.Public().(ed25519.PublicKey)}}); err != nil {
+	// One event proved without the database: the proof, the checkpoint and
+	// the verifier key are all it takes.
+	proof, err := w.s.ProveEvent(ctx, w.lastValidation, cp)
+	if err != nil {
+		return err
+	}
+	parsed, err := auditlog.ParseInclusionProof(proof.Marshal())
+	if err != nil {
+		return err
+	}
+	if _, _, err := auditlog.VerifyInclusion(parsed, trust); err != nil {
+		return err
+	}
+	w.printf("inclusion proof of event %d (the last validation that passed) checked offline: %d hashes against the checkpoint of %d events\n",
+		w.lastValidation, len(proof.Hashes), verified.Size)
+	if err := w.s.Verify(ctx, w.svc.Keys(), store.VerifyOptions{Chain: chain}); err != nil {
 		return err
 	}
 	w.printf("every governance record verified against its signatures: risk models, maturity level, requests, approvals, exceptions, evidence\n")

@@ -14,6 +14,7 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
@@ -258,6 +259,11 @@ func runErrors(t *testing.T, h Harness) {
 			id := uuid.MustParse("01890a5d-ac96-774b-bcce-b302099a8057")
 			ev, err := security.NewEvent(security.Head{}, security.EventInput{Type: "t", Actor: "a"}, id, e.at(Epoch))
 			require.NoError(e.t, err)
+			leaf, err := ev.Canonical()
+			require.NoError(e.t, err)
+			hashes, err := new(auditlog.Tree).Append(leaf)
+			require.NoError(e.t, err)
+			e.rawInsert("audit_tree", []any{ev.Seq, hashes[0][:]})
 			e.rawInsert("audit_events", []any{ev.Seq, ev.ID, string(ev.Type), ev.Actor, ev.Subject,
 				ev.CorrelationID, ev.OccurredAt, string(ev.Data), ev.PrevHash.String(), ev.Hash.String()})
 			s := e.storeWith(store.Options{NewID: func() uuid.UUID { return id }})

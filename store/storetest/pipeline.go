@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -141,15 +140,12 @@ func (e *env) pipeline() {
 	require.NoError(e.t, err)
 
 	// The audit chain verifies, and against a signed checkpoint.
-	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{42}, 32))
 	head, err := s.AuditHead(ctx)
 	require.NoError(e.t, err)
-	cp, err := security.SignCheckpoint(key, "audit-2026", head, e.clock.Now())
-	require.NoError(e.t, err)
-	require.NoError(e.t, s.SaveCheckpoint(ctx, cp))
+	require.NoError(e.t, s.SaveCheckpoint(ctx, e.checkpoint()))
 	stored, err := s.LatestCheckpoint(ctx)
 	require.NoError(e.t, err)
-	verified, err := e.verify(security.VerifyOptions{Checkpoint: &stored, PublicKey: key.Public().(ed25519.PublicKey)})
+	verified, err := e.verify(security.VerifyOptions{Checkpoints: [][]byte{stored}, Trust: e.trust()})
 	require.NoError(e.t, err)
 	assert.Equal(e.t, head, verified)
 

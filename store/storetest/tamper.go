@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -40,26 +42,23 @@ func runTamper(t *testing.T, h Harness) {
 		},
 		"ATruncatedTailIsDetectedAgainstACheckpoint": func(e *env) {
 			e.appendN(6)
-			head, err := e.s.AuditHead(e.ctx())
-			require.NoError(e.t, err)
-			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
-			require.NoError(e.t, err)
+			cp := e.checkpoint()
 			require.NoError(e.t, e.tamper().TruncateAudit(e.ctx(), 5))
 			// The chain alone still verifies: this is what checkpoints are for.
 			short, err := e.verify(security.VerifyOptions{})
 			require.NoError(e.t, err)
 			assert.Equal(e.t, int64(4), short.Size)
-			brokenAt(e, security.VerifyOptions{Checkpoint: &cp, PublicKey: testKey().Public().(ed25519.PublicKey)}, 5)
+			brokenAt(e, security.VerifyOptions{Checkpoints: [][]byte{cp}, Trust: e.trust()}, 5)
 		},
 		"ACheckpointFromAnotherKeyIsRejected": func(e *env) {
 			e.appendN(2)
-			head, err := e.s.AuditHead(e.ctx())
+			other, err := auditlog.Sign(auditlog.Checkpoint{Origin: testOrigin, Size: 2}, e.logSigner(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))))
 			require.NoError(e.t, err)
-			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
-			require.NoError(e.t, err)
-			other := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)).Public().(ed25519.PublicKey)
-			_, err = e.verify(security.VerifyOptions{Checkpoint: &cp, PublicKey: other})
-			require.ErrorIs(e.t, err, security.ErrCheckpointInvalid)
+			_, err = e.verify(security.VerifyOptions{Checkpoints: [][]byte{other}, Trust: e.trust()})
+			require.ErrorIs(e.t, err, auditlog.ErrSignature)
+			cp := e.checkpoint()
+			_, err = e.verify(security.VerifyOptions{Checkpoints: [][]byte{cp}})
+			require.ErrorIs(e.t, err, auditlog.ErrKey, "no trust, no checkpoint")
 		},
 		"EditedEvidenceIsBlockedAsTampered": func(e *env) {
 			ev := e.upload("build-5", evidenceData(5))
@@ -113,18 +112,18 @@ func runTamper(t *testing.T, h Harness) {
 			head, err = e.s.AuditHead(e.ctx())
 			require.NoError(e.t, err)
 			assert.Equal(e.t, security.Head{}, head)
-			ev, err := e.s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a"})
-			require.NoError(e.t, err)
-			assert.Equal(e.t, int64(1), ev.Seq, "the log starts again from the head it has")
+			// The Merkle tree still holds the events cut off: the store
+			// refuses to write a log over them, and Verify names the row.
+			_, err = e.s.AppendAudit(e.ctx(), security.EventInput{Type: "t", Actor: "a"})
+			require.ErrorIs(e.t, err, attest.ErrTampered)
+			_, _, err = e.s.VerifyLog(e.ctx(), security.VerifyOptions{})
+			require.ErrorIs(e.t, err, attest.ErrTampered)
 		},
 		"AnEditBeforeACheckpointIsDetected": func(e *env) {
 			e.appendN(5)
-			head, err := e.s.AuditHead(e.ctx())
-			require.NoError(e.t, err)
-			cp, err := security.SignCheckpoint(testKey(), "k1", head, e.clock.Now())
-			require.NoError(e.t, err)
+			cp := e.checkpoint()
 			require.NoError(e.t, e.tamper().EditAuditEvent(e.ctx(), 1))
-			brokenAt(e, security.VerifyOptions{Checkpoint: &cp, PublicKey: testKey().Public().(ed25519.PublicKey)}, 1)
+			brokenAt(e, security.VerifyOptions{Checkpoints: [][]byte{cp}, Trust: e.trust()}, 1)
 		},
 	})
 }

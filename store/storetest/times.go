@@ -7,7 +7,6 @@ import (
 
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
-	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/stretchr/testify/assert"
@@ -75,7 +74,6 @@ func runTimes(t *testing.T, h Harness) {
 			require.NoError(e.t, s.ApproveRiskModel(e.ctx(), "1.0", e.signoff(stored, "cab"), true))
 			fine := time.Date(2026, 1, 1, 0, 0, 0, 1500, zone)
 			require.NoError(e.t, s.InitMaturityState(e.ctx(), maturity.State{Since: fine}))
-			require.NoError(e.t, s.SaveCheckpoint(e.ctx(), security.Checkpoint{Size: 0, KeyID: "k", SignedAt: fine}))
 
 			now := time.Date(2026, 5, 1, 12, 0, 0, 999, time.UTC).Truncate(e.precision())
 			got, err := s.RiskModel(e.ctx(), "1.0")
@@ -90,13 +88,6 @@ func runTimes(t *testing.T, h Harness) {
 			for _, ev := range e.events() {
 				assert.Equal(e.t, now, ev.OccurredAt)
 			}
-			// A checkpoint's signing time is what its signature covers: it
-			// keeps every nanosecond, in UTC.
-			cp, err := s.LatestCheckpoint(e.ctx())
-			require.NoError(e.t, err)
-			assert.Equal(e.t, time.Date(2026, 1, 1, 5, 0, 0, 1500, time.UTC), cp.SignedAt)
-			// The same checkpoint again, as given: a no-op.
-			require.NoError(e.t, s.SaveCheckpoint(e.ctx(), security.Checkpoint{Size: 0, KeyID: "k", SignedAt: fine}))
 		},
 		"CreateRiskModelValidatesTheTimesAsStored": func(e *env) {
 			// Review less than one precision step after effective: the same

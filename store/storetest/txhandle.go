@@ -31,8 +31,10 @@ func (e *env) everyTxMethod(ctx context.Context, tx *store.Tx) map[string]error 
 	ret("AppendAudit")(tx.AppendAudit(ctx, security.EventInput{Type: "t", Actor: "a"}))
 	ret("ListAuditEvents")(tx.ListAuditEvents(ctx, 0, 10))
 	ret("AuditHead")(tx.AuditHead(ctx))
-	note("SaveCheckpoint", tx.SaveCheckpoint(ctx, security.Checkpoint{Size: 1, KeyID: "k"}))
+	note("SaveCheckpoint", tx.SaveCheckpoint(ctx, emptyCheckpoint()))
 	ret("LatestCheckpoint")(tx.LatestCheckpoint(ctx))
+	ret("ProveEvent")(tx.ProveEvent(ctx, 1, emptyCheckpoint()))
+	ret("ProveConsistency")(tx.ProveConsistency(ctx, emptyCheckpoint(), emptyCheckpoint()))
 	note("CreateClassDefinition", tx.CreateClassDefinition(ctx, blastradius.Definitions()[0]))
 	ret("ClassDefinition")(tx.ClassDefinition(ctx, blastradius.NonCritical))
 	ret("ListClassDefinitions")(tx.ListClassDefinitions(ctx))
@@ -170,4 +172,10 @@ func txHandleCases() map[string]func(e *env) {
 			require.NoError(e.t, err, "the next writer is not blocked")
 		},
 	}
+}
+
+// emptyCheckpoint is a checkpoint note of the empty test log, whose
+// signature nothing here checks.
+func emptyCheckpoint() []byte {
+	return []byte("trustgate.test/audit\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n\n\u2014 trustgate.test/audit AAAAAAAAAAA=\n")
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"database/sql"
 	sqldriver "database/sql/driver"
@@ -23,6 +24,7 @@ import (
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
@@ -62,13 +64,14 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 	t.Cleanup(func() { _ = explain.Close() })
 
 	var (
-		ev        security.Evidence
-		req       cab.Request
-		reqs      []cab.Request
-		deps      []incident.Deployment
-		attached  incident.Incident
-		page      incident.Page
-		evaluated = maturity.Evaluation{ID: uuid.New(), Kind: maturity.Hold, Level: maturity.Baseline,
+		ev         security.Evidence
+		req        cab.Request
+		reqs       []cab.Request
+		deps       []incident.Deployment
+		attached   incident.Incident
+		page       incident.Page
+		checkpoint []byte
+		evaluated  = maturity.Evaluation{ID: uuid.New(), Kind: maturity.Hold, Level: maturity.Baseline,
 			Target: maturity.Baseline, IncidentRate: decimal.Zero,
 			Criteria: []maturity.Criterion{{Name: maturity.CriterionP1, Actual: decimal.Zero, Passed: true}}}
 		p1  = incident.P1
@@ -220,18 +223,23 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 		{"list audit events", func() error { _, err := s.ListAuditEvents(ctx, 2, 3); return err },
 			[]string{"SEARCH audit_events USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"save a checkpoint", func() error {
-			head, err := s.AuditHead(ctx)
+			head, root, err := s.VerifyLog(ctx, security.VerifyOptions{})
 			if err != nil {
 				return err
 			}
-			cp, err := security.SignCheckpoint(make([]byte, 64), "k", head, now)
+			signer, err := auditlog.NewSigner("trustgate.test/audit", ed25519.NewKeyFromSeed(make([]byte, 32)))
 			if err != nil {
 				return err
 			}
-			return s.SaveCheckpoint(ctx, cp)
-		}, []string{"SEARCH audit_checkpoints USING INDEX sqlite_autoindex_audit_checkpoints_1 (size=? AND key_id=?)"}},
+			if checkpoint, err = auditlog.Sign(auditlog.Checkpoint{Origin: signer.Name(), Size: head.Size, Hash: root}, signer); err != nil {
+				return err
+			}
+			return s.SaveCheckpoint(ctx, checkpoint)
+		}, []string{"SEARCH audit_notes USING COVERING INDEX sqlite_autoindex_audit_notes_1 (size=? AND digest=?)"}},
 		{"latest checkpoint", func() error { _, err := s.LatestCheckpoint(ctx); return err },
-			[]string{"SCAN audit_checkpoints USING INDEX audit_checkpoints_latest"}},
+			[]string{"SCAN audit_notes USING INDEX audit_notes_latest"}},
+		{"prove an event", func() error { _, err := s.ProveEvent(ctx, 2, checkpoint); return err },
+			[]string{"SEARCH audit_tree USING INTEGER PRIMARY KEY (rowid=?)", "SEARCH audit_events USING INTEGER PRIMARY KEY (rowid=?)"}},
 		{"create an evaluation", func() error { return s.CreateEvaluation(ctx, evaluated) }, nil}, // inserts only
 		{"list evaluations", func() error { _, err := s.ListEvaluations(ctx, 10); return err }, []string{
 			"SCAN maturity_evaluations USING INDEX maturity_evaluations_newest",
@@ -273,7 +281,7 @@ var smallTables = []string{"risk_model_versions", "risk_model_thresholds", "risk
 
 // rowidTables are the big tables whose primary key is the rowid: a scan
 // of one is a walk in key order, as a scan of an index is.
-var rowidTables = []string{"audit_events"}
+var rowidTables = []string{"audit_events", "audit_tree"}
 
 // checkPlan applies the rules every statement's plan must follow: no sort
 // for an ORDER BY; a big table read by seeking an index, or walked in the

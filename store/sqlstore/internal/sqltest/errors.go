@@ -191,8 +191,10 @@ func errorOpaque(t *testing.T, b Backend) {
 	d := b.New(t)
 	tb := tables()
 	events, classes, deployments := tb["audit_events"], tb["class_definitions"], tb["deployments"]
+	tree := tb["audit_tree"]
 
 	tx := begin(t, d, ctx, true)
+	require.NoError(t, tx.Insert(ctx, tree, []any{int64(1), make([]byte, 32)}))
 	require.NoError(t, tx.Insert(ctx, events, firstEvent()))
 	require.NoError(t, tx.Commit())
 
@@ -205,10 +207,8 @@ func errorOpaque(t *testing.T, b Backend) {
 		{"a trigger refuses the update", "append-only", func(tx driver.Tx) error {
 			return tx.Update(ctx, events, []any{int64(1)}, []string{"actor"}, []any{"mallory"})
 		}},
-		{"a trigger refuses the insert", "follow the head of the chain", func(tx driver.Tx) error {
-			row := firstEvent()
-			row[0] = int64(7)
-			return tx.Insert(ctx, events, row)
+		{"a trigger refuses the insert", "must follow the last", func(tx driver.Tx) error {
+			return tx.Insert(ctx, tree, []any{int64(7), make([]byte, 32)})
 		}},
 		{"a check refuses the row", "check constraint", func(tx driver.Tx) error {
 			return tx.Insert(ctx, deployments, []any{uuid.New(), "app", nil, nil, string(blastradius.NonCritical), false,

@@ -16,6 +16,7 @@ import (
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/attest"
+	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/google/uuid"
@@ -119,7 +120,11 @@ func guardRecords(t *testing.T, b Backend) {
 	require.NoError(t, store.Seed(ctx, s, devService(t), epoch))
 	require.NoError(t, s.CreateRiskModel(ctx, candidate("2.0", true), "cab-admin"))
 	require.NoError(t, s.CreateRiskModel(ctx, candidate("3.0", false), "cab-admin"))
-	cp, err := security.SignCheckpoint(ed25519.NewKeyFromSeed(make([]byte, 32)), "k", security.Head{Size: 1}, epoch)
+	head, root, err := s.VerifyLog(ctx, security.VerifyOptions{})
+	require.NoError(t, err)
+	signer, err := auditlog.NewSigner("trustgate.test/audit", ed25519.NewKeyFromSeed(make([]byte, 32)))
+	require.NoError(t, err)
+	cp, err := auditlog.Sign(auditlog.Checkpoint{Origin: signer.Name(), Size: head.Size, Hash: root}, signer)
 	require.NoError(t, err)
 	require.NoError(t, s.SaveCheckpoint(ctx, cp))
 	ev, err := security.NewEvidence(uuid.New(), "build-1",
@@ -132,21 +137,32 @@ func guardRecords(t *testing.T, b Backend) {
 		signoffsAppended = "signoffs are appended, and final once the version is approved"
 		appendOnly       = "the audit log is append-only"
 		notFollowing     = "must follow the head of the chain"
+		inTree           = "must have its Merkle tree row"
+		treeAppendOnly   = "the tree is append-only"
 		oneActive        = "at most one version is active"
 	)
 	stmts := []guarded{
+		// A checkpoint of before the Merkle tree, as an older trustgate
+		// kept it.
+		allowed(`INSERT INTO audit_checkpoints (size, key_id, head, signed_at, signature) VALUES (1, 'k', '` +
+			strings.Repeat("0", 64) + `', '2026-01-01T00:00:00.000000000Z', 'c2ln')`),
 		refused(`UPDATE audit_events SET actor = 'mallory' WHERE seq = 1`, appendOnly),
 		refused(`DELETE FROM audit_events WHERE seq = 1`, appendOnly),
 		// A copy of the first event, as though it came after the head, and
 		// one that claims to follow it but names the wrong previous hash.
 		refused(`INSERT INTO audit_events (seq, id, type, actor, subject, correlation_id, occurred_at, data, prev_hash, hash)
 			 SELECT seq + 10, '0190a0a0-0000-7000-8000-000000000000', type, actor, subject, correlation_id, occurred_at,
-			 data, prev_hash, hash FROM audit_events WHERE seq = 1`, notFollowing),
+			 data, prev_hash, hash FROM audit_events WHERE seq = 1`, notFollowing, inTree),
 		refused(`INSERT INTO audit_events (seq, id, type, actor, subject, correlation_id, occurred_at, data, prev_hash, hash)
 			 SELECT (SELECT MAX(seq) + 1 FROM audit_events), '0190a0a0-0000-7000-8000-000000000001', type, actor, subject,
-			 correlation_id, occurred_at, data, prev_hash, hash FROM audit_events WHERE seq = 1`, notFollowing),
+			 correlation_id, occurred_at, data, prev_hash, hash FROM audit_events WHERE seq = 1`, notFollowing, inTree),
 		refused(`UPDATE audit_checkpoints SET key_id = 'x'`, "checkpoints are append-only"),
 		refused(`DELETE FROM audit_checkpoints`, "checkpoints are append-only"),
+		refused(`UPDATE audit_tree SET hashes = hashes WHERE seq = 1`, treeAppendOnly),
+		refused(`DELETE FROM audit_tree WHERE seq = 1`, treeAppendOnly),
+		refused(`INSERT INTO audit_tree (seq, hashes) SELECT seq + 10, hashes FROM audit_tree WHERE seq = 1`, "must follow the last"),
+		refused(`UPDATE audit_notes SET note = 'x'`, "checkpoints are append-only"),
+		refused(`DELETE FROM audit_notes`, "checkpoints are append-only"),
 		refused(`UPDATE evidence_packages SET correlation_id = 'x'`, "evidence is never"),
 		refused(`UPDATE evidence_packages SET attestation = '{}'`, "evidence is never"),
 		refused(`UPDATE evidence_packages SET producer = '{}'`, "evidence is never"),
@@ -196,9 +212,11 @@ func guardRecords(t *testing.T, b Backend) {
 			ignored(`REPLACE INTO audit_events (seq, id, type, actor, subject, correlation_id, occurred_at, data, prev_hash, hash)
 				SELECT h.seq + 1, e.id, e.type, e.actor, e.subject, e.correlation_id, e.occurred_at, e.data, h.hash, h.hash
 				  FROM audit_events e, (SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1) h WHERE e.seq = 1`,
-				appendOnly, notFollowing),
+				appendOnly, notFollowing, inTree),
 			ignored(`REPLACE INTO audit_checkpoints SELECT size, key_id, head, signed_at, 'forged' FROM audit_checkpoints`,
 				"checkpoints are append-only"),
+			ignored(`REPLACE INTO audit_tree SELECT seq, hashes FROM audit_tree`, treeAppendOnly, "must follow the last"),
+			ignored(`REPLACE INTO audit_notes SELECT size, digest, signatures, 'forged' FROM audit_notes`, "checkpoints are append-only"),
 			ignored(`REPLACE INTO risk_model_versions SELECT version, 'OPTIMIZED', effective_at, review_at, exception_threshold,
 				approved, approved_by, approved_at, calibration, created_at, active, created_by, signoffs FROM risk_model_versions`,
 				"immutable except for its approval and activation"),
@@ -215,14 +233,14 @@ func guardRecords(t *testing.T, b Backend) {
 			ignored(`REPLACE INTO risk_model_weights SELECT version, factor, '1' FROM risk_model_weights`, "weights are immutable"),
 		)
 	case sqlstore.PostgreSQL:
-		for _, table := range []string{"audit_events", "audit_checkpoints", "evidence_packages", "risk_model_thresholds",
+		for _, table := range []string{"audit_events", "audit_checkpoints", "audit_tree", "audit_notes", "evidence_packages", "risk_model_thresholds",
 			"risk_model_weights", "risk_model_versions"} {
 			stmts = append(stmts, refused(`TRUNCATE `+table+` CASCADE`, "is not allowed"))
 		}
 	}
 	b.run(t, raw, stmts)
 
-	_, err = security.VerifyChain(ctx, s, security.VerifyOptions{})
+	_, _, err = s.VerifyLog(ctx, security.VerifyOptions{})
 	require.NoError(t, err)
 	active, err := s.ActiveRiskModel(ctx)
 	require.NoError(t, err)
@@ -323,7 +341,7 @@ func guardOutcomes(t *testing.T, b Backend) {
 	state, err := s.MaturityState(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, maturity.Baseline, state.Level)
-	_, err = security.VerifyChain(ctx, s, security.VerifyOptions{})
+	_, _, err = s.VerifyLog(ctx, security.VerifyOptions{})
 	require.NoError(t, err)
 }
 

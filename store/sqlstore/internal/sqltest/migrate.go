@@ -27,6 +27,8 @@ func Migrations(t *testing.T, b Backend) {
 	t.Run("ConcurrentRunsApplyEachMigrationOnce", func(t *testing.T) { migrateConcurrently(t, b) })
 	t.Run("AFailedMigrationChangesNothing", func(t *testing.T) { migrateFailing(t, b) })
 	t.Run("SchemaMatchesTheStore", func(t *testing.T) { schemaMatchesTheStore(t, b) })
+	t.Run("TheTreeIsBuiltForALogThatPredatesIt", func(t *testing.T) { treeBuiltLater(t, b) })
+	t.Run("AnEditedTreeRowIsFound", func(t *testing.T) { treeRowEdited(t, b) })
 }
 
 // lockedBuffer is an io.Writer safe for concurrent loggers.
