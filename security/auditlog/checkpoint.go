@@ -206,6 +206,9 @@ func Open(msg []byte, t Trust) (Verified, error) {
 	if len(msg) > MaxNoteSize {
 		return Verified{}, malformed("note", 0, "longer than %d bytes", MaxNoteSize)
 	}
+	if slices.Contains(t.Witnesses, nil) {
+		return Verified{}, keyErr("the trust policy lists a nil witness verifier")
+	}
 	known := append([]note.Verifier{t.Log}, t.Witnesses...)
 	n, err := note.Open(msg, note.VerifierList(known...))
 	var unverified *note.UnverifiedNoteError
