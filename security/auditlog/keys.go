@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -207,7 +208,11 @@ func (v *witnessVerifier) Verify(msg, sig []byte) bool {
 	if len(sig) != 8+ed25519.SignatureSize {
 		return false
 	}
-	return ed25519.Verify(v.pub, cosignedMessage(binary.BigEndian.Uint64(sig), msg), sig[8:])
+	t := binary.BigEndian.Uint64(sig)
+	if t > math.MaxInt64 { // tlog-cosignature: the timestamp MUST NOT exceed 2⁶³-1
+		return false
+	}
+	return ed25519.Verify(v.pub, cosignedMessage(t, msg), sig[8:])
 }
 
 // keyHash is the signed-note key hash: the first four bytes of
