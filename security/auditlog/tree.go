@@ -85,6 +85,9 @@ func (t *Tree) Root() (tlog.Hash, error) { return tlog.TreeHash(t.size, t) }
 func (t *Tree) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, idx := range indexes {
+		if idx < 0 { // tlog.SplitStoredHashIndex panics on it
+			return nil, fmt.Errorf("auditlog: hash index %d is negative", idx)
+		}
 		l, n := tlog.SplitStoredHashIndex(idx)
 		if l >= len(t.frontier) || !t.frontier[l].ok || t.frontier[l].index != n {
 			return nil, fmt.Errorf("auditlog: hash %d (level %d, node %d) is not on the frontier of a tree of %d leaves", idx, l, n, t.size)
