@@ -302,10 +302,11 @@ func parseHashes(what string, lines []string, first int) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// decodeBase64 decodes canonical, non-empty standard base64.
+// decodeBase64 decodes canonical standard base64. The empty string is the
+// empty data, non-nil: Marshal writes an empty leaf that way.
 func decodeBase64(s string) ([]byte, error) {
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
-	if err != nil || s == "" || base64.StdEncoding.EncodeToString(b) != s {
+	if err != nil || base64.StdEncoding.EncodeToString(b) != s {
 		return nil, fmt.Errorf("not canonical standard base64")
 	}
 	return b, nil
