@@ -18,6 +18,27 @@
 // the canonical bytes, so checking a stored package ([Evidence.Intact]) is
 // one SHA-256 and a constant-time compare.
 //
+// Evidence comes in the forms tools produce. A digest may be 64 hex digits
+// or, as OCI and in-toto write it, "sha256:" and 64 lower-case hex digits
+// ([ParseEvidenceDigest]); a digest of another algorithm is refused, naming
+// the field and wrapping [ErrDigestAlgorithm]. And the data may be an
+// in-toto Statement v1, whose subjects (name, and the sha256 of the digest
+// set) are the artifacts: with trustgate's predicate type
+// [PredicateManifest] its predicate carries the SBOM and the class; a
+// statement of another type (a SLSA provenance) is wrapped, as
+// "in_toto_statement", in an object that carries them beside it.
+// [Manifest] describes the three forms.
+//
+// A digest is stored in one form, the [Digest] parsed out of the data: the
+// manifest, the service statement's subjects, validation reports, audit
+// events and CAB requests all hold it, written as 64 lower-case hex
+// digits. The data itself is never rewritten, only canonicalised, because
+// its bytes are what the content hash covers, what a package hashed in
+// another language must match and what a producer signs: rewriting a
+// "sha256:" digest would break all three. Two uploads that differ only in
+// how a digest is written are therefore two documents with two content
+// hashes (under one correlation id, a conflict), naming the same artifact.
+//
 // # Validation
 //
 // [Validator.ValidateDeployment] runs every gate and blocks the deployment

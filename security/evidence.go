@@ -56,10 +56,37 @@ type Evidence struct {
 
 // Manifest is the part of the evidence data trustgate reads.
 //
-// The evidence data is a JSON object holding at least "artifacts", an array
-// of objects with "name" and "sha256" (64 hex digits); optionally "sbom", an
-// object with "sha256"; and optionally "blast_radius_class", a class name.
-// Other members are kept, hashed and ignored.
+// The evidence data is a JSON object in one of three forms:
+//
+//   - trustgate's own: "artifacts", an array of objects with "name" and
+//     "sha256"; optionally "sbom", an object with "sha256"; and optionally
+//     "blast_radius_class", a class name.
+//   - an in-toto Statement v1 ("_type" "https://in-toto.io/Statement/v1"):
+//     its subjects are the artifacts (each subject's name, and the sha256
+//     of its digest set; other algorithms in the set are ignored). When its
+//     predicateType is [PredicateManifest], its predicate may hold "sbom"
+//     and "blast_radius_class" as trustgate's own form does; a statement of
+//     any other predicate type declares neither. See [PredicateManifest].
+//     An object with a "_type" member is read as a statement, and
+//     "artifacts", "sbom" or "blast_radius_class" beside its members is an
+//     error naming that member.
+//   - trustgate's own form with "in_toto_statement", an in-toto Statement
+//     v1, in place of "artifacts": the statement's subjects are the
+//     artifacts, and "sbom" and "blast_radius_class" sit beside it. This is
+//     how a statement some other tool made (a SLSA provenance, say) is
+//     given the class and SBOM trustgate needs without changing it.
+//
+// A digest in trustgate's own form ("sha256" members) is 64 hex digits or
+// "sha256:" and 64 lower-case hex digits ([ParseEvidenceDigest]); in a
+// statement's digest set it is 64 lower-case hex digits, as in-toto
+// requires. Other members are kept, hashed and ignored.
+//
+// The data is stored as given, only canonicalised: the content hash, and a
+// producer's signature, are over those bytes. Every digest trustgate reads
+// from it is a [Digest], with one text form, 64 lower-case hex digits,
+// whichever form the evidence used: the manifest, the service statement's
+// subjects, validation reports and audit events, a CAB request's artifact
+// digest.
 type Manifest struct {
 	Artifacts []Artifact
 	SBOM      *SBOMRef // nil when the evidence declares no SBOM
@@ -68,12 +95,15 @@ type Manifest struct {
 	// both, so a package can be stored before it is complete.
 	BlastRadius    string
 	HasBlastRadius bool
+	// PredicateType is the in-toto statement's predicate type when the
+	// evidence is, or wraps, a statement; "" otherwise.
+	PredicateType string
 }
 
 // Artifact is one deployable file named by the evidence.
 type Artifact struct {
 	Name   string
-	SHA256 Digest
+	SHA256 Digest // parsed: the same whichever form the evidence wrote it in
 }
 
 // SBOMRef is the evidence's reference to a software bill of materials.
@@ -82,11 +112,19 @@ type SBOMRef struct {
 }
 
 // NewEvidence canonicalises data (RFC 8785), checks that it is an evidence
-// object ([Manifest] says what that requires), and returns the package with
-// its content hash. Malformed JSON, a value that is not an object, duplicate
+// object in one of the forms [Manifest] describes (trustgate's own, or an
+// in-toto Statement v1, bare or wrapped), and returns the package with its
+// content hash. Malformed JSON, a value that is not an object, duplicate
 // member names, invalid UTF-8, numbers out of range, a missing or malformed
-// artifact list and malformed digests are each an invalid-input error
-// naming the field.
+// artifact or subject list, duplicate artifact names, a statement of
+// another _type and malformed digests are each an invalid-input error
+// naming the field; a digest of another algorithm than sha256 wraps
+// [ErrDigestAlgorithm].
+//
+// Digests are not rewritten: Data is the canonical form of data as given,
+// so the content hash is the SHA-256 any RFC 8785 implementation computes
+// from it and a producer's signature over [ProducerPayload] of it holds.
+// The one form of a digest is the [Digest] the manifest parses out of it.
 func NewEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time) (Evidence, error) {
 	if err := checkCorrelationID(correlationID); err != nil {
 		return Evidence{}, err
@@ -137,47 +175,102 @@ func (e Evidence) Intact() bool {
 // storage (the validator does).
 func (e Evidence) Manifest() (Manifest, error) { return parseManifest(e.Data) }
 
-// parseManifest reads the members trustgate uses from canonical evidence
-// data (what NewEvidence produces and stores keep). It decodes only the
-// strings it needs and skips the rest of a large package unparsed. Every
-// problem is an invalid-input error whose Field is a path such as
-// "artifacts[2].sha256".
-func parseManifest(data []byte) (Manifest, error) {
-	var m Manifest
-	var artifacts, sbom []byte
+// evidenceMembers are the raw values of the members of an evidence object
+// (or of a [PredicateManifest] predicate) that trustgate reads; nil when
+// absent.
+type evidenceMembers struct {
+	artifacts, sbom, class, statement []byte
+	// An in-toto statement's.
+	typ, subject, predicateType, predicate []byte
+}
+
+// readMembers picks the members trustgate reads out of the canonical
+// object data, for the field prefix (either "" or "predicate.").
+func readMembers(prefix string, data []byte) (evidenceMembers, error) {
+	var mb evidenceMembers
 	err := jcs.Members(data, func(name, value []byte) error {
 		switch string(name) {
 		case "artifacts":
-			artifacts = value
+			mb.artifacts = value
 		case "sbom":
-			sbom = value
+			mb.sbom = value
 		case "blast_radius_class":
-			if string(value) == "null" {
-				return nil
-			}
-			m.HasBlastRadius = true
-			if s, ok := jsonString(value); ok {
-				m.BlastRadius = s
-			} else {
-				m.BlastRadius = string(value) // not a string: the gate reports it invalid
-			}
+			mb.class = value
+		case "in_toto_statement":
+			mb.statement = value
+		case "_type":
+			mb.typ = value
+		case "subject":
+			mb.subject = value
+		case "predicateType":
+			mb.predicateType = value
+		case "predicate":
+			mb.predicate = value
 		}
 		return nil
 	})
 	if err != nil {
-		return Manifest{}, fieldErr("evidence", err.Error(), ErrMalformedJSON)
+		field := strings.TrimSuffix(prefix, ".")
+		if field == "" {
+			field = "evidence"
+		}
+		return mb, fieldErr(field, err.Error(), ErrMalformedJSON)
 	}
-	if err := m.parseArtifacts(artifacts); err != nil {
+	return mb, nil
+}
+
+// parseManifest reads the members trustgate uses from canonical evidence
+// data (what NewEvidence produces and stores keep), in any of the forms
+// [Manifest] describes. It decodes only the strings it needs and skips the
+// rest of a large package unparsed. Every problem is an invalid-input
+// error whose Field is a path such as "artifacts[2].sha256" or
+// "subject[2].digest".
+func parseManifest(data []byte) (Manifest, error) {
+	mb, err := readMembers("", data)
+	if err != nil {
 		return Manifest{}, err
 	}
-	if sbom != nil && string(sbom) != "null" {
-		digest, err := pickDigest("sbom", sbom)
-		if err != nil {
+	if mb.typ != nil {
+		return parseStatementEvidence(&mb)
+	}
+	var m Manifest
+	switch {
+	case mb.statement != nil && mb.artifacts != nil:
+		return Manifest{}, fieldErr("in_toto_statement", "the evidence lists artifacts and wraps a statement whose subjects are its artifacts: give one of the two", nil)
+	case mb.statement != nil:
+		if err := m.parseWrapped(mb.statement); err != nil {
 			return Manifest{}, err
+		}
+	default:
+		if err := m.parseArtifacts(mb.artifacts); err != nil {
+			return Manifest{}, err
+		}
+	}
+	if err := m.parseDeclared("", &mb); err != nil {
+		return Manifest{}, err
+	}
+	return m, nil
+}
+
+// parseDeclared reads the SBOM and the blast radius class out of mb, the
+// members of an object at prefix ("" or "predicate.").
+func (m *Manifest) parseDeclared(prefix string, mb *evidenceMembers) error {
+	if mb.class != nil && string(mb.class) != "null" {
+		m.HasBlastRadius = true
+		if s, ok := jsonString(mb.class); ok {
+			m.BlastRadius = s
+		} else {
+			m.BlastRadius = string(mb.class) // not a string: the gate reports it invalid
+		}
+	}
+	if mb.sbom != nil && string(mb.sbom) != "null" {
+		digest, err := pickDigest(prefix+"sbom", mb.sbom)
+		if err != nil {
+			return err
 		}
 		m.SBOM = &SBOMRef{SHA256: digest}
 	}
-	return m, nil
+	return nil
 }
 
 func (m *Manifest) parseArtifacts(raw []byte) error {
@@ -209,19 +302,10 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 		}); err != nil {
 			return fieldErr(field(), err.Error(), ErrMalformedJSON)
 		}
-		n, ok := jsonString(name)
-		switch {
-		case !ok || strings.TrimSpace(n) == "":
-			return fieldErr(field()+".name", "required, a non-empty string", nil)
-		case len(n) > MaxArtifactNameLength:
-			return fieldErr(field()+".name", fmt.Sprintf("longer than %d bytes", MaxArtifactNameLength), nil)
-		case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }):
-			return fieldErr(field()+".name", "must be valid UTF-8 without control characters", nil)
+		n, err := artifactName(field, name, seen)
+		if err != nil {
+			return err
 		}
-		if seen[n] {
-			return fieldErr(field()+".name", fmt.Sprintf("artifact %q is listed twice", n), nil)
-		}
-		seen[n] = true
 		d, ok := digestFast(sum)
 		if !ok {
 			_, err := digestMember(field()+".sha256", sum)
@@ -231,16 +315,40 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 		return nil
 	})
 	if err != nil {
-		var fe *trustgate.Error
-		if errors.As(err, &fe) {
-			return fe
-		}
-		return fieldErr("artifacts", err.Error(), ErrMalformedJSON)
+		return elementsErr("artifacts", err)
 	}
 	if len(m.Artifacts) == 0 {
 		return required
 	}
 	return nil
+}
+
+// artifactName checks the raw "name" member of the artifact (or subject)
+// at field(), which no other artifact in seen may have, and adds it there.
+func artifactName(field func() string, raw []byte, seen map[string]bool) (string, error) {
+	n, ok := jsonString(raw)
+	switch {
+	case !ok || strings.TrimSpace(n) == "":
+		return "", fieldErr(field()+".name", "required, a non-empty string", nil)
+	case len(n) > MaxArtifactNameLength:
+		return "", fieldErr(field()+".name", fmt.Sprintf("longer than %d bytes", MaxArtifactNameLength), nil)
+	case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }):
+		return "", fieldErr(field()+".name", "must be valid UTF-8 without control characters", nil)
+	case seen[n]:
+		return "", fieldErr(field()+".name", fmt.Sprintf("artifact %q is listed twice", n), nil)
+	}
+	seen[n] = true
+	return n, nil
+}
+
+// elementsErr is the error of a walk over the array at field: the field
+// error a callback returned, or the array's own syntax error.
+func elementsErr(field string, err error) error {
+	var fe *trustgate.Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	return fieldErr(field, err.Error(), ErrMalformedJSON)
 }
 
 // pickDigest reads the "sha256" member of the object raw.
@@ -257,28 +365,41 @@ func pickDigest(field string, raw []byte) (Digest, error) {
 	}); err != nil {
 		return Digest{}, fieldErr(field, err.Error(), ErrMalformedJSON)
 	}
+	if d, ok := digestFast(sum); ok {
+		return d, nil
+	}
 	return digestMember(field+".sha256", sum)
 }
 
+// digestMember parses the raw value of a "sha256" member of trustgate's
+// own form: see [ParseEvidenceDigest].
 func digestMember(field string, raw []byte) (Digest, error) {
 	if raw == nil {
 		return Digest{}, fieldErr(field, "required", nil)
 	}
 	s, ok := jsonString(raw)
 	if !ok {
-		return Digest{}, fieldErr(field, "must be a string of 64 hex digits", nil)
+		return Digest{}, fieldErr(field, `must be a string: 64 hex digits, or "sha256:" and 64 lower-case hex digits`, nil)
 	}
-	return ParseDigest(field, s)
+	return ParseEvidenceDigest(field, s)
 }
 
-// digestFast parses a digest member without building an error; the caller
-// asks digestMember for the error when it fails.
+// digestFast parses a digest member in either form [ParseEvidenceDigest]
+// reads without building an error; the caller asks digestMember for the
+// error when it fails.
 func digestFast(raw []byte) (Digest, bool) {
 	var d Digest
-	if len(raw) != 2+2*len(d) || raw[0] != '"' || raw[len(raw)-1] != '"' {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
 		return d, false
 	}
-	if _, err := hex.Decode(d[:], raw[1:len(raw)-1]); err != nil {
+	inner := raw[1 : len(raw)-1]
+	if len(inner) == len(ociPrefix)+2*len(d) && string(inner[:len(ociPrefix)]) == ociPrefix {
+		return lowerHexDigest(inner[len(ociPrefix):])
+	}
+	if len(inner) != 2*len(d) {
+		return d, false
+	}
+	if _, err := hex.Decode(d[:], inner); err != nil {
 		return d, false
 	}
 	return d, true
@@ -306,7 +427,12 @@ func jsonString(raw []byte) (string, bool) {
 // or not one of the four classes (then wrapping a [*blastradius.ClassError]).
 func (m Manifest) Class() (blastradius.Class, error) {
 	if !m.HasBlastRadius || m.BlastRadius == "" {
-		return "", fieldErr("blast_radius_class", "the evidence names no blast radius class", nil)
+		reason := "the evidence names no blast radius class"
+		if m.PredicateType != "" {
+			reason += ` (an in-toto statement names one in its predicate when its predicateType is ` + PredicateManifest +
+				`, or beside it when the evidence wraps it in "in_toto_statement")`
+		}
+		return "", fieldErr("blast_radius_class", reason, nil)
 	}
 	c, err := blastradius.Parse(m.BlastRadius)
 	if err != nil {
