@@ -1,9 +1,14 @@
-package security_test
+// Package intotooracle_test checks trustgate's in-toto evidence against the in-toto
+// attestation Go bindings. It lives in a package of its own, with tests only, so
+// that programs importing security never download the bindings or protobuf.
+package intotooracle_test
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/security"
@@ -77,5 +82,30 @@ func TestTheStatementsTrustgateAcceptsAreStatementsToInToto(t *testing.T) {
 			assert.Equal(t, m.Artifacts[i].SHA256.String(), s.GetDigest()["sha256"])
 		}
 		assert.Equal(t, m.PredicateType, st.GetPredicateType())
+	}
+}
+
+func hexSum(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
+
+// What the tests hash and when, as in the security package's tests.
+var (
+	artifact = []byte("MZ\x90\x00zoom-6.1 installer bytes")
+	sbom     = []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5"}`)
+	epoch    = time.Date(2026, 2, 10, 9, 0, 0, 0, time.UTC)
+)
+
+// evidenceForms are the in-toto forms of evidence trustgate accepts: a
+// statement as the data, and one wrapped with the fields it lacks.
+func evidenceForms() map[string]string {
+	subject := `[{"name":"zoom-6.1.msi","digest":{"sha256":"` + hexSum(artifact) + `"}}]`
+	st := func(predicateType, predicate string) string {
+		return `{"_type":"https://in-toto.io/Statement/v1","subject":` + subject +
+			`,"predicateType":"` + predicateType + `","predicate":` + predicate + `}`
+	}
+	return map[string]string{
+		"a statement": st(security.PredicateManifest,
+			`{"blast_radius_class":"PRODUCTIVITY_TOOLS","sbom":{"sha256":"sha256:`+hexSum(sbom)+`"}}`),
+		"a wrapped statement": `{"in_toto_statement":` + st("https://slsa.dev/provenance/v1", `{"runDetails":{}}`) +
+			`,"blast_radius_class":"PRODUCTIVITY_TOOLS","sbom":{"sha256":"` + hexSum(sbom) + `"}}`,
 	}
 }
