@@ -67,9 +67,12 @@ func (s *Store) VerifyLog(ctx context.Context, opts security.VerifyOptions) (sec
 			return v.Head(), tlog.Hash{}, err
 		}
 		if len(rows) > len(events) {
-			seq := after + int64(len(events)) + 1
-			return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", seq), "seq",
-				"a tree row for an event the log does not hold")
+			if len(events) < page {
+				seq := after + int64(len(events)) + 1
+				return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", seq), "seq",
+					"a tree row for an event the log does not hold")
+			}
+			rows = rows[:len(events)] // the next page's first row
 		}
 		if len(rows) > 0 && treeEnded >= 0 {
 			return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", after+1), "seq",

@@ -101,6 +101,18 @@ func checkpointCases() map[string]func(e *env) {
 			_, err = auditlog.Open(got, trust)
 			require.NoError(e.t, err)
 		},
+		"VerifyLogGivesOneAnswerWhateverThePageSize": func(e *env) {
+			e.appendN(21)
+			cp := e.checkpoint()
+			head, root, err := e.s.VerifyLog(e.ctx(), security.VerifyOptions{})
+			require.NoError(e.t, err)
+			for _, page := range []int{1, 7, 10, 20, 21, 22} {
+				h, r, err := e.s.VerifyLog(e.ctx(), security.VerifyOptions{PageSize: page, Checkpoints: [][]byte{cp}, Trust: e.trust()})
+				require.NoError(e.t, err, "page %d", page)
+				assert.Equal(e.t, head, h, "page %d", page)
+				assert.Equal(e.t, root, r, "page %d", page)
+			}
+		},
 		"ACheckpointVerifiesAgainstTheUntouchedLog": func(e *env) {
 			e.appendN(4)
 			cp := e.checkpoint()

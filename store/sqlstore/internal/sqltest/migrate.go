@@ -29,6 +29,7 @@ func Migrations(t *testing.T, b Backend) {
 	t.Run("SchemaMatchesTheStore", func(t *testing.T) { schemaMatchesTheStore(t, b) })
 	t.Run("TheTreeIsBuiltForALogThatPredatesIt", func(t *testing.T) { treeBuiltLater(t, b) })
 	t.Run("AnEditedTreeRowIsFound", func(t *testing.T) { treeRowEdited(t, b) })
+	t.Run("TheLogIsVerifiedInPages", func(t *testing.T) { treeReadInPages(t, b) })
 }
 
 // lockedBuffer is an io.Writer safe for concurrent loggers.

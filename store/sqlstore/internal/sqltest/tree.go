@@ -119,3 +119,34 @@ func treeRowEdited(t *testing.T, b Backend) {
 	_, _, err = s.VerifyLog(ctx, security.VerifyOptions{})
 	require.ErrorIs(t, err, attest.ErrTampered, "still the edited row first")
 }
+
+// treeReadInPages: VerifyLog reads the events and their tree rows a page
+// at a time, and gives the same head and root whatever the page size,
+// including pages that end exactly at the log's end; a tree row left
+// behind by an event deleted from the end of the log is found at any page
+// size.
+func treeReadInPages(t *testing.T, b Backend) {
+	ctx := t.Context()
+	s, raw := newStore(t, b)
+	appendEvents(t, s, 21)
+	head, root, err := s.VerifyLog(ctx, security.VerifyOptions{})
+	require.NoError(t, err)
+	require.Equal(t, int64(21), head.Size)
+	pages := []int{1, 2, 7, 10, 20, 21, 22}
+	for _, page := range pages {
+		h, r, err := s.VerifyLog(ctx, security.VerifyOptions{PageSize: page})
+		require.NoError(t, err, "page %d", page)
+		assert.Equal(t, head, h, "page %d", page)
+		assert.Equal(t, root, r, "page %d", page)
+	}
+	_, err = raw.ExecContext(ctx, "DROP TRIGGER audit_events_no_delete"+map[bool]string{true: " ON audit_events"}[b.Dialect == sqlstore.PostgreSQL])
+	require.NoError(t, err)
+	_, err = raw.ExecContext(ctx, "DELETE FROM audit_events WHERE seq = 21")
+	require.NoError(t, err)
+	for _, page := range pages {
+		_, _, err := s.VerifyLog(ctx, security.VerifyOptions{PageSize: page})
+		var re *attest.RecordError
+		require.ErrorAs(t, err, &re, "page %d", page)
+		assert.Equal(t, "audit_tree/21", re.Record, "page %d", page)
+	}
+}
