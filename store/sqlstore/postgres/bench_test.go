@@ -42,3 +42,27 @@ func BenchmarkSubmitPostgres(b *testing.B) {
 	requireServer(b)
 	sqltest.BenchSubmit(b, backend())
 }
+
+// BenchmarkVerifyLogPostgres: see sqltest.BenchVerifyLog.
+func BenchmarkVerifyLogPostgres(b *testing.B) {
+	requireServer(b)
+	sqltest.BenchVerifyLog(b, backend())
+}
+
+// BenchmarkProveEventPostgres: see sqltest.BenchProveEvent.
+func BenchmarkProveEventPostgres(b *testing.B) {
+	requireServer(b)
+	sqltest.BenchProveEvent(b, backend())
+}
+
+// BenchmarkProveConsistencyPostgres: see sqltest.BenchProveConsistency.
+func BenchmarkProveConsistencyPostgres(b *testing.B) {
+	requireServer(b)
+	sqltest.BenchProveConsistency(b, backend())
+}
+
+// BenchmarkAppendAuditPostgres: see sqltest.BenchAppendAudit.
+func BenchmarkAppendAuditPostgres(b *testing.B) {
+	requireServer(b)
+	sqltest.BenchAppendAudit(b, backend())
+}

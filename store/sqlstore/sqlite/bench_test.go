@@ -30,3 +30,15 @@ func BenchmarkValidateDeploymentSQLite(b *testing.B) { sqltest.BenchValidateDepl
 
 // BenchmarkSubmitSQLite: see sqltest.BenchSubmit.
 func BenchmarkSubmitSQLite(b *testing.B) { sqltest.BenchSubmit(b, backend()) }
+
+// BenchmarkVerifyLogSQLite: see sqltest.BenchVerifyLog.
+func BenchmarkVerifyLogSQLite(b *testing.B) { sqltest.BenchVerifyLog(b, backend()) }
+
+// BenchmarkProveEventSQLite: see sqltest.BenchProveEvent.
+func BenchmarkProveEventSQLite(b *testing.B) { sqltest.BenchProveEvent(b, backend()) }
+
+// BenchmarkProveConsistencySQLite: see sqltest.BenchProveConsistency.
+func BenchmarkProveConsistencySQLite(b *testing.B) { sqltest.BenchProveConsistency(b, backend()) }
+
+// BenchmarkAppendAuditSQLite: see sqltest.BenchAppendAudit.
+func BenchmarkAppendAuditSQLite(b *testing.B) { sqltest.BenchAppendAudit(b, backend()) }

@@ -156,29 +156,54 @@ func (be Backend) fixtureStore(b *testing.B) *store.Store {
 	return s
 }
 
-// cachedFixture is one dialect's fixture, built once per run.
+// cachedFixture is one fixture of one dialect, built once per run.
 type cachedFixture struct {
-	once sync.Once
-	db   *Database
-	err  error
+	once  sync.Once
+	value any
+	db    *Database // what RemoveFixtures removes
+	err   error
+}
+
+// fixtureKey names a fixture: its dialect and what it holds.
+type fixtureKey struct {
+	dialect sqlstore.Dialect
+	kind    string
 }
 
 var fixtures = struct {
 	sync.Mutex
-	m map[sqlstore.Dialect]*cachedFixture
-}{m: map[sqlstore.Dialect]*cachedFixture{}}
+	m map[fixtureKey]*cachedFixture
+}{m: map[fixtureKey]*cachedFixture{}}
 
-func (be Backend) fixture() (*Database, error) {
+// cached returns the fixture of the given dialect and kind, calling build
+// on the first call of the run and the result on every later one.
+func cached[T interface{ database() *Database }](dialect sqlstore.Dialect, kind string, build func() (T, error)) (T, error) {
 	fixtures.Lock()
-	f := fixtures.m[be.Dialect]
+	f := fixtures.m[fixtureKey{dialect, kind}]
 	if f == nil {
 		f = &cachedFixture{}
-		fixtures.m[be.Dialect] = f
+		fixtures.m[fixtureKey{dialect, kind}] = f
 	}
 	fixtures.Unlock()
-	f.once.Do(func() { f.db, f.err = be.buildFixture() })
-	return f.db, f.err
+	f.once.Do(func() {
+		v, err := build()
+		if err == nil {
+			f.value, f.db = v, v.database()
+		}
+		f.err = err
+	})
+	if f.err != nil {
+		var zero T
+		return zero, f.err
+	}
+	return f.value.(T), nil
 }
+
+func (be Backend) fixture() (*Database, error) {
+	return cached(be.Dialect, "deployments", be.buildFixture)
+}
+
+func (db *Database) database() *Database { return db }
 
 // RemoveFixtures removes the benchmark fixtures this run built. Call it
 // from TestMain once the tests and benchmarks have run.
@@ -190,7 +215,7 @@ func RemoveFixtures() {
 			f.db.Remove()
 		}
 	}
-	fixtures.m = map[sqlstore.Dialect]*cachedFixture{}
+	fixtures.m = map[fixtureKey]*cachedFixture{}
 }
 
 // The fixture's times, in microseconds since the Unix epoch.
