@@ -41,6 +41,8 @@ func TestMigrationsAreEmbeddedForEachDialect(t *testing.T) {
 		}
 		assert.Contains(t, all, "CREATE INDEX deployments_by_finish ON deployments (finished_at)",
 			"%s: EarliestDeploymentAt's index", d)
+		assert.Contains(t, all, "CREATE INDEX audit_events_by_subject ON audit_events (subject, seq)",
+			"%s: the index ListSubjectEvents and LatestEvent read", d)
 	}
 	assert.Equal(t, series[0], series[1], "both dialects have the same series of migrations")
 	_, err := sqlstore.Migrations(0)

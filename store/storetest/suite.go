@@ -136,6 +136,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Classes", func(t *testing.T) { runClasses(t, h) })
 	t.Run("Maturity", func(t *testing.T) { runMaturity(t, h) })
 	t.Run("Audit", func(t *testing.T) { runAudit(t, h) })
+	t.Run("Subjects", func(t *testing.T) { runSubjects(t, h) })
 	t.Run("Evidence", func(t *testing.T) { runEvidence(t, h) })
 	t.Run("Deployments", func(t *testing.T) { runDeployments(t, h) })
 	t.Run("Incidents", func(t *testing.T) { runIncidents(t, h) })

@@ -31,6 +31,8 @@ func (e *env) everyTxMethod(ctx context.Context, tx *store.Tx) map[string]error 
 	ret("AppendAudit")(tx.AppendAudit(ctx, security.EventInput{Type: "t", Actor: "a"}))
 	ret("ListAuditEvents")(tx.ListAuditEvents(ctx, 0, 10))
 	ret("AuditHead")(tx.AuditHead(ctx))
+	ret("ListSubjectEvents")(tx.ListSubjectEvents(ctx, "subject", 0, 10))
+	ret("LatestEvent")(tx.LatestEvent(ctx, "subject"))
 	note("SaveCheckpoint", tx.SaveCheckpoint(ctx, emptyCheckpoint()))
 	ret("LatestCheckpoint")(tx.LatestCheckpoint(ctx))
 	ret("ProveEvent")(tx.ProveEvent(ctx, 1, emptyCheckpoint()))

@@ -222,6 +222,13 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 		}, []string{"SCAN audit_events"}}, // the rowid, newest first, LIMIT 1: the head
 		{"list audit events", func() error { _, err := s.ListAuditEvents(ctx, 2, 3); return err },
 			[]string{"SEARCH audit_events USING INTEGER PRIMARY KEY (rowid>?)"}},
+		// A subject's events: a seek of its index, never the log before them.
+		{"list a subject's events", func() error {
+			_, err := s.ListSubjectEvents(ctx, "cab-request:"+req.ID.String(), 1, 3)
+			return err
+		}, []string{"SEARCH audit_events USING INDEX audit_events_by_subject (subject=? AND seq>?)"}},
+		{"latest event of a subject", func() error { _, err := s.LatestEvent(ctx, "cab-request:"+req.ID.String()); return err },
+			[]string{"SEARCH audit_events USING INDEX audit_events_by_subject (subject=?)"}},
 		{"save a checkpoint", func() error {
 			head, root, err := s.VerifyLog(ctx, security.VerifyOptions{})
 			if err != nil {
