@@ -5,6 +5,7 @@
 //	go run ./examples/quickstart -db fleet.db    # keep the database
 //	go run ./examples/quickstart -postgres 'postgres://…'   # the same on PostgreSQL
 //	go run ./examples/quickstart -checkpoint cp.txt -verifier log.vkey  # write what it proves
+//	go run ./examples/quickstart -receipts receipts/  # and a signed receipt of every verdict
 //
 // The story: a new installation starts at trust maturity level 0, where
 // every deployment goes to the change advisory board. Four weeks of history
@@ -18,7 +19,12 @@
 // evaluated again, and the audit log is verified against a checkpoint of
 // its Merkle tree, a C2SP signed note, and one event is proved included
 // with nothing but the proof, the checkpoint and the verifier key, which
-// -checkpoint and -verifier write out for other tools to check.
+// -checkpoint and -verifier write out for other tools to check. With
+// -receipts every validation (passed or failed) and every authorisation
+// (granted or refused) is also written out as a receipt: a SLSA
+// verification summary in an in-toto statement, in a DSSE envelope signed
+// by the service key, on its own and with the inclusion proof of its
+// audit event against the final checkpoint.
 //
 // The keys are made at start and held in memory, outside the database: an
 // ephemeral Ed25519 service key, which signs every decision, and a key for
@@ -57,6 +63,7 @@ func main() {
 	var f outputs
 	flag.StringVar(&f.checkpoint, "checkpoint", "", "write the audit log's final checkpoint (a C2SP signed note) to this file")
 	flag.StringVar(&f.verifier, "verifier", "", "write the log's verifier key (<name>+<hash>+<key>) to this file")
+	flag.StringVar(&f.receipts, "receipts", "", "write a signed receipt of every validation and authorisation into this directory")
 	flag.Parse()
 	if err := run(context.Background(), os.Stdout, *dbPath, *dsn, f); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
@@ -75,6 +82,7 @@ func (c *fleetClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 type outputs struct {
 	checkpoint string // the final checkpoint, signed-note text
 	verifier   string // the verifier key of the log's checkpoints
+	receipts   string // the directory of the verdicts' receipts
 }
 
 func run(ctx context.Context, out io.Writer, dbPath, dsn string, files outputs) error {
@@ -144,5 +152,6 @@ func run(ctx context.Context, out io.Writer, dbPath, dsn string, files outputs) 
 	}
 	w := newWalk(s, clock, out, keys)
 	w.raw, w.placeholder = raw, sq
+	w.receiptDir = files.receipts
 	return w.run(ctx)
 }

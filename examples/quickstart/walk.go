@@ -50,6 +50,11 @@ type walk struct {
 	placeholder string
 
 	lastValidation int64 // the audit event of the last validation that passed
+
+	// receiptDir is where -receipts writes them, empty for none; pending
+	// holds those made so far (receipts.go).
+	receiptDir string
+	pending    []pendingReceipt
 }
 
 // cabMembers are the change advisory board.
@@ -369,6 +374,9 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 		SBOM: bytes.NewReader(sbom), Actor: "intune-connector", CorrelationID: req.CorrelationID})
 	var blocked *security.ValidationError
 	if errors.As(err, &blocked) {
+		if err := w.validationReceipt(ctx, d.app, rep); err != nil {
+			return err
+		}
 		w.printf("  BLOCKED before any device: %s (%s)\n", blocked.Code, blocked.Failed[0].Detail)
 		return nil
 	}
@@ -376,8 +384,14 @@ func (w *walk) deploy(ctx context.Context, d deployment) error {
 		return err
 	}
 	w.lastValidation = rep.AuditSeq
+	if err := w.validationReceipt(ctx, d.app, rep); err != nil {
+		return err
+	}
 	auth, err := w.cab.Authorize(ctx, req.ID, rep.ArtifactDigest)
 	if err != nil {
+		return err
+	}
+	if err := w.authorizationReceipt(ctx, req.ID); err != nil {
 		return err
 	}
 	if _, err := w.cab.RecordDeployment(ctx, req.ID, rep.ArtifactDigest, w.clock.Now()); err != nil {
@@ -429,7 +443,9 @@ func (w *walk) tamper(ctx context.Context, req cab.Request) error {
 		return err
 	}
 	w.printf("  the status is put back to %s; the request waits for a second signed approval\n", cab.StatusPendingReview)
-	return nil
+	// The receipt of the refusal is made from what was signed, so only
+	// once the status is the signed records' again: FAILED, not authorised.
+	return w.authorizationReceipt(ctx, req.ID)
 }
 
 func (w *walk) incident(ctx context.Context) error {
@@ -488,5 +504,5 @@ func (w *walk) verify(ctx context.Context) error {
 		return err
 	}
 	w.printf("every governance record verified against its signatures: risk models, maturity level, requests, approvals, exceptions, evidence\n")
-	return nil
+	return w.writeReceipts(ctx, cp, trust)
 }
