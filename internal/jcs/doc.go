@@ -21,6 +21,9 @@
 // [Canonicalize] accepts any JSON value; [CanonicalizeObject] additionally
 // requires the top-level value to be an object, as evidence data must be.
 // Both append to a caller-supplied buffer and make few allocations.
+// [CanonicalizeObjectVisit] also shows a [Visitor] the values it asks for
+// as they are canonicalised, so that a caller reads what it needs out of a
+// document in the same pass.
 //
 // # What is rejected
 //
@@ -47,11 +50,14 @@
 // # Cost
 //
 // Canonicalisation is a single pass over the input that writes the output
-// directly, reusing pooled scratch space: a 20 KB document takes tens of
-// microseconds and, given an output buffer with room, no allocations. An
-// object whose members are out of order is rewritten once when it closes,
-// so the worst case is the input size times the nesting depth of such
-// objects (at most [MaxDepth]); callers taking untrusted input should bound
+// directly: a 20 KB document takes tens of microseconds and, given an
+// output buffer with room, one allocation (the parser and its first
+// scratch space; no pools, no state kept between calls). An object whose
+// members are out of order is put in order when it closes, by rotating
+// each member to its place or, when that would move more than twice the
+// object's bytes, by rewriting it once, so the worst case is a few times
+// the input size times the nesting depth of such objects (at most
+// [MaxDepth]); callers taking untrusted input should bound
 // its size. The functions are safe for concurrent use.
 //
 // Every rejection is reported as a [*SyntaxError] carrying the byte offset

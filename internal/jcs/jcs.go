@@ -2,17 +2,12 @@ package jcs
 
 import (
 	"slices"
-	"sync"
 )
 
 // MaxDepth is the deepest nesting of arrays and objects accepted. A value
 // nested deeper is rejected with [ErrTooDeep]; a top-level array or object
 // is at depth 1.
 const MaxDepth = 1000
-
-// maxPooledScratch bounds the scratch capacity (in bytes or members) kept in
-// the pool, so one huge input does not pin its buffers in memory forever.
-const maxPooledScratch = 1 << 20
 
 // Canonicalize appends the RFC 8785 canonical form of the JSON text src to
 // dst and returns the extended buffer. src must hold exactly one JSON value,
@@ -22,14 +17,14 @@ const maxPooledScratch = 1 << 20
 // [ErrInvalidJSON], [ErrDuplicateKey], [ErrInvalidUTF8], [ErrNumberRange] or
 // [ErrTooDeep]; bytes of dst's spare capacity may have been overwritten.
 func Canonicalize(dst, src []byte) ([]byte, error) {
-	return canonicalize(dst, src, false)
+	return canonicalize(dst, src, false, nil, 0)
 }
 
 // CanonicalizeObject is like [Canonicalize] but also requires the top-level
 // value to be a JSON object; any other value is rejected with
 // [ErrNotObject].
 func CanonicalizeObject(dst, src []byte) ([]byte, error) {
-	return canonicalize(dst, src, true)
+	return canonicalize(dst, src, true, nil, 0)
 }
 
 // member records one parsed object member while its object is being sorted.
@@ -38,54 +33,59 @@ type member struct {
 	kStart   int  // start of the unescaped name, in src or in parser.keys
 	kEnd     int  // end of the unescaped name
 	kScratch bool // name lives in parser.keys (it had escapes) not in src
-	start    int  // start in parser.out of the canonical `"name":value`
-	end      int  // end in parser.out of the canonical `"name":value`
+	start    int  // start in the output of the canonical `"name":value`
+	end      int  // end in the output of the canonical `"name":value`
 }
 
-// parser holds the state and reusable scratch space of one canonicalisation.
+// parser holds the state and scratch space of one canonicalisation. The
+// output is not one of its fields: every method takes the output buffer and
+// returns it extended, so the hot path keeps it in registers and stores no
+// pointer to the heap (which would cost a write barrier while the garbage
+// collector is marking).
 type parser struct {
 	src     []byte
 	pos     int
 	depth   int
-	out     []byte
 	members []member // stack of members of the objects being parsed
 	keys    []byte   // unescaped strings that contained escapes
-	tmp     []byte   // copy of an object's members while they are reordered
+	tmp     []byte   // members of an object while they are reordered
+
+	// The visitor told about the values it selects (nil: none), and its
+	// state for the value being parsed (0: not visited).
+	v     Visitor
+	state int
+
+	// The first room for members, keys and tmp, allocated with the parser
+	// so that most documents need no other allocation: the members of the
+	// objects open at once, escaped names, and an object being reordered.
+	membersSpace [32]member
+	keysSpace    [256]byte
+	tmpSpace     [2048]byte
 }
 
-var parserPool = sync.Pool{New: func() any { return new(parser) }}
-
-func canonicalize(dst, src []byte, wantObject bool) ([]byte, error) {
-	p := parserPool.Get().(*parser)
-	defer p.release()
+func canonicalize(dst, src []byte, wantObject bool, v Visitor, root int) ([]byte, error) {
+	p := &parser{src: src, v: v}
+	p.members, p.keys, p.tmp = p.membersSpace[:0], p.keysSpace[:0], p.tmpSpace[:0]
+	if v != nil {
+		p.state = root
+	}
 	// The canonical form is rarely longer than the input, so one up-front
 	// reservation usually spares growing the output buffer.
-	p.src, p.pos, p.depth, p.out = src, 0, 0, slices.Grow(dst, len(src))
+	out := slices.Grow(dst, len(src))
 
 	p.skipSpace()
 	if wantObject && p.pos < len(src) && src[p.pos] != '{' {
 		return dst, newError(ErrNotObject, p.pos, "top-level value is not an object")
 	}
-	if err := p.value(); err != nil {
+	out, err := p.value(out)
+	if err != nil {
 		return dst, err
 	}
 	p.skipSpace()
 	if p.pos < len(src) {
 		return dst, newError(ErrInvalidJSON, p.pos, "unexpected data after top-level value")
 	}
-	return p.out, nil
-}
-
-// release drops references to caller memory and returns p to the pool
-// unless its scratch buffers have grown too large to keep.
-func (p *parser) release() {
-	p.src, p.out = nil, nil
-	if cap(p.keys) > maxPooledScratch || cap(p.tmp) > maxPooledScratch ||
-		cap(p.members) > maxPooledScratch/64 {
-		return
-	}
-	p.members, p.keys, p.tmp = p.members[:0], p.keys[:0], p.tmp[:0]
-	parserPool.Put(p)
+	return out, nil
 }
 
 func (p *parser) skipSpace() {
@@ -100,39 +100,51 @@ func (p *parser) skipSpace() {
 }
 
 // value canonicalises the JSON value starting at p.pos (whitespace already
-// skipped) and appends it to p.out.
-func (p *parser) value() error {
+// skipped) and appends it to out, telling the visitor when it selected the
+// value.
+func (p *parser) value(out []byte) ([]byte, error) {
+	if p.state == 0 {
+		return p.plainValue(out)
+	}
+	start := len(out)
+	out, err := p.plainValue(out)
+	if err == nil {
+		p.v.Value(p.state, out[start:])
+	}
+	return out, err
+}
+
+func (p *parser) plainValue(out []byte) ([]byte, error) {
 	if p.pos >= len(p.src) {
-		return p.unexpected("expecting a value")
+		return out, p.unexpected("expecting a value")
 	}
 	switch c := p.src[p.pos]; c {
 	case '{':
-		return p.object()
+		return p.object(out)
 	case '[':
-		return p.array()
+		return p.array(out)
 	case '"':
-		return p.stringValue()
+		return p.stringValue(out)
 	case 't':
-		return p.literal("true")
+		return p.literal(out, "true")
 	case 'f':
-		return p.literal("false")
+		return p.literal(out, "false")
 	case 'n':
-		return p.literal("null")
+		return p.literal(out, "null")
 	default:
 		if c == '-' || (c >= '0' && c <= '9') {
-			return p.number()
+			return p.number(out)
 		}
-		return p.unexpected("expecting a value")
+		return out, p.unexpected("expecting a value")
 	}
 }
 
-func (p *parser) literal(lit string) error {
+func (p *parser) literal(out []byte, lit string) ([]byte, error) {
 	if len(p.src)-p.pos < len(lit) || string(p.src[p.pos:p.pos+len(lit)]) != lit {
-		return newError(ErrInvalidJSON, p.pos, "invalid literal, expecting "+lit)
+		return out, newError(ErrInvalidJSON, p.pos, "invalid literal, expecting "+lit)
 	}
 	p.pos += len(lit)
-	p.out = append(p.out, lit...)
-	return nil
+	return append(out, lit...), nil
 }
 
 func (p *parser) enter() error {
@@ -143,148 +155,109 @@ func (p *parser) enter() error {
 	return nil
 }
 
-func (p *parser) array() error {
+func (p *parser) array(out []byte) ([]byte, error) {
 	if err := p.enter(); err != nil {
-		return err
+		return out, err
 	}
 	p.pos++ // '['
-	p.out = append(p.out, '[')
+	out = append(out, '[')
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == ']' {
 		p.pos++
-		p.out = append(p.out, ']')
 		p.depth--
-		return nil
+		return append(out, ']'), nil
 	}
-	for {
-		if err := p.value(); err != nil {
-			return err
+	state := p.state
+	for i := 0; ; i++ {
+		var err error
+		if state != 0 {
+			p.state = p.v.Element(state, i)
+		}
+		out, err = p.value(out)
+		if err != nil {
+			return out, err
 		}
 		p.skipSpace()
 		if p.pos < len(p.src) && p.src[p.pos] == ']' {
 			p.pos++
-			p.out = append(p.out, ']')
 			p.depth--
-			return nil
+			p.state = state
+			return append(out, ']'), nil
 		}
 		if p.pos >= len(p.src) || p.src[p.pos] != ',' {
-			return p.unexpected("expecting ',' or ']' after array element")
+			return out, p.unexpected("expecting ',' or ']' after array element")
 		}
 		p.pos++
-		p.out = append(p.out, ',')
+		out = append(out, ',')
 		p.skipSpace()
 	}
 }
 
-func (p *parser) object() error {
+func (p *parser) object(out []byte) ([]byte, error) {
 	if err := p.enter(); err != nil {
-		return err
+		return out, err
 	}
 	p.pos++ // '{'
-	p.out = append(p.out, '{')
-	base, keysBase, objStart := len(p.members), len(p.keys), len(p.out)
-	defer func() { p.members, p.keys = p.members[:base], p.keys[:keysBase] }()
+	out = append(out, '{')
+	base, keysBase, objStart := len(p.members), len(p.keys), len(out)
 
 	p.skipSpace()
 	if p.pos < len(p.src) && p.src[p.pos] == '}' {
 		p.pos++
-		p.out = append(p.out, '}')
 		p.depth--
-		return nil
+		return append(out, '}'), nil
 	}
+	state := p.state
 	for {
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
-			return p.unexpected("expecting a string member name")
+			return out, p.unexpected("expecting a string member name")
 		}
-		m := member{keyOff: p.pos, start: len(p.out)}
+		m := member{keyOff: p.pos, start: len(out)}
 		s, err := p.str()
 		if err != nil {
-			return err
+			return out, err
 		}
 		m.kStart, m.kEnd, m.kScratch = s.start, s.end, s.scratch
-		p.emitString(s)
+		out = p.emitString(out, s)
+		if state != 0 {
+			// The name as the canonical form writes it, between its quotes.
+			p.state = p.v.Member(state, out[m.start+1:len(out)-1])
+		}
 		p.skipSpace()
 		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return p.unexpected("expecting ':' after member name")
+			return out, p.unexpected("expecting ':' after member name")
 		}
 		p.pos++
-		p.out = append(p.out, ':')
+		out = append(out, ':')
 		p.skipSpace()
-		if err := p.value(); err != nil {
-			return err
+		if out, err = p.value(out); err != nil {
+			return out, err
 		}
-		m.end = len(p.out)
+		m.end = len(out)
 		p.members = append(p.members, m)
+		// Every member is followed by a comma, the last one's a stand-in
+		// for the closing brace, so that reordering moves whole
+		// `"name":value,` blocks.
+		out = append(out, ',')
 		p.skipSpace()
 		if p.pos < len(p.src) && p.src[p.pos] == '}' {
 			p.pos++
 			break
 		}
 		if p.pos >= len(p.src) || p.src[p.pos] != ',' {
-			return p.unexpected("expecting ',' or '}' after object member")
+			return out, p.unexpected("expecting ',' or '}' after object member")
 		}
 		p.pos++
-		p.out = append(p.out, ',')
 		p.skipSpace()
 	}
-	if err := p.sortMembers(p.members[base:], objStart); err != nil {
-		return err
+	p.state = state
+	if err := p.sortMembers(out[objStart:], p.members[base:], objStart); err != nil {
+		return out, err
 	}
-	p.out = append(p.out, '}')
+	out[len(out)-1] = '}'
+	p.members, p.keys = p.members[:base], p.keys[:keysBase]
 	p.depth--
-	return nil
-}
-
-// insertionSortMax is the member count up to which objects are sorted by
-// insertion sort, which also finds duplicates as it goes.
-const insertionSortMax = 12
-
-// sortMembers checks the members written at p.out[objStart:] for duplicate
-// names and rewrites them in canonical order if they are not already in it.
-func (p *parser) sortMembers(ms []member, objStart int) error {
-	moved := false
-	if len(ms) <= insertionSortMax {
-		// Inserting into a strictly increasing prefix, the first element
-		// not greater than the new one is equal to it if any element is.
-		for i := 1; i < len(ms); i++ {
-			j := i
-			for ; j > 0; j-- {
-				c := p.compareKeys(&ms[j-1], &ms[j])
-				if c == 0 {
-					return p.duplicate(&ms[j-1], &ms[j])
-				}
-				if c < 0 {
-					break
-				}
-				ms[j-1], ms[j] = ms[j], ms[j-1]
-				moved = true
-			}
-		}
-	} else {
-		for i := 1; i < len(ms) && !moved; i++ {
-			moved = p.compareKeys(&ms[i-1], &ms[i]) >= 0
-		}
-		if moved {
-			slices.SortFunc(ms, func(a, b member) int { return p.compareKeys(&a, &b) })
-		}
-		for i := 1; i < len(ms); i++ {
-			if p.compareKeys(&ms[i-1], &ms[i]) == 0 {
-				return p.duplicate(&ms[i-1], &ms[i])
-			}
-		}
-	}
-	if !moved {
-		return nil
-	}
-	p.tmp = append(p.tmp[:0], p.out[objStart:]...)
-	p.out = p.out[:objStart]
-	for i := range ms {
-		if i > 0 {
-			p.out = append(p.out, ',')
-		}
-		p.out = append(p.out, p.tmp[ms[i].start-objStart:ms[i].end-objStart]...)
-	}
-	return nil
+	return out, nil
 }
 
 // duplicate reports the later (in input order) of two equal member names.

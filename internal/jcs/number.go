@@ -12,10 +12,10 @@ import (
 const maxExactDigits = 15
 
 // number validates the number at p.pos against the strict JSON grammar and
-// appends its canonical (ECMAScript) form to p.out.
+// appends its canonical (ECMAScript) form to out.
 //
 //	number = [ "-" ] ( "0" / [1-9] *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "+" / "-" ] 1*DIGIT ]
-func (p *parser) number() error {
+func (p *parser) number(out []byte) ([]byte, error) {
 	src := p.src
 	start := p.pos
 	i := start
@@ -25,11 +25,11 @@ func (p *parser) number() error {
 	intStart := i
 	switch {
 	case i >= len(src) || !isDigit(src[i]):
-		return p.numberError(i, "expecting a digit")
+		return out, p.numberError(i, "expecting a digit")
 	case src[i] == '0':
 		i++
 		if i < len(src) && isDigit(src[i]) {
-			return newError(ErrInvalidJSON, intStart, "invalid number: leading zero")
+			return out, newError(ErrInvalidJSON, intStart, "invalid number: leading zero")
 		}
 	default:
 		i = skipDigits(src, i)
@@ -40,7 +40,7 @@ func (p *parser) number() error {
 		plainInt = false
 		i++
 		if i >= len(src) || !isDigit(src[i]) {
-			return p.numberError(i, "expecting a digit after the decimal point")
+			return out, p.numberError(i, "expecting a digit after the decimal point")
 		}
 		i = skipDigits(src, i)
 	}
@@ -51,7 +51,7 @@ func (p *parser) number() error {
 			i++
 		}
 		if i >= len(src) || !isDigit(src[i]) {
-			return p.numberError(i, "expecting a digit in the exponent")
+			return out, p.numberError(i, "expecting a digit in the exponent")
 		}
 		i = skipDigits(src, i)
 	}
@@ -59,25 +59,22 @@ func (p *parser) number() error {
 
 	if plainInt && intDigits <= maxExactDigits {
 		if src[intStart] == '0' { // 0 or -0
-			p.out = append(p.out, '0')
-		} else {
-			p.out = append(p.out, src[start:i]...)
+			return append(out, '0'), nil
 		}
-		return nil
+		return append(out, src[start:i]...), nil
 	}
 	f, err := strconv.ParseFloat(string(src[start:i]), 64)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
-			return newError(ErrNumberRange, start, "number is not a finite IEEE-754 double")
+			return out, newError(ErrNumberRange, start, "number is not a finite IEEE-754 double")
 		}
-		return newError(ErrInvalidJSON, start, "invalid number")
+		return out, newError(ErrInvalidJSON, start, "invalid number")
 	}
-	out, err := appendNumber(p.out, f)
+	extended, err := appendNumber(out, f)
 	if err != nil {
-		return newError(ErrNumberRange, start, "number is not a finite IEEE-754 double")
+		return out, newError(ErrNumberRange, start, "number is not a finite IEEE-754 double")
 	}
-	p.out = out
-	return nil
+	return extended, nil
 }
 
 func (p *parser) numberError(i int, expecting string) error {

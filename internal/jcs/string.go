@@ -175,29 +175,28 @@ func hex4(src []byte, i int) (rune, bool) {
 }
 
 // stringValue canonicalises the string value at p.pos.
-func (p *parser) stringValue() error {
+func (p *parser) stringValue(out []byte) ([]byte, error) {
 	s, err := p.str()
 	if err != nil {
-		return err
+		return out, err
 	}
-	p.emitString(s)
+	out = p.emitString(out, s)
 	if s.scratch {
 		p.keys = p.keys[:s.start]
 	}
-	return nil
+	return out, nil
 }
 
-// emitString appends the canonical serialisation of s to p.out.
-func (p *parser) emitString(s strSpan) {
+// emitString appends the canonical serialisation of s to out.
+func (p *parser) emitString(out []byte, s strSpan) []byte {
 	if !s.scratch {
 		// Without escapes the input can hold no '"', '\' or control
 		// character, so its bytes are already canonical.
-		p.out = append(p.out, '"')
-		p.out = append(p.out, p.src[s.start:s.end]...)
-		p.out = append(p.out, '"')
-		return
+		out = append(out, '"')
+		out = append(out, p.src[s.start:s.end]...)
+		return append(out, '"')
 	}
-	p.out = appendQuoted(p.out, p.keys[s.start:s.end])
+	return appendQuoted(out, p.keys[s.start:s.end])
 }
 
 const hexDigits = "0123456789abcdef"

@@ -1,5 +1,0 @@
-//go:build race
-
-package jcs
-
-const raceEnabled = true

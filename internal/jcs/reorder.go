@@ -1,0 +1,137 @@
+package jcs
+
+import "slices"
+
+// insertionSortMax is the member count up to which objects are sorted by
+// insertion sort, which also finds duplicates as it goes.
+const insertionSortMax = 12
+
+// sortMembers checks the members ms of the object being written for
+// duplicate names and, if they are out of order, rewrites blocks (the
+// output from the object's first member on, each member written as
+// `"name":value,`) in canonical order. ms hold offsets in the output,
+// where blocks begin at objStart.
+func (p *parser) sortMembers(blocks []byte, ms []member, objStart int) error {
+	if len(ms) <= insertionSortMax {
+		// Sort the members' indices. Inserting into a strictly increasing
+		// prefix, the first element not greater than the new one is equal
+		// to it if any element is.
+		var ord [insertionSortMax]uint8
+		for i := range ms {
+			ord[i] = uint8(i)
+		}
+		moved := false
+		for i := 1; i < len(ms); i++ {
+			for j := i; j > 0; j-- {
+				a, b := &ms[ord[j-1]], &ms[ord[j]]
+				c := p.compareKeys(a, b)
+				if c == 0 {
+					return p.duplicate(a, b)
+				}
+				if c < 0 {
+					break
+				}
+				ord[j-1], ord[j] = ord[j], ord[j-1]
+				moved = true
+			}
+		}
+		if moved {
+			p.permute(blocks, ms, ord[:len(ms)], objStart)
+		}
+		return nil
+	}
+	moved := false
+	for i := 1; i < len(ms) && !moved; i++ {
+		moved = p.compareKeys(&ms[i-1], &ms[i]) >= 0
+	}
+	if moved {
+		slices.SortFunc(ms, func(a, b member) int { return p.compareKeys(&a, &b) })
+	}
+	for i := 1; i < len(ms); i++ {
+		if p.compareKeys(&ms[i-1], &ms[i]) == 0 {
+			return p.duplicate(&ms[i-1], &ms[i])
+		}
+	}
+	if moved {
+		p.rewrite(blocks, ms, objStart)
+	}
+	return nil
+}
+
+// rewrite copies blocks aside and writes them back in the order of ms.
+func (p *parser) rewrite(blocks []byte, ms []member, objStart int) {
+	tmp := p.scratch(len(blocks))
+	tmp = append(tmp, blocks...)
+	w := 0
+	for i := range ms {
+		w += copy(blocks[w:], tmp[ms[i].start-objStart:ms[i].end+1-objStart])
+	}
+	p.tmp = tmp
+}
+
+// permute puts the blocks of ms, now in input order, in the order ord by
+// rotating each, in turn, to the front of those not yet placed. That moves
+// only the bytes between a block and its place, and needs scratch space the
+// size of the shorter of the two; an object whose rotations would move more
+// than twice its bytes is rewritten through a copy instead.
+func (p *parser) permute(blocks []byte, ms []member, ord []uint8, objStart int) {
+	var cur [insertionSortMax]uint8 // block indices in their present order
+	size := func(i uint8) int { return ms[i].end + 1 - ms[i].start }
+	for pass := range 2 {
+		for i := range ms {
+			cur[i] = uint8(i)
+		}
+		moved, cursor := 0, 0
+		for k, t := range ord {
+			j, left := k, 0
+			for cur[j] != t {
+				left += size(cur[j])
+				j++
+			}
+			right := size(t)
+			if left > 0 {
+				if pass == 0 {
+					moved += left + right
+				} else {
+					p.rotate(blocks[cursor:cursor+left+right], left)
+				}
+				copy(cur[k+1:j+1], cur[k:j])
+				cur[k] = t
+			}
+			cursor += right
+		}
+		if pass == 0 && moved > 2*len(blocks) {
+			sorted := make([]member, 0, insertionSortMax)
+			for _, i := range ord {
+				sorted = append(sorted, ms[i])
+			}
+			p.rewrite(blocks, sorted, objStart)
+			return
+		}
+	}
+}
+
+// rotate turns b, made of left bytes and then the rest, into the rest and
+// then the left bytes.
+func (p *parser) rotate(b []byte, left int) {
+	right := len(b) - left
+	if right <= left {
+		tmp := append(p.scratch(right), b[left:]...)
+		copy(b[right:], b[:left])
+		copy(b, tmp)
+		p.tmp = tmp
+		return
+	}
+	tmp := append(p.scratch(left), b[:left]...)
+	copy(b, b[left:])
+	copy(b[right:], tmp)
+	p.tmp = tmp
+}
+
+// scratch returns p.tmp emptied, with room for n bytes.
+func (p *parser) scratch(n int) []byte {
+	if cap(p.tmp) < n {
+		p.tmp = make([]byte, 0, n)
+	}
+	return p.tmp[:0]
+}
