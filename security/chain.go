@@ -133,26 +133,55 @@ func ResumeChain(head Head, tree *auditlog.Tree) (*ChainVerifier, error) {
 // valid until the next call. The first failure is a [*ChainError]; after
 // one, the verifier must not be used.
 func (v *ChainVerifier) Add(e *Event) ([]tlog.Hash, error) {
+	c, buf := CheckEvent(e, v.buf)
+	v.buf = buf
+	return v.AddChecked(c)
+}
+
+// CheckedEvent is an event whose own hash [CheckEvent] has checked, ready
+// for [ChainVerifier.AddChecked]. The zero value is no event.
+type CheckedEvent struct {
+	event *Event
+	leaf  tlog.Hash // the event's leaf hash in the log's tree
+	err   error     // why its hash does not verify
+}
+
+// CheckEvent does the part of [ChainVerifier.Add] that needs no other
+// event: it recomputes e's hash from its content and its PrevHash, and
+// its leaf hash. It is the costly part (the canonical form, two SHA-256
+// sums), so a verifier that reads many events at once can check them in
+// parallel and then add them in order, which checks what links each to
+// the one before. buf is scratch space, returned for reuse. e must not
+// change before it is added.
+func CheckEvent(e *Event, buf []byte) (CheckedEvent, []byte) {
+	buf = append(buf[:0], e.PrevHash[:]...)
+	b, err := e.AppendCanonical(buf)
+	if err != nil {
+		return CheckedEvent{event: e, err: &ChainError{Seq: e.Seq, Reason: "content cannot be canonicalised: " + err.Error()}}, buf
+	}
+	if !Digest(sha256.Sum256(b)).Equal(e.Hash) {
+		return CheckedEvent{event: e, err: &ChainError{Seq: e.Seq, Reason: "content does not match its hash: the event was edited"}}, b
+	}
+	return CheckedEvent{event: e, leaf: tlog.RecordHash(b[len(e.PrevHash):])}, b
+}
+
+// AddChecked is [ChainVerifier.Add] for an event [CheckEvent] has
+// checked: it checks that the event follows the head (its sequence
+// number and PrevHash), then reports a hash CheckEvent found wrong, in
+// the order Add reports them, and appends its leaf to the tree.
+func (v *ChainVerifier) AddChecked(c CheckedEvent) ([]tlog.Hash, error) {
+	e := c.event
 	switch {
+	case e == nil:
+		return nil, fmt.Errorf("security: no checked event to add after event %d", v.head.Size)
 	case e.Seq != v.head.Size+1:
 		return nil, &ChainError{Seq: v.head.Size + 1, Reason: fmt.Sprintf("expected event %d, found %d: an event is missing or out of place", v.head.Size+1, e.Seq)}
 	case !e.PrevHash.Equal(v.head.Hash):
 		return nil, &ChainError{Seq: e.Seq, Reason: "previous-hash link does not match the event before: events were removed, inserted or reordered"}
+	case c.err != nil:
+		return nil, c.err
 	}
-	c, err := e.AppendCanonical(v.buf[:0])
-	if err != nil {
-		return nil, &ChainError{Seq: e.Seq, Reason: "content cannot be canonicalised: " + err.Error()}
-	}
-	v.buf = c
-	h := sha256.New()
-	h.Write(e.PrevHash[:])
-	h.Write(c)
-	var sum Digest
-	h.Sum(sum[:0])
-	if !sum.Equal(e.Hash) {
-		return nil, &ChainError{Seq: e.Seq, Reason: "content does not match its hash: the event was edited"}
-	}
-	hashes, err := v.tree.Append(c)
+	hashes, err := v.tree.AppendHash(c.leaf)
 	if err != nil {
 		return nil, fmt.Errorf("security: audit event %d: %w", e.Seq, err)
 	}

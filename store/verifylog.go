@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/attest"
@@ -24,85 +26,186 @@ const logPage = 1000
 // tree that differs, an *attest.RecordError naming "audit_tree/<seq>". A
 // tree behind the log (see [Store.SyncTree]) is not an error: the events
 // it lacks are verified all the same.
+//
+// It reads one page ahead while it checks the page before, and checks
+// each page's event hashes on every CPU (security.CheckEvent) before it
+// adds them in order (security.ChainVerifier.AddChecked): the first
+// failure it reports is the first in the log, as a reading in order
+// would find it.
 func (s *Store) VerifyLog(ctx context.Context, opts security.VerifyOptions) (security.Head, tlog.Hash, error) {
 	v, err := security.NewChainVerifier(opts)
 	if err != nil {
 		return security.Head{}, tlog.Hash{}, err
 	}
-	page := opts.PageSize
-	if page <= 0 || page > MaxAuditPage {
-		page = logPage
+	size := opts.PageSize
+	if size <= 0 || size > MaxAuditPage {
+		size = logPage
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	pages := make(chan logChunk, 1)
+	var reader sync.WaitGroup
+	reader.Go(func() { s.readLog(ctx, size, pages) })
+	defer func() {
+		cancel()
+		for range pages { // let the reader see the cancellation and end
+		}
+		reader.Wait()
+	}()
+	check := newPageChecker()
 	treeEnded := int64(-1) // the first event without a tree row, once found
-	for {
+	last := false          // the log's last page was checked
+	for p := range pages {
+		if p.err != nil {
+			return v.Head(), tlog.Hash{}, p.err
+		}
+		last = len(p.events) < size
 		after := v.Head().Size
-		var events []security.Event
-		var rows [][]byte
-		_, err := read(ctx, &s.ops, func(o *op) (struct{}, error) {
-			events = make([]security.Event, 0, page)
-			err := o.query(&driver.Query{Table: o.t.events, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
-				Order: []driver.Order{{Column: "seq"}}, Limit: page}, func(row []any) error {
-				e, err := decodeEvent(o.t.events, row)
-				events = append(events, e)
-				return err
-			})
-			if err != nil {
-				return struct{}{}, err
-			}
-			return struct{}{}, o.query(&driver.Query{Table: o.t.tree, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
-				Order: []driver.Order{{Column: "seq"}}, Limit: len(events) + 1}, func(row []any) error {
-				r := newReader(o.t.tree, row)
-				seq, b := r.int(), r.bytes()
-				if err := r.done(); err != nil {
-					return err
-				}
-				if want := after + int64(len(rows)) + 1; seq != want {
-					return attest.Tampered(fmt.Sprintf("audit_tree/%d", want), "seq", fmt.Sprintf("missing: the next row is %d", seq))
-				}
-				rows = append(rows, b)
-				return nil
-			})
-		})
-		if err != nil {
-			return v.Head(), tlog.Hash{}, err
+		if p.after != after {
+			return v.Head(), tlog.Hash{}, fmt.Errorf("store: verifying the audit log: a page after %d read while at %d", p.after, after)
 		}
-		if len(rows) > len(events) {
-			if len(events) < page {
-				seq := after + int64(len(events)) + 1
-				return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", seq), "seq",
-					"a tree row for an event the log does not hold")
-			}
-			rows = rows[:len(events)] // the next page's first row
-		}
-		if len(rows) > 0 && treeEnded >= 0 {
+		if len(p.rows) > 0 && treeEnded >= 0 {
 			return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", after+1), "seq",
 				fmt.Sprintf("a tree row after event %d, which has none", treeEnded))
 		}
-		for i := range events {
-			hashes, err := v.Add(&events[i])
+		checked := check.page(p.events)
+		for i := range checked {
+			hashes, err := v.AddChecked(checked[i])
 			if err != nil {
 				return v.Head(), tlog.Hash{}, err
 			}
-			if i >= len(rows) {
+			if i >= len(p.rows) {
 				if treeEnded < 0 {
-					treeEnded = events[i].Seq
+					treeEnded = p.events[i].Seq
 				}
 				continue
 			}
-			if !sameHashes(rows[i], hashes) {
-				return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", events[i].Seq), "hashes",
+			if !sameHashes(p.rows[i], hashes) {
+				return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", p.events[i].Seq), "hashes",
 					"not the stored hashes the log's events make: the tree was edited")
 			}
 		}
-		if len(events) < page {
-			break
+		if p.extraRow {
+			return v.Head(), tlog.Hash{}, attest.Tampered(fmt.Sprintf("audit_tree/%d", v.Head().Size+1), "seq",
+				"a tree row for an event the log does not hold")
 		}
+	}
+	if !last { // never so: the reader ends with the last page or an error
+		return v.Head(), tlog.Hash{}, fmt.Errorf("store: verifying the audit log: reading stopped after event %d", v.Head().Size)
 	}
 	if err := v.Finish(); err != nil {
 		return v.Head(), tlog.Hash{}, err
 	}
 	root, err := v.Root()
 	return v.Head(), root, err
+}
+
+// logChunk is one page of the log as read: its events after seq after,
+// and the tree rows stored for them, in order from after+1. extraRow
+// reports a tree row after the page's last event on the log's last page:
+// a row for an event the log does not hold.
+type logChunk struct {
+	after    int64
+	events   []security.Event
+	rows     [][]byte
+	extraRow bool
+	err      error
+}
+
+// readLog reads the log a page at a time, each page in a read
+// transaction of its own, and sends the pages to out in order until the
+// last (a page shorter than size) or an error, sent as a page with err
+// (ctx's end among them). It closes out when it returns.
+func (s *Store) readLog(ctx context.Context, size int, out chan<- logChunk) {
+	defer close(out)
+	after := int64(0)
+	for {
+		p := s.readChunk(ctx, after, size)
+		out <- p // VerifyLog receives every page, to the end or after it stops
+		if p.err != nil || len(p.events) < size {
+			return
+		}
+		after += int64(len(p.events))
+	}
+}
+
+// readChunk reads the page of events after seq after and their tree
+// rows, one row beyond them to find a row without an event.
+func (s *Store) readChunk(ctx context.Context, after int64, size int) logChunk {
+	p := logChunk{after: after}
+	_, p.err = read(ctx, &s.ops, func(o *op) (struct{}, error) {
+		p.events = make([]security.Event, 0, size)
+		p.rows = p.rows[:0]
+		err := o.query(&driver.Query{Table: o.t.events, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
+			Order: []driver.Order{{Column: "seq"}}, Limit: size}, func(row []any) error {
+			e, err := decodeEvent(o.t.events, row)
+			p.events = append(p.events, e)
+			return err
+		})
+		if err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, o.query(&driver.Query{Table: o.t.tree, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
+			Order: []driver.Order{{Column: "seq"}}, Limit: len(p.events) + 1}, func(row []any) error {
+			r := newReader(o.t.tree, row)
+			seq, b := r.int(), r.bytes()
+			if err := r.done(); err != nil {
+				return err
+			}
+			if want := after + int64(len(p.rows)) + 1; seq != want {
+				return attest.Tampered(fmt.Sprintf("audit_tree/%d", want), "seq", fmt.Sprintf("missing: the next row is %d", seq))
+			}
+			p.rows = append(p.rows, b)
+			return nil
+		})
+	})
+	if p.err == nil && len(p.rows) > len(p.events) {
+		// The look-ahead row: the next page's first, unless this page is
+		// the log's last.
+		p.extraRow = len(p.events) < size
+		p.rows = p.rows[:len(p.events)]
+	}
+	return p
+}
+
+// pageChecker checks the hashes of a page's events on every CPU.
+type pageChecker struct {
+	workers int
+	bufs    [][]byte
+	checked []security.CheckedEvent
+}
+
+func newPageChecker() *pageChecker {
+	n := runtime.GOMAXPROCS(0)
+	return &pageChecker{workers: n, bufs: make([][]byte, n)}
+}
+
+// page returns the checked events of events, in order.
+func (c *pageChecker) page(events []security.Event) []security.CheckedEvent {
+	if cap(c.checked) < len(events) {
+		c.checked = make([]security.CheckedEvent, len(events))
+	}
+	c.checked = c.checked[:len(events)] // every entry is written below
+	workers := min(c.workers, (len(events)+63)/64) // not worth a goroutine for fewer
+	if workers <= 1 {
+		for i := range events {
+			c.checked[i], c.bufs[0] = security.CheckEvent(&events[i], c.bufs[0])
+		}
+		return c.checked
+	}
+	var wg sync.WaitGroup
+	per := (len(events) + workers - 1) / workers
+	for w := range workers {
+		lo, hi := w*per, min((w+1)*per, len(events))
+		wg.Go(func() {
+			buf := c.bufs[w]
+			for i := lo; i < hi; i++ {
+				c.checked[i], buf = security.CheckEvent(&events[i], buf)
+			}
+			c.bufs[w] = buf
+		})
+	}
+	wg.Wait()
+	return c.checked
 }
 
 func sameHashes(row []byte, hashes []tlog.Hash) bool {

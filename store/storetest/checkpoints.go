@@ -113,6 +113,16 @@ func checkpointCases() map[string]func(e *env) {
 				assert.Equal(e.t, root, r, "page %d", page)
 			}
 		},
+		"VerifyLogEndsWithItsContext": func(e *env) {
+			e.appendN(25)
+			ctx, cancel := context.WithCancel(e.ctx())
+			cancel()
+			_, _, err := e.s.VerifyLog(ctx, security.VerifyOptions{PageSize: 2})
+			require.ErrorIs(e.t, err, context.Canceled)
+			head, _, err := e.s.VerifyLog(e.ctx(), security.VerifyOptions{PageSize: 2})
+			require.NoError(e.t, err, "the store is unaffected")
+			assert.Equal(e.t, int64(25), head.Size)
+		},
 		"ACheckpointVerifiesAgainstTheUntouchedLog": func(e *env) {
 			e.appendN(4)
 			cp := e.checkpoint()

@@ -30,6 +30,17 @@ func runTamper(t *testing.T, h Harness) {
 			require.NoError(e.t, e.tamper().EditAuditEvent(e.ctx(), 4))
 			brokenAt(e, security.VerifyOptions{}, 4)
 		},
+		"VerifyLogFindsTheFirstTamperingWhateverThePageSize": func(e *env) {
+			e.appendN(30)
+			require.NoError(e.t, e.tamper().EditAuditEvent(e.ctx(), 18))
+			require.NoError(e.t, e.tamper().EditAuditEvent(e.ctx(), 5))
+			for _, page := range []int{0, 1, 4, 7, 29, 30, 31} {
+				_, _, err := e.s.VerifyLog(e.ctx(), security.VerifyOptions{PageSize: page})
+				var ce *security.ChainError
+				require.ErrorAs(e.t, err, &ce, "page %d", page)
+				assert.Equal(e.t, int64(5), ce.Seq, "page %d: the first, though later pages were read and checked ahead", page)
+			}
+		},
 		"ADeletedEventIsDetectedAtItsPosition": func(e *env) {
 			e.appendN(6)
 			require.NoError(e.t, e.tamper().DeleteAuditEvent(e.ctx(), 3))
