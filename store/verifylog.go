@@ -184,7 +184,7 @@ func (c *pageChecker) page(events []security.Event) []security.CheckedEvent {
 	if cap(c.checked) < len(events) {
 		c.checked = make([]security.CheckedEvent, len(events))
 	}
-	c.checked = c.checked[:len(events)] // every entry is written below
+	c.checked = c.checked[:len(events)]            // every entry is written below
 	workers := min(c.workers, (len(events)+63)/64) // not worth a goroutine for fewer
 	if workers <= 1 {
 		for i := range events {
