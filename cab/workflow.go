@@ -10,10 +10,12 @@ import (
 	"hash"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/buildworksai/trustgate"
@@ -122,7 +124,8 @@ type Workflow struct {
 	classifier *blastradius.Classifier
 	opts       Options
 	levels     []maturity.Definition
-	verified   sync.Map // modelKey → struct{}: models that verified
+	verified   sync.Map // modelKey, stateKey → struct{}, evidenceKey → verifiedEvidence: what verified
+	lastModel  atomic.Pointer[verifiedModel]
 	now        func() time.Time
 	newID      func() uuid.UUID
 	log        *slog.Logger
@@ -230,14 +233,15 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 	if err != nil {
 		return Request{}, fmt.Errorf("cab: evidence %s: %w", s.EvidenceID, err)
 	}
-	if err := w.verifyEvidence(&ev); err != nil {
+	m, err := w.verifyEvidence(&ev)
+	var merr *manifestError
+	switch {
+	case errors.As(err, &merr):
+		return Request{}, fmt.Errorf("%w: %w", ErrEvidence, merr.err)
+	case err != nil:
 		// The record error first: its code (tampered) is the one callers see;
 		// errors.Is(err, ErrEvidence) holds too.
 		return Request{}, fmt.Errorf("cab: evidence %s does not match what was signed: %w (%w)", ev.ID, err, ErrEvidence)
-	}
-	m, err := ev.Manifest()
-	if err != nil {
-		return Request{}, fmt.Errorf("%w: %w", ErrEvidence, err)
 	}
 	art, ok := m.Artifact(s.ArtifactName)
 	if !ok {
@@ -330,10 +334,12 @@ func (w *Workflow) verifyState(s *maturity.State) error {
 }
 
 // verifyEvidence is security.Evidence.Verify with the workflow's keys,
-// cached by everything it depends on: a package is never updated, so the
-// same bytes verify the same way, and a repeat submission of one build
-// costs a hash of the package instead of a signature check.
-func (w *Workflow) verifyEvidence(e *security.Evidence) error {
+// followed by its manifest, both cached by everything they depend on: a
+// package is never updated, so the same bytes verify the same way and hold
+// the same manifest, and a repeat submission of one build costs a hash of
+// the package instead of a signature check and a parse. A manifest that
+// does not parse is a *manifestError.
+func (w *Workflow) verifyEvidence(e *security.Evidence) (security.Manifest, error) {
 	h := sha256.New()
 	frame(h, e.ID[:])
 	frame(h, []byte(e.CorrelationID))
@@ -347,18 +353,45 @@ func (w *Workflow) verifyEvidence(e *security.Evidence) error {
 	}
 	var key evidenceKey
 	h.Sum(key[:0])
-	if _, ok := w.verified.Load(key); ok {
-		return nil
+	if m, ok := w.verified.Load(key); ok {
+		return m.(verifiedEvidence).manifest.clone(), nil
 	}
 	if err := e.Verify(w.keys); err != nil {
-		return err
+		return security.Manifest{}, err
 	}
-	w.verified.Store(key, struct{}{})
-	return nil
+	m, err := e.Manifest()
+	if err != nil {
+		return security.Manifest{}, &manifestError{err}
+	}
+	w.verified.Store(key, verifiedEvidence{manifest: manifest(m)})
+	return m, nil
 }
 
 // evidenceKey is what an evidence verification depends on.
 type evidenceKey [32]byte
+
+// verifiedEvidence is what is cached for a package that verified: its
+// manifest.
+type verifiedEvidence struct{ manifest manifest }
+
+// manifest is a security.Manifest kept in the cache, handed out as copies.
+type manifest security.Manifest
+
+func (m manifest) clone() security.Manifest {
+	c := security.Manifest(m)
+	c.Artifacts = slices.Clone(m.Artifacts)
+	if m.SBOM != nil {
+		sbom := *m.SBOM
+		c.SBOM = &sbom
+	}
+	return c
+}
+
+// manifestError is a verified package's manifest that does not parse.
+type manifestError struct{ err error }
+
+func (e *manifestError) Error() string { return e.err.Error() }
+func (e *manifestError) Unwrap() error { return e.err }
 
 // stateKey is what a state verification depends on.
 type stateKey [32]byte
@@ -378,8 +411,35 @@ func frame(h hash.Hash, b []byte) {
 	h.Write(b)
 }
 
-// verifyModel is [VerifyModel] with the workflow's keys and levels, cached.
+// verifyModel is [VerifyModel] with the workflow's keys and levels, cached
+// twice: the model that last verified is kept whole, with its content hash
+// and the level it verified under, and a model equal to it in every field
+// under the same level has that content hash and those signoffs, so it
+// costs a comparison; any other model is hashed, and its signatures are
+// checked unless that content hash, with those signoffs and that level,
+// verified before.
 func (w *Workflow) verifyModel(v *riskmodel.Version, level maturity.Level) (security.Digest, error) {
+	if last := w.lastModel.Load(); last != nil && last.level == level && reflect.DeepEqual(&last.model, v) {
+		return last.hash, nil
+	}
+	d, err := w.verifyModelHashed(v, level)
+	if err == nil {
+		w.lastModel.Store(&verifiedModel{model: v.Clone(), level: level, hash: d})
+	}
+	return d, err
+}
+
+// verifiedModel is a model that verified, whole, with what it verified
+// under and its content hash.
+type verifiedModel struct {
+	model riskmodel.Version
+	level maturity.Level
+	hash  security.Digest
+}
+
+// verifyModelHashed is verifyModel's second cache, by content hash,
+// signoffs and level.
+func (w *Workflow) verifyModelHashed(v *riskmodel.Version, level maturity.Level) (security.Digest, error) {
 	h, err := v.ContentHash()
 	if err != nil {
 		return VerifyModel(v, w.keys, w.levels, level)

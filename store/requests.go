@@ -154,18 +154,22 @@ func (h *ops) CreateRequest(ctx context.Context, r cab.Request) (cab.Request, er
 	case !validStatus(r.Status):
 		return cab.Request{}, invalid("status", "store: CAB request %s: %q is not a request status", r.ID, r.Status)
 	}
+	// The row and the event are built before the transaction begins, so
+	// that the writers it waits with are held up by its writes alone; what
+	// is returned is what is written, never read back.
+	now := h.c.clock()
+	r = h.c.normProgress(r)
+	if r.CreatedAt = h.c.norm(r.CreatedAt); r.CreatedAt.IsZero() {
+		r.CreatedAt = now
+	}
+	if r.UpdatedAt.IsZero() {
+		r.UpdatedAt = now
+	}
+	r.Decision.Reason.Text = r.Decision.Reason.Code.Text() // what reads back: the code is stored, not the text
+	row, event := requestRow(&r), cab.SubmittedEvent(r)
+	created := insertNew(h.c.t.requests, row, "CAB request id %s or correlation id %q is taken", r.ID, r.CorrelationID)
 	return write(ctx, h, func(o *op) (cab.Request, error) {
-		now := o.clock()
-		r = o.normProgress(r)
-		if r.CreatedAt = o.norm(r.CreatedAt); r.CreatedAt.IsZero() {
-			r.CreatedAt = now
-		}
-		if r.UpdatedAt.IsZero() {
-			r.UpdatedAt = now
-		}
-		r.Decision.Reason.Text = r.Decision.Reason.Code.Text() // what reads back: the code is stored, not the text
-		_, err := o.apply([]change{insertNew(o.t.requests, requestRow(&r), "CAB request id %s or correlation id %q is taken",
-			r.ID, r.CorrelationID)}, cab.SubmittedEvent(r))
+		_, err := o.apply([]change{created}, event)
 		if !taken(err) {
 			return r, err
 		}

@@ -43,6 +43,7 @@ func Attacks(t *testing.T, b Backend) {
 		{"DecisionRewrittenToAutoApproved", attackDecision},
 		{"ExceptionExpiryExtended", attackExpiry},
 		{"ThresholdRaised", attackThreshold},
+		{"ThresholdRaisedAfterTheModelWasCached", attackCachedThreshold},
 		{"ModelMarkedApprovedAndActivated", attackModelFlag},
 		{"MaturityLevelRaised", attackLevel},
 		{"EvidenceDigestReplaced", attackEvidence},
@@ -284,6 +285,50 @@ func attackThreshold(t *testing.T, a *attack) {
 	chrome := blastradius.Input{AppName: "Google Chrome", TargetUsers: 500}
 	_, err := a.submit(t, "chg-t", chrome, fs)
 	require.ErrorIs(t, err, riskmodel.ErrUnverified, "a model whose content no longer matches its signatures decides nothing")
+	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(err))
+	requireNamed(t, a.verify(), "risk_model_versions/1.1", "")
+}
+
+// attackCachedThreshold edits the active model after a submission has
+// read, verified and cached it (the workflow keeps the model that last
+// verified): the edit must never decide. The next submission is refused,
+// or decided by the model verified before the edit, never by the edited
+// threshold; a store and workflow that read the model afresh (another
+// process) refuse it; and so does the next submission once the version's
+// own row is edited too.
+func attackCachedThreshold(t *testing.T, a *attack) {
+	fs := factors()
+	for f := range fs {
+		fs[f] = decimal.NewFromInt(15)
+	}
+	chrome := blastradius.Input{AppName: "Google Chrome", TargetUsers: 500}
+	before, err := a.submit(t, "chg-c1", chrome, fs)
+	require.NoError(t, err, "the genuine model decides")
+
+	a.sql(t, `UPDATE risk_model_thresholds SET threshold = ? WHERE version = '1.1' AND class = 'PRODUCTIVITY_TOOLS'`, "50")
+	after, err := a.submit(t, "chg-c2", chrome, fs)
+	if err != nil {
+		require.ErrorIs(t, err, riskmodel.ErrUnverified, "refused, or decided by the genuine model")
+	} else {
+		assert.True(t, after.Decision.Threshold.Equal(before.Decision.Threshold), "the edited threshold %s decides nothing", after.Decision.Threshold)
+		assert.Equal(t, before.Decision.Outcome, after.Decision.Outcome)
+		assert.Equal(t, before.Decision.ModelHash, after.Decision.ModelHash, "the approved model's content hash")
+	}
+	// Another process, reading the model afresh, refuses it.
+	fresh, err := store.New(a.s.Driver(), store.Options{Now: func() time.Time { return a.now }, Service: a.svc})
+	require.NoError(t, err)
+	w, err := cab.NewWorkflow(fresh, cab.Options{Service: a.svc, Now: func() time.Time { return a.now }})
+	require.NoError(t, err)
+	ev := a.evidence(t, "ev-chg-c3")
+	_, err = w.Submit(a.ctx, cab.Submission{EvidenceID: ev.ID, DeploymentIntentID: uuid.New(), CorrelationID: "chg-c3",
+		Classify: &chrome, Factors: fs, Submitter: "sam"})
+	require.ErrorIs(t, err, riskmodel.ErrUnverified, "a store that reads the edited rows refuses them")
+	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(err))
+
+	// An edit of the version's row as well.
+	a.sql(t, `UPDATE risk_model_versions SET exception_threshold = ? WHERE version = '1.1'`, "100")
+	_, err = a.submit(t, "chg-c4", chrome, fs)
+	require.ErrorIs(t, err, riskmodel.ErrUnverified, "a changed version row is read in full and refused")
 	assert.Equal(t, trustgate.Tampered, trustgate.ErrorCode(err))
 	requireNamed(t, a.verify(), "risk_model_versions/1.1", "")
 }

@@ -391,9 +391,12 @@ func BenchValidateDeployment(b *testing.B, be Backend) {
 // values, the evidence read and integrity check, the decision, and the
 // commit of the request with its cab.submitted audit event. Each submission
 // has a correlation id of its own, so every iteration writes. "Parallel"
-// runs 4 × GOMAXPROCS goroutines at once.
+// runs 4 × GOMAXPROCS goroutines at once. "BareTx" is the reference, on
+// the same database after the submissions: a bare transaction that writes
+// the same rows (see benchBareTx), Serial and Parallel in the same way.
 func BenchSubmit(b *testing.B, be Backend) {
-	s, err := store.New(be.New(b), store.Options{})
+	d := be.New(b)
+	s, err := store.New(d, store.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -449,6 +452,12 @@ func BenchSubmit(b *testing.B, be Backend) {
 				}
 			}
 		})
+	})
+	b.Run("BareTx", func(b *testing.B) {
+		if err := submit(); err != nil { // the rows to copy, when it runs alone
+			b.Fatal(err)
+		}
+		benchBare(b, be.Raw(b, d), be.Dialect)
 	})
 }
 
