@@ -1,8 +1,6 @@
 package cab
 
 import (
-	"cmp"
-
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
@@ -38,19 +36,28 @@ const (
 	ReasonAboveThreshold      ReasonCode = "SCORE_ABOVE_THRESHOLD"
 )
 
+// The texts of the reason codes.
+const (
+	textExceptionThreshold  = "the risk score is at or above the model's exception threshold: the deployment needs a time-boxed exception"
+	textClassNeverAuto      = "deployments of this blast radius class are never approved automatically, at any maturity level"
+	textAutomationNotEarned = "the class's auto-approve threshold is 0: automation has not been earned for it yet"
+	textWithinThreshold     = "the risk score is at or below the class's auto-approve threshold"
+	textAboveThreshold      = "the risk score is above the class's auto-approve threshold"
+)
+
 // Text returns the human-readable explanation of the code.
 func (c ReasonCode) Text() string {
 	switch c {
 	case ReasonExceptionThreshold:
-		return "the risk score is at or above the model's exception threshold: the deployment needs a time-boxed exception"
+		return textExceptionThreshold
 	case ReasonClassNeverAuto:
-		return "deployments of this blast radius class are never approved automatically, at any maturity level"
+		return textClassNeverAuto
 	case ReasonAutomationNotEarned:
-		return "the class's auto-approve threshold is 0: automation has not been earned for it yet"
+		return textAutomationNotEarned
 	case ReasonWithinThreshold:
-		return "the risk score is at or below the class's auto-approve threshold"
+		return textWithinThreshold
 	case ReasonAboveThreshold:
-		return "the risk score is above the class's auto-approve threshold"
+		return textAboveThreshold
 	}
 	return "unknown reason"
 }
@@ -105,46 +112,45 @@ func (d Decision) Reasons() []Reason {
 	return out
 }
 
+// classInfo is what a decision needs to know of a class, found with one
+// switch on its name: its index in [Rules]'s arrays, its quorum and whether
+// it may ever auto-approve, as [blastradius.Class.Quorum] and
+// [blastradius.Class.AutoApproveAllowed] give them.
+type classInfo struct {
+	index       uint8
+	quorum      uint8
+	autoAllowed bool
+}
+
+// numClasses is the number of blast radius classes.
+const numClasses = 4
+
+func info(index uint8, c blastradius.Class) classInfo {
+	return classInfo{index: index, quorum: uint8(c.Quorum()), autoAllowed: c.AutoApproveAllowed()}
+}
+
+// classOf returns what a decision needs of c, and false when c is not a
+// class.
+func classOf(c blastradius.Class) (classInfo, bool) {
+	switch c {
+	case blastradius.CriticalInfrastructure:
+		return info(0, blastradius.CriticalInfrastructure), true
+	case blastradius.BusinessCritical:
+		return info(1, blastradius.BusinessCritical), true
+	case blastradius.ProductivityTools:
+		return info(2, blastradius.ProductivityTools), true
+	case blastradius.NonCritical:
+		return info(3, blastradius.NonCritical), true
+	}
+	return classInfo{}, false
+}
+
 // inputErr reports an argument that cannot be used: code Invalid, the
 // field's path ("score", "class", "model.thresholds[NON_CRITICAL]"), a
 // message "cab: <field>: <reason>", and the error beneath, if any (for an
 // unknown class, one wrapping a [*blastradius.ClassError]).
 func inputErr(field, reason string, err error) *trustgate.Error {
 	return &trustgate.Error{Code: trustgate.Invalid, Field: field, Message: "cab: " + field + ": " + reason, Err: err}
-}
-
-// compared holds the three comparisons a decision needs and the range checks
-// of its operands.
-type compared struct {
-	scoreInRange, thresholdInRange, exceptionInRange bool
-	scoreVsException, scoreVsThreshold               int
-}
-
-// compare computes the comparisons in fixed-point integers when all three
-// operands fit (every real score and threshold does), and exactly in decimal
-// otherwise. Either way the answer is exact.
-func compare(score, threshold, exception decimal.Decimal) compared {
-	s, ok1 := num.Fixed(score)
-	t, ok2 := num.Fixed(threshold)
-	x, ok3 := num.Fixed(exception)
-	if ok1 && ok2 && ok3 {
-		const top = 100 * 1_000_000_000 // 100 at num.FixedScale
-		return compared{
-			scoreInRange:     s >= 0 && s <= top,
-			thresholdInRange: t >= 0 && t <= top,
-			exceptionInRange: x >= 0 && x <= top,
-			scoreVsException: cmp.Compare(s, x),
-			scoreVsThreshold: cmp.Compare(s, t),
-		}
-	}
-	hundred := decimal.New(100, 0)
-	return compared{
-		scoreInRange:     num.InRange(score, decimal.Zero, hundred),
-		thresholdInRange: num.InRange(threshold, decimal.Zero, hundred),
-		exceptionInRange: num.InRange(exception, decimal.Zero, hundred),
-		scoreVsException: num.Cmp(score, exception),
-		scoreVsThreshold: num.Cmp(score, threshold),
-	}
 }
 
 // Decide decides what must happen to a deployment with the given risk score
@@ -166,47 +172,48 @@ func compare(score, threshold, exception decimal.Decimal) compared {
 // not require the model to be active: shadow evaluation decides with
 // candidate versions too.
 func Decide(score decimal.Decimal, class blastradius.Class, model *riskmodel.Version) (Decision, error) {
-	if !class.Valid() {
-		return Decision{}, inputErr("class", "not a blast radius class", &blastradius.ClassError{Value: string(class)})
+	ci, ok := classOf(class)
+	if !ok {
+		return Decision{}, classInputErr(class)
 	}
 	if model == nil {
 		return Decision{}, inputErr("model", "no risk model given", nil)
 	}
 	threshold, ok := model.Thresholds[class]
 	if !ok {
-		return Decision{}, inputErr("model.thresholds["+string(class)+"]", "model "+model.Version+" has no threshold for the class", riskmodel.ErrMissingThreshold)
+		return Decision{}, missingThresholdErr(class, model.Version)
 	}
-	c := compare(score, threshold, model.ExceptionThreshold)
-	switch {
-	case !c.scoreInRange:
-		return Decision{}, inputErr("score", "risk score "+score.String()+" is outside [0, 100]", nil)
-	case !c.thresholdInRange:
-		return Decision{}, inputErr("model.thresholds["+string(class)+"]", "threshold "+threshold.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
-	case !c.exceptionInRange:
-		return Decision{}, inputErr("model.exception_threshold", "exception threshold "+model.ExceptionThreshold.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
-	}
+	return decide(score, class, ci, operandOf(threshold), operandOf(model.ExceptionThreshold), model.Version)
+}
 
-	d := Decision{
+// decide is Decide and [Rules.Decide] once the class is known and the
+// class's threshold found.
+func decide(score decimal.Decimal, class blastradius.Class, ci classInfo, threshold, exception operand, version string) (Decision, error) {
+	r := judge(operandOf(score), threshold, exception, ci.autoAllowed)
+	switch r {
+	case ruleScoreOutOfRange:
+		return Decision{}, inputErr("score", "risk score "+score.String()+" is outside [0, 100]", nil)
+	case ruleThresholdOutOfRange:
+		return Decision{}, inputErr("model.thresholds["+string(class)+"]", "threshold "+threshold.d.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
+	case ruleExceptionOutOfRange:
+		return Decision{}, inputErr("model.exception_threshold", "exception threshold "+exception.d.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
+	}
+	return Decision{
+		Outcome:            r.outcome(),
+		Reason:             r.reason(),
 		Score:              score,
 		Class:              class,
-		Threshold:          threshold,
-		ExceptionThreshold: model.ExceptionThreshold,
-		ModelVersion:       model.Version,
-		Quorum:             class.Quorum(),
-	}
-	var code ReasonCode
-	switch {
-	case c.scoreVsException >= 0:
-		d.Outcome, code = ExceptionRequired, ReasonExceptionThreshold
-	case !class.AutoApproveAllowed():
-		d.Outcome, code = ManualReview, ReasonClassNeverAuto
-	case threshold.IsZero():
-		d.Outcome, code = ManualReview, ReasonAutomationNotEarned
-	case c.scoreVsThreshold <= 0:
-		d.Outcome, code = AutoApproved, ReasonWithinThreshold
-	default:
-		d.Outcome, code = ManualReview, ReasonAboveThreshold
-	}
-	d.Reason = Reason{Code: code, Text: code.Text()}
-	return d, nil
+		Threshold:          threshold.d,
+		ExceptionThreshold: exception.d,
+		ModelVersion:       version,
+		Quorum:             int(ci.quorum),
+	}, nil
+}
+
+func classInputErr(class blastradius.Class) *trustgate.Error {
+	return inputErr("class", "not a blast radius class", &blastradius.ClassError{Value: string(class)})
+}
+
+func missingThresholdErr(class blastradius.Class, version string) *trustgate.Error {
+	return inputErr("model.thresholds["+string(class)+"]", "model "+version+" has no threshold for the class", riskmodel.ErrMissingThreshold)
 }

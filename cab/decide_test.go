@@ -156,19 +156,22 @@ func TestAnInputErrorWithoutCauseStillCarriesItsCode(t *testing.T) {
 	assert.Nil(t, errors.Unwrap(err), "a score out of range has no cause beneath")
 }
 
+// decideCases are the four outcomes BenchmarkDecide, BenchmarkRulesDecide
+// and BenchmarkDecideFloat64Floor measure, under model("10", "30", "50").
+var decideCases = []struct {
+	name  string
+	score decimal.Decimal
+	class blastradius.Class
+}{
+	{"AutoApproved", d("29.5"), blastradius.ProductivityTools},
+	{"ManualReview", d("42.25"), blastradius.NonCritical},
+	{"CriticalVeto", d("3"), blastradius.CriticalInfrastructure},
+	{"Exception", d("91.75"), blastradius.BusinessCritical},
+}
+
 func BenchmarkDecide(b *testing.B) {
 	m := model("10", "30", "50")
-	cases := []struct {
-		name  string
-		score decimal.Decimal
-		class blastradius.Class
-	}{
-		{"AutoApproved", d("29.5"), blastradius.ProductivityTools},
-		{"ManualReview", d("42.25"), blastradius.NonCritical},
-		{"CriticalVeto", d("3"), blastradius.CriticalInfrastructure},
-		{"Exception", d("91.75"), blastradius.BusinessCritical},
-	}
-	for _, c := range cases {
+	for _, c := range decideCases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

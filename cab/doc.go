@@ -17,6 +17,30 @@
 // quorum of distinct CAB approvals the class requires; [Decision.Reasons]
 // lists every rule that applies, for people.
 //
+// # Exact, and fast
+//
+// Decisions compare decimals exactly: no float64 anywhere. The comparisons
+// run on int64s in fixed-point form (9 decimal places) whenever the score
+// and both thresholds have that form, as every real score and threshold
+// does, and on the decimals themselves otherwise; the two paths give the
+// same answer for every input, which a property test checks on random
+// decimals of every kind (many digits, negative, equal to a threshold,
+// beyond the fixed-point form) against shopspring's own Cmp.
+//
+// Decide holds no cache. A [riskmodel.Version] is a value with a public,
+// mutable Thresholds map, copied freely and shared between goroutines: a
+// cache written into it would be a data race under concurrent use, would
+// make equal models compare unequal (reflect.DeepEqual), and could not
+// tell that the map changed without reading it anyway. So Decide reads
+// the class's threshold from the map and converts the two thresholds and
+// the score on every call, and always sees the model as it is. A caller
+// that decides many times under one model prepares it once with
+// [NewRules]: [Rules] is an immutable snapshot, each class's threshold
+// converted once and held in an array indexed by class, and
+// [Rules.Decide] returns what Decide returns for that model, decision or
+// error, converting only the score. BENCHMARKS.md gives both costs
+// against the same rule written over float64.
+//
 // # Signatures, not status fields
 //
 // A [Workflow] holds an attest.Service: the service key signs each
