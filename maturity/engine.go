@@ -23,6 +23,11 @@ type Store interface {
 	MaturityState(ctx context.Context) (State, error)
 	ActiveRiskModel(ctx context.Context) (riskmodel.Version, error)
 	IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error)
+	// RecountIncidents returns what IncidentCounts does, counted from the
+	// deployment and incident records themselves rather than from any
+	// aggregate kept beside them (a store's calibration buckets, which
+	// are a cache): what a progression is judged on.
+	RecountIncidents(ctx context.Context, from, to time.Time) (incident.Counts, error)
 	LatestIncidentAt(ctx context.Context, severities []incident.Severity, before time.Time) (time.Time, error)
 	EarliestDeploymentAt(ctx context.Context) (time.Time, error)
 	CreateEvaluation(ctx context.Context, e Evaluation) error
@@ -95,6 +100,12 @@ func NewEngine(s Store, opts Options) (*Engine, error) {
 // it as stored (its times at the store's precision). A [Regression] is
 // applied at once (the returned evaluation then carries the decision); a
 // ready [Progression] waits for [Engine.Approve].
+//
+// It judges on the store's IncidentCounts, which may be read from
+// aggregates kept beside the records. A progression found ready is judged
+// again on RecountIncidents, counted from the records, and stored as that
+// finds it: only the records can make the CAB's approval of more automation
+// possible.
 func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	now := e.now().UTC()
 	state, err := e.store.MaturityState(ctx)
@@ -105,26 +116,25 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("maturity: reading the active model: %w", err)
 	}
-	from, to := e.policy.Period(now)
-	period, err := e.store.IncidentCounts(ctx, from, to)
-	if err != nil {
-		return Evaluation{}, err
-	}
-	entryFrom := from
-	if state.Since.After(entryFrom) {
-		entryFrom = state.Since
-	}
-	sinceEntry := period
-	if entryFrom.After(from) {
-		if sinceEntry, err = e.store.IncidentCounts(ctx, entryFrom, to); err != nil {
-			return Evaluation{}, err
-		}
-	}
 	clean, err := e.cleanWeeks(ctx, now)
 	if err != nil {
 		return Evaluation{}, err
 	}
-	ev := Evaluate(e.levels, e.policy, Inputs{State: state, Now: now, Counts: period, SinceEntry: sinceEntry, CleanWeeks: clean})
+	in := Inputs{State: state, Now: now, CleanWeeks: clean}
+	if err := e.counts(ctx, &in, e.store.IncidentCounts); err != nil {
+		return Evaluation{}, err
+	}
+	ev := Evaluate(e.levels, e.policy, in)
+	if ev.Kind == Progression && ev.Ready {
+		// A ready progression is what the CAB may approve to grant more
+		// automation: it is judged again on the records themselves, so
+		// that no cache of them (a store's calibration buckets) can make
+		// it ready.
+		if err := e.counts(ctx, &in, e.store.RecountIncidents); err != nil {
+			return Evaluation{}, err
+		}
+		ev = Evaluate(e.levels, e.policy, in)
+	}
 	ev.ID, ev.CreatedAt = e.newID(), now
 	if err := e.store.CreateEvaluation(ctx, ev); err != nil {
 		return Evaluation{}, fmt.Errorf("maturity: storing the evaluation: %w", err)
@@ -147,6 +157,28 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	e.log.LogAttrs(ctx, slog.LevelWarn, "maturity regressed", slog.Int("from", int(tr.From)), slog.Int("to", int(tr.To)),
 		slog.String("model_version", tr.Model.Version), slog.String("reason", ev.Reason))
 	return e.stored(ctx, ev)
+}
+
+// counts fills in the aggregates of in, over the period ending at in.Now
+// and over its part since the current level was entered, with count.
+func (e *Engine) counts(ctx context.Context, in *Inputs, count func(ctx context.Context, from, to time.Time) (incident.Counts, error)) error {
+	from, to := e.policy.Period(in.Now)
+	period, err := count(ctx, from, to)
+	if err != nil {
+		return err
+	}
+	entryFrom := from
+	if in.State.Since.After(entryFrom) {
+		entryFrom = in.State.Since
+	}
+	sinceEntry := period
+	if entryFrom.After(from) {
+		if sinceEntry, err = count(ctx, entryFrom, to); err != nil {
+			return err
+		}
+	}
+	in.Counts, in.SinceEntry = period, sinceEntry
+	return nil
 }
 
 // stored reads ev back as the store keeps it.

@@ -23,24 +23,40 @@ import (
 // finished in the period and are linked to at least one incident that
 // occurred in it.
 //
-// A driver whose transactions implement [driver.IncidentCounter] computes
-// them in its database; otherwise the store counts the period's rows
-// itself. The conformance suite checks that the two agree.
+// It reads the calibration buckets (see the package documentation): the
+// whole UTC days inside the period from their day rows, the parts of the
+// days at its two ends from the rows of those days, so that its cost grows
+// with the days of the period, not the rows. The result equals
+// [Store.RecountIncidents]'s, which the conformance suite checks on random
+// data; it is what the calibration report reads, and what a maturity
+// evaluation judges on, except a progression, which is judged on
+// RecountIncidents.
 func (h *ops) IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error) {
-	return read(ctx, h, func(o *op) (incident.Counts, error) {
+	return h.counts(ctx, from, to, (*op).bucketCounts)
+}
+
+// RecountIncidents returns what [Store.IncidentCounts] does, counted from
+// the deployment and incident records themselves, never from the
+// calibration buckets kept beside them: its cost grows with the rows in
+// the period. The maturity engine judges a progression, which grants
+// automation, on it, so that a bucket edited under the store cannot raise
+// the level.
+func (h *ops) RecountIncidents(ctx context.Context, from, to time.Time) (incident.Counts, error) {
+	return h.counts(ctx, from, to, (*op).countRows)
+}
+
+// counts runs count over [from, to) as the store compares it, in a write
+// transaction: its several reads (a day's bucket, then rows of the same
+// day) must see one state, which a driver guarantees only there (a
+// read-only transaction may see each query's own). It writes nothing, and
+// holds the write lock for the few reads it makes.
+func (h *ops) counts(ctx context.Context, from, to time.Time, count func(o *op, f, t time.Time) (incident.Counts, error)) (incident.Counts, error) {
+	return write(ctx, h, func(o *op) (incident.Counts, error) {
 		f, t := o.bound(from), o.bound(to)
-		var c incident.Counts
-		switch ic, ok := o.dtx.(driver.IncidentCounter); {
-		case !f.Before(t):
-			c = emptyCounts()
-		case ok:
+		c := emptyCounts()
+		if f.Before(t) {
 			var err error
-			if c, err = ic.IncidentCounts(o.ctx, f, t); err != nil {
-				return incident.Counts{}, o.dbErr("count incidents", err)
-			}
-		default:
-			var err error
-			if c, err = o.countRows(f, t); err != nil {
+			if c, err = count(o, f, t); err != nil {
 				return incident.Counts{}, err
 			}
 		}

@@ -64,7 +64,8 @@ func sameDeployment(a, b *incident.Deployment) bool {
 		a.RiskScore.Equal(b.RiskScore) && a.ModelVersion == b.ModelVersion && a.FinishedAt.Equal(b.FinishedAt)
 }
 
-// RecordDeployment stores d and appends a deployment.recorded audit event.
+// RecordDeployment stores d and appends a deployment.recorded audit event,
+// and counts it in its day's calibration bucket in the same transaction.
 // It is idempotent on d.ID: recording the same deployment again returns the
 // stored record and writes nothing; a different record under the same id
 // is [ErrConflict]. The record is validated as stored, its times at the
@@ -89,7 +90,13 @@ func (h *ops) RecordDeployment(ctx context.Context, d incident.Deployment) (inci
 		if d.CreatedAt.IsZero() {
 			d.CreatedAt = now
 		}
-		_, err = o.apply([]change{insert(o.t.deployments, deploymentRow(&d))}, deploymentRecorded(&d))
+		deltas := bucketDeltas{}
+		deltas.add(d.FinishedAt, deploymentTally(d.Class, incident.Band(d.RiskScore)), 1)
+		buckets, err := o.bucketChanges(deltas)
+		if err != nil {
+			return incident.Deployment{}, err
+		}
+		_, err = o.apply(append([]change{insert(o.t.deployments, deploymentRow(&d))}, buckets...), deploymentRecorded(&d))
 		return d, err
 	})
 }

@@ -44,9 +44,7 @@
 // methods (Begin, and a transaction's Insert, Update, Query, Commit and
 // Rollback), documented in package [driver] with the errors and concurrency
 // guarantees each must give. It grows through optional interfaces: a driver
-// that keeps times more coarsely says so ([driver.TimePrecisioner]), one that
-// can compute the calibration aggregates in its database does
-// ([driver.IncidentCounter]); a driver without them loses nothing but speed.
+// that keeps times more coarsely says so ([driver.TimePrecisioner]).
 //
 // # Signed records
 //
@@ -96,6 +94,54 @@
 // deployment or incident recorded or updated, a maturity transition)
 // appends its audit event in the same transaction as the change: there is
 // no way to make the change without the record.
+//
+// # Calibration buckets
+//
+// The calibration aggregates ([Store.IncidentCounts]) are read from
+// buckets the store keeps in two tables of its own, written through the
+// driver like every other row, in the transaction of each write that
+// changes them: RecordDeployment, CreateIncident, and UpdateIncident (whose
+// change of preventability, the one correction an incident admits, moves
+// it between counts; the code that applies it takes an incident's whole
+// facts before and after, so a correction of its severity, class, link or
+// time would be applied exactly too). A rolled-back transaction leaves
+// them as they were, like the rows.
+//
+//   - calibration_days holds, for each UTC day with a deployment or an
+//     incident, every count of incident.Counts but one for that day. A
+//     bucket is a day because periods are given in days and weeks (the
+//     maturity period, a 12-week report): a period's whole days are one
+//     row each, a few hundred for years of history, and the parts of its
+//     two end days are counted from their rows, at most half a day's each
+//     (the other part is taken off the day's row when it is the smaller).
+//     Finer buckets would make long periods read more rows; coarser ones
+//     would leave more rows at the ends.
+//   - calibration_auto_approved holds, for each auto-approved deployment
+//     linked to an incident (no more rows than incidents), the nearest of
+//     its incidents on each side of its finish. AutoApprovedWithIncidents
+//     depends on two times at once (the deployment's finish and its
+//     incidents' occurrence both in the period), which no per-day count
+//     sums to; but a deployment that finished in the period has an incident
+//     in it exactly when one of those two nearest incidents is in it. When
+//     one of them is on the deployment's own day, it counts in every period
+//     holding that whole day, and its day's bucket counts it; the others
+//     (incidents on other days), and those that finished on an end day, are
+//     read from this table and checked.
+//
+// So a report costs time with the days of its period and the rows of one
+// day, not with the rows of the period. A period within one day is counted
+// from its rows. The results equal a count of the rows exactly
+// ([Store.RecountIncidents], the definition, which the conformance suite
+// compares them with on random data, corrections and periods), and a
+// database migrates to them: migration 0012 builds them from the rows.
+//
+// The buckets are a cache, and nothing that authorises trusts them: a
+// bucket edited in the database changes the report, but the maturity
+// engine judges a progression, the one step that grants more automation,
+// on RecountIncidents, from the records; the sqlstore tests edit a bucket
+// by SQL to hide a P1 incident and show the progression is not made ready.
+// A regression (which only removes automation) and the report are judged
+// on the buckets.
 //
 // # Time
 //

@@ -149,17 +149,18 @@ func fingerprint(in *incident.Incident) (string, error) {
 
 // link ties in, reported at now, to a deployment: the one it names, which
 // must be recorded ([ErrNotFound]), else the latest of its application that
-// finished before now (ties to the greatest id), else none. A linked
-// incident takes its facts at approval from the deployment record.
-func (o *op) link(in *incident.Incident, now time.Time) error {
+// finished before now (ties to the greatest id), else none, and returns
+// the deployment (nil for none). A linked incident takes its facts at
+// approval from the deployment record.
+func (o *op) link(in *incident.Incident, now time.Time) (*incident.Deployment, error) {
 	var d incident.Deployment
 	if in.DeploymentID != uuid.Nil {
 		var ok bool
 		var err error
 		if d, ok, err = o.deployment(in.DeploymentID); err != nil {
-			return err
+			return nil, err
 		} else if !ok {
-			return notFound("incident %q names deployment %s, which is not recorded", in.CorrelationID, in.DeploymentID)
+			return nil, notFound("incident %q names deployment %s, which is not recorded", in.CorrelationID, in.DeploymentID)
 		}
 		in.Attribution = incident.AttributionReported
 	} else {
@@ -167,11 +168,11 @@ func (o *op) link(in *incident.Incident, now time.Time) error {
 			Where: []driver.Cond{driver.Where("application", driver.Eq, in.Application), driver.Where("finished_at", driver.Lt, now)},
 			Order: []driver.Order{{Column: "finished_at", Desc: true}, {Column: "id", Desc: true}}})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
 			in.Attribution = incident.AttributionNone
-			return nil
+			return nil, nil
 		}
 		d, in.Attribution = latest, incident.AttributionInferred
 	}
@@ -180,7 +181,7 @@ func (o *op) link(in *incident.Incident, now time.Time) error {
 	if in.EvidenceID == uuid.Nil {
 		in.EvidenceID = d.EvidenceID
 	}
-	return nil
+	return &d, nil
 }
 
 // CreateIncident stores a reported incident and appends an
@@ -201,6 +202,9 @@ func (o *op) link(in *incident.Incident, now time.Time) error {
 // latest deployment of the same application that finished before the
 // incident was reported (the rule DORA tooling such as Apache DevLake
 // uses), with Attribution "inferred"; with no such deployment, "none".
+//
+// The incident is counted in the calibration buckets in the same
+// transaction.
 func (h *ops) CreateIncident(ctx context.Context, in incident.Incident) (incident.Incident, error) {
 	return write(ctx, h, func(o *op) (incident.Incident, error) {
 		now := o.clock()
@@ -225,7 +229,8 @@ func (h *ops) CreateIncident(ctx context.Context, in incident.Incident) (inciden
 		if in.ID == uuid.Nil {
 			in.ID = o.newID()
 		}
-		if err := o.link(&in, now); err != nil {
+		linked, err := o.link(&in, now)
+		if err != nil {
 			return incident.Incident{}, err
 		}
 		in.CreatedAt, in.UpdatedAt = now, now
@@ -234,7 +239,11 @@ func (h *ops) CreateIncident(ctx context.Context, in incident.Incident) (inciden
 				return incident.Incident{}, err
 			}
 		}
-		_, err = o.apply([]change{insertNew(o.t.incidents, incidentRow(&in, fp), "incident id %s is taken", in.ID)},
+		buckets, err := o.incidentBuckets(&in, linked)
+		if err != nil {
+			return incident.Incident{}, err
+		}
+		_, err = o.apply(append([]change{insertNew(o.t.incidents, incidentRow(&in, fp), "incident id %s is taken", in.ID)}, buckets...),
 			incidentReported(&in))
 		return in, err
 	})
@@ -328,7 +337,9 @@ func (h *ops) ListIncidents(ctx context.Context, f incident.Filter) (incident.Pa
 // appends an incident.updated audit event listing the fields the update
 // set, and returns the incident. [ErrNotFound] if there is no such
 // incident; invalid resolution fields (validated as stored against the
-// incident's occurrence time) are the incident package's errors.
+// incident's occurrence time) are the incident package's errors. A change
+// of whether it was preventable moves it in its day's calibration bucket,
+// in the same transaction.
 func (h *ops) UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Update) (incident.Incident, error) {
 	return write(ctx, h, func(o *op) (incident.Incident, error) {
 		in, _, ok, err := o.incidentWhere("id", id)
@@ -348,10 +359,15 @@ func (h *ops) UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Updat
 			ci = string(r.ControlImprovements)
 		}
 		now := o.clock()
+		old := in
 		in.Resolution, in.UpdatedAt = r, now
-		_, err = o.apply([]change{update(o.t.incidents, []any{id},
+		buckets, err := o.correctionBuckets(&old, &in)
+		if err != nil {
+			return incident.Incident{}, err
+		}
+		_, err = o.apply(append([]change{update(o.t.incidents, []any{id},
 			[]string{"root_cause", "resolution", "resolved_at", "was_preventable", "preventability_notes", "control_improvements", "updated_at"},
-			r.RootCause, r.Resolution, nullTime(r.ResolvedAt), nullBool(r.WasPreventable), r.PreventabilityNotes, ci, now)},
+			r.RootCause, r.Resolution, nullTime(r.ResolvedAt), nullBool(r.WasPreventable), r.PreventabilityNotes, ci, now)}, buckets...),
 			incidentUpdated(&in, &u))
 		return in, err
 	})

@@ -14,6 +14,7 @@ type tables struct {
 	deployments, incidents      *driver.Table
 	evaluations, criteria       *driver.Table
 	requests                    *driver.Table
+	days, auto                  *driver.Table // the calibration buckets
 }
 
 func newTables() *tables {
@@ -28,6 +29,8 @@ func newTables() *tables {
 		deployments: deploymentTable(),
 		incidents:   incidentTable(),
 		requests:    requestTable(),
+		days:        calibrationDayTable(),
+		auto:        calibrationAutoTable(),
 	}
 	t.models, t.thresholds, t.weights = modelTables()
 	t.evaluations, t.criteria = evaluationTables()
@@ -38,7 +41,7 @@ func newTables() *tables {
 // after those it refers to).
 func (t *tables) all() []*driver.Table {
 	return []*driver.Table{t.models, t.thresholds, t.weights, t.classes, t.maturity, t.events, t.checkpoints,
-		t.tree, t.notes, t.evidence, t.deployments, t.incidents, t.evaluations, t.criteria, t.requests}
+		t.tree, t.notes, t.evidence, t.deployments, t.incidents, t.evaluations, t.criteria, t.requests, t.days, t.auto}
 }
 
 // Tables returns the definitions of every table the store keeps rows in:

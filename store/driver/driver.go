@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"time"
-
-	"github.com/buildworksai/trustgate/incident"
 )
 
 // Driver opens transactions on one database. A driver is safe for
@@ -99,15 +97,4 @@ var (
 // holds.
 type TimePrecisioner interface {
 	TimePrecision() time.Duration
-}
-
-// IncidentCounter is implemented by a [Tx] that can compute the
-// calibration aggregates in the database, faster than the store's own
-// computation from the rows of the deployments and incidents tables (a
-// single SQL statement over covering indexes, say). Its results must equal
-// the store's exactly: the conformance suite compares the two on random
-// data. from and to are already rounded as the store rounds range bounds,
-// and a period with from ≥ to counts nothing.
-type IncidentCounter interface {
-	IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error)
 }

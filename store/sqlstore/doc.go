@@ -82,7 +82,8 @@
 // read pool ([Options.ReadDB], a pool of read-only connections when
 // sqlite.Open makes it, else the writer pool) and sees what was committed
 // when it ran, which is all the store relies on; it does not wait for
-// writers. The incident counts are one statement, and so one snapshot.
+// writers. (The store's incident counts, which must see one state across
+// several queries, run in a write transaction.)
 //
 // The context given to Begin is the transaction's: once it is done, every
 // later call, Commit included, fails with an error matching its error, and
@@ -128,19 +129,15 @@
 //
 // # Incident counts
 //
-// A transaction of the driver implements [driver.IncidentCounter]: the
-// calibration aggregates are one SQL statement rather than the store's
-// computation from the rows, with the same results (the conformance suite
-// compares the two on random data). It counts the period's deployments
-// with one index-only probe per class and risk band of the index
-// (class, risk_band, finished_at), an equality-prefixed range that needs
-// no sort whatever the planner's statistics say, and the period's incidents
-// from a range of the covering index (occurred_at, …), joined once to
-// their deployments. Its cost grows with the rows in the period, not with
-// the history. The other reads the store's operations make each seek an
-// index of their own, such as (finished_at) for the first deployment
-// (migration 0005); the sqlite package's tests check the plan of every
-// statement the store issues.
+// The calibration aggregates are the store's calibration buckets
+// (migration 0012, which builds them for the rows a database already
+// holds): a range of calibration_days' primary key for the whole days of
+// a period, a range of (finished_at) and of incidents_by_occurrence for
+// the parts of its end days, and a range of calibration_auto_approved's
+// (local, finished_at). The other reads the store's operations make each
+// seek an index of their own, such as (finished_at) for the first
+// deployment (migration 0005); the sqlite package's tests check the plan
+// of every statement the store issues.
 //
 // # Errors
 //

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -10,59 +11,25 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/store"
-	"github.com/buildworksai/trustgate/store/driver"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// A driver whose transactions implement driver.IncidentCounter computes the
-// calibration aggregates in its database; the store otherwise counts the
-// rows itself. The two must agree exactly, on any data and any period: the
-// test below fills one database through the store's API and compares, for
-// hundreds of random periods, the driver's answer with the store's own
-// computation over the same rows, reached through a second store over the
-// same driver with the optional interface hidden.
+// The store keeps the calibration aggregates in day buckets written with
+// every deployment and incident (and every correction of one), and
+// IncidentCounts reads them; RecountIncidents counts the same aggregates
+// from the rows, which is their definition. The two must agree exactly, on
+// any data and any period: the tests below fill one database through the
+// store's API, correct some of its incidents, and compare the two for
+// hundreds of random periods (sub-day, day-aligned, empty, inverted and
+// whole-history ones), and check that a rolled-back transaction leaves the
+// buckets as they were.
 
 // countsSeed seeds the random data of the IncidentCounts equivalence test.
 // It is fixed, and logged, so that a failure can be replayed.
 const countsSeed uint64 = 20260210
-
-// withoutCounter is a driver whose transactions are the wrapped driver's
-// with every optional interface hidden: a store over it counts incidents
-// from the rows. It declares the precision the store over the real driver
-// uses, so that both stores round times alike.
-type withoutCounter struct {
-	driver.Driver
-	precision time.Duration
-}
-
-// plainTx is a driver.Tx and nothing else.
-type plainTx struct{ driver.Tx }
-
-// Begin begins a transaction of the wrapped driver, as a plainTx.
-func (w withoutCounter) Begin(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	tx, err := w.Driver.Begin(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	return plainTx{tx}, nil
-}
-
-// TimePrecision implements driver.TimePrecisioner.
-func (w withoutCounter) TimePrecision() time.Duration { return w.precision }
-
-// countsIncidents reports whether the driver's write transactions implement
-// driver.IncidentCounter.
-func (e *env) countsIncidents() bool {
-	e.t.Helper()
-	tx, err := e.d.Begin(e.ctx(), driver.TxOptions{Write: true})
-	require.NoError(e.t, err)
-	defer func() { _ = tx.Rollback() }()
-	_, ok := tx.(driver.IncidentCounter)
-	return ok
-}
 
 // randomHistory records deployments and reports incidents at random through
 // the store, over the 60 days before Epoch, at nanosecond offsets, and
@@ -96,12 +63,20 @@ func (e *env) randomHistory(rng *rand.Rand) []time.Time {
 		times = append(times, d.FinishedAt)
 	}
 	severities := incident.Severities()
+	var reported []incident.Incident
 	for i := range 200 {
 		in := incident.Incident{CorrelationID: fmt.Sprintf("inc-%d", i), Severity: severities[rng.IntN(len(severities))],
 			OccurredAt: instant()}
-		switch rng.IntN(3) {
+		switch rng.IntN(4) {
 		case 0: // linked by id, to a deployment that may finish outside any period
 			in.DeploymentID = deployments[rng.IntN(len(deployments))].ID
+		case 3: // linked by id, occurring within a day or so of the deployment's finish, either side
+			d := deployments[rng.IntN(len(deployments))]
+			in.DeploymentID = d.ID
+			in.OccurredAt = d.FinishedAt.Add(time.Duration(rng.Int64N(int64(36*time.Hour))) - 12*time.Hour)
+			if in.OccurredAt.After(Epoch) {
+				in.OccurredAt = Epoch
+			}
 		case 1: // linked by inference, to its application's latest deployment
 			in.Application = apps[rng.IntN(len(apps))]
 		default: // unlinked: an application nothing was deployed to
@@ -115,7 +90,16 @@ func (e *env) randomHistory(rng *rand.Rand) []time.Time {
 			in.WasPreventable = &yes
 		}
 		got := e.report(in)
+		reported = append(reported, got)
 		times = append(times, got.OccurredAt)
+	}
+	// Corrections: whether an incident was preventable, set, changed and
+	// cleared later, some of them twice.
+	for range 80 {
+		x := reported[rng.IntN(len(reported))]
+		yes := rng.IntN(2) == 0
+		_, err := e.s.UpdateIncident(e.ctx(), x.ID, incident.Update{WasPreventable: &yes})
+		require.NoError(e.t, err)
 	}
 	return times
 }
@@ -138,9 +122,21 @@ func randomPeriods(rng *rand.Rand, times []time.Time, p time.Duration, n int) []
 	}
 	for len(periods) < n {
 		var from, to time.Time
-		switch rng.IntN(6) {
+		switch rng.IntN(8) {
 		case 0, 1:
 			from, to = random(), random()
+		case 6: // day-aligned at one end or both
+			from, to = random().Truncate(24*time.Hour), random()
+			if rng.IntN(2) == 0 {
+				to = to.Truncate(24 * time.Hour)
+			}
+			if rng.IntN(3) == 0 {
+				from, to = to, from
+			}
+		case 7: // around a stored time's midnight, within a day or across a few
+			m := stored().Truncate(24 * time.Hour)
+			from = m.Add(time.Duration(rng.Int64N(int64(48*time.Hour))) - 24*time.Hour)
+			to = from.Add(time.Duration(rng.Int64N(int64(4 * 24 * time.Hour))))
 		case 2:
 			from, to = near(), near()
 		case 3:
@@ -160,27 +156,19 @@ func randomPeriods(rng *rand.Rand, times []time.Time, p time.Duration, n int) []
 	return periods
 }
 
-// equivalenceCases compare a driver's IncidentCounter with the store's own
-// counting.
+// equivalenceCases compare the bucketed counts with the rows' count.
 func equivalenceCases() map[string]func(e *env) {
 	return map[string]func(e *env){
-		"TheDriversIncidentCountsEqualTheStoresOwnOnRandomData": func(e *env) {
-			if !e.countsIncidents() {
-				e.t.Skip("storetest: the driver's transactions do not implement driver.IncidentCounter; the store counts rows itself")
-			}
+		"TheBucketedIncidentCountsEqualTheRowsCountOnRandomData": func(e *env) {
 			e.t.Logf("storetest: IncidentCounts equivalence: math/rand/v2 PCG seed %d", countsSeed)
 			rng := rand.New(rand.NewPCG(countsSeed, countsSeed))
-			own, err := store.New(withoutCounter{Driver: e.d, precision: e.precision()}, store.Options{Now: e.clock.Now})
-			require.NoError(e.t, err)
-			require.Equal(e.t, e.precision(), own.TimePrecision())
-
 			times := e.randomHistory(rng)
 			slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
-			periods := randomPeriods(rng, times, e.precision(), 400)
-			var counted, linkedOutside, autoWithIncidents int
+			periods := randomPeriods(rng, times, e.precision(), 600)
+			var counted, linkedOutside, autoWithIncidents, multiDay int
 			for i, p := range periods {
 				from, to := p[0], p[1]
-				want, err := own.IncidentCounts(e.ctx(), from, to)
+				want, err := e.s.RecountIncidents(e.ctx(), from, to)
 				require.NoError(e.t, err)
 				got, err := e.s.IncidentCounts(e.ctx(), from, to)
 				require.NoError(e.t, err)
@@ -202,11 +190,56 @@ func equivalenceCases() map[string]func(e *env) {
 				if want.AutoApprovedWithIncidents > 0 {
 					autoWithIncidents++
 				}
+				if to.Sub(from) > 48*time.Hour {
+					multiDay++
+				}
 			}
 			// The data and the periods exercise what they are meant to.
 			assert.Greater(e.t, counted, len(periods)/4, "periods with deployments and incidents")
 			assert.Positive(e.t, linkedOutside, "a period whose incidents are linked only to deployments outside it")
-			assert.Positive(e.t, autoWithIncidents, "a period with auto-approved deployments linked to its incidents")
+			assert.Greater(e.t, autoWithIncidents, len(periods)/10, "periods with auto-approved deployments linked to their incidents")
+			assert.Greater(e.t, multiDay, len(periods)/4, "periods over whole days, read from their buckets")
+		},
+		"ARolledBackTransactionLeavesTheBucketsAsTheyWere": func(e *env) {
+			ctx := e.ctx()
+			d := e.record(incident.Deployment{ID: uuid.New(), Application: "Zoom", Class: blastradius.ProductivityTools,
+				AutoApproved: true, RiskScore: decimal.NewFromInt(12), ModelVersion: "1.1", FinishedAt: Epoch.Add(-50 * time.Hour)})
+			x := e.report(incident.Incident{CorrelationID: "inc-kept", Severity: incident.P3, OccurredAt: Epoch.Add(-49 * time.Hour),
+				DeploymentID: d.ID})
+			from, to := Epoch.Add(-10*24*time.Hour), Epoch.Add(time.Hour)
+			before, err := e.s.IncidentCounts(ctx, from, to)
+			require.NoError(e.t, err)
+			require.Equal(e.t, int64(1), before.AutoApprovedWithIncidents)
+			errRollback := errors.New("storetest: roll back")
+			err = e.s.WithTx(ctx, func(ctx context.Context, tx *store.Tx) error {
+				for i := range 3 {
+					_, err := tx.RecordDeployment(ctx, incident.Deployment{ID: uuid.New(), Application: "Zoom",
+						Class: blastradius.CriticalInfrastructure, AutoApproved: true, RiskScore: decimal.NewFromInt(95),
+						ModelVersion: "1.1", FinishedAt: Epoch.Add(-time.Duration(30+i) * time.Hour)})
+					require.NoError(e.t, err)
+				}
+				in, err := tx.CreateIncident(ctx, incident.Incident{CorrelationID: "inc-gone", Severity: incident.P1,
+					OccurredAt: Epoch.Add(-29 * time.Hour), Application: "Zoom"})
+				require.NoError(e.t, err)
+				yes := true
+				for _, id := range []uuid.UUID{in.ID, x.ID} {
+					_, err = tx.UpdateIncident(ctx, id, incident.Update{WasPreventable: &yes})
+					require.NoError(e.t, err)
+				}
+				inside, err := tx.IncidentCounts(ctx, from, to)
+				require.NoError(e.t, err)
+				require.Equal(e.t, before.Deployments+3, inside.Deployments, "the transaction sees its own buckets")
+				require.Equal(e.t, int64(2), inside.Preventable)
+				require.Equal(e.t, int64(2), inside.AutoApprovedWithIncidents)
+				return errRollback
+			})
+			require.ErrorIs(e.t, err, errRollback)
+			after, err := e.s.IncidentCounts(ctx, from, to)
+			require.NoError(e.t, err)
+			assert.Equal(e.t, before, after, "the buckets are as they were")
+			exact, err := e.s.RecountIncidents(ctx, from, to)
+			require.NoError(e.t, err)
+			assert.Equal(e.t, exact, after)
 		},
 	}
 }

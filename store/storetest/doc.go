@@ -29,7 +29,5 @@
 // accepts.
 //
 // The suite skips only what needs a capability the harness or the driver
-// does not give: tampering with raw storage without [Harness.Tamper], and
-// the comparison of a driver's [driver.IncidentCounter] with the store's
-// own counting, on random data, when its transactions do not implement it.
+// does not give: tampering with raw storage without [Harness.Tamper].
 package storetest

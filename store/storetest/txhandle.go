@@ -41,6 +41,7 @@ func (e *env) everyTxMethod(ctx context.Context, tx *store.Tx) map[string]error 
 	ret("ClassDefinition")(tx.ClassDefinition(ctx, blastradius.NonCritical))
 	ret("ListClassDefinitions")(tx.ListClassDefinitions(ctx))
 	ret("IncidentCounts")(tx.IncidentCounts(ctx, Epoch.Add(-time.Hour), Epoch))
+	ret("RecountIncidents")(tx.RecountIncidents(ctx, Epoch.Add(-time.Hour), Epoch))
 	ret("RecordDeployment")(tx.RecordDeployment(ctx, deployment("Zoom", blastradius.NonCritical, false, "1", Epoch.Add(-time.Hour))))
 	ret("Deployment")(tx.Deployment(ctx, id))
 	ret("EarliestDeploymentAt")(tx.EarliestDeploymentAt(ctx))

@@ -22,6 +22,10 @@ func TestMain(m *testing.M) {
 // BenchmarkIncidentCountsSQLite: see sqltest.BenchIncidentCounts.
 func BenchmarkIncidentCountsSQLite(b *testing.B) { sqltest.BenchIncidentCounts(b, backend()) }
 
+// BenchmarkIncidentCounts10MSQLite: see sqltest.BenchIncidentCounts10M.
+// Its fixture (10M deployments, some 4 GB) is built only when it runs.
+func BenchmarkIncidentCounts10MSQLite(b *testing.B) { sqltest.BenchIncidentCounts10M(b, backend()) }
+
 // BenchmarkMaturityInputsSQLite: see sqltest.BenchMaturityInputs.
 func BenchmarkMaturityInputsSQLite(b *testing.B) { sqltest.BenchMaturityInputs(b, backend()) }
 

@@ -49,6 +49,7 @@ func Attacks(t *testing.T, b Backend) {
 		{"EvidenceDigestReplaced", attackEvidence},
 		{"IncidentSeverityLowered", attackSeverity},
 		{"RejectionDeleted", attackRejection},
+		{"CalibrationBucketHidesAnIncident", attackBucket},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, newAttack(t, b))

@@ -139,8 +139,14 @@ func BenchMaturityInputs(b *testing.B, be Backend) {
 // fixtureStore returns a store, its clock at benchNow, over a driver on
 // be's fixture, building the fixture on the first call of the run.
 func (be Backend) fixtureStore(b *testing.B) *store.Store {
+	return be.storeOn(b, be.fixture)
+}
+
+// storeOn returns a store, its clock at benchNow, over a driver on the
+// fixture fixture returns.
+func (be Backend) storeOn(b *testing.B, fixture func() (*Database, error)) *store.Store {
 	b.Helper()
-	db, err := be.fixture()
+	db, err := fixture()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -200,7 +206,9 @@ func cached[T interface{ database() *Database }](dialect sqlstore.Dialect, kind 
 }
 
 func (be Backend) fixture() (*Database, error) {
-	return cached(be.Dialect, "deployments", be.buildFixture)
+	return cached(be.Dialect, "deployments", func() (*Database, error) {
+		return be.buildFixture(benchDeployments, benchIncidents)
+	})
 }
 
 func (db *Database) database() *Database { return db }
@@ -218,17 +226,15 @@ func RemoveFixtures() {
 	fixtures.m = map[fixtureKey]*cachedFixture{}
 }
 
-// The fixture's times, in microseconds since the Unix epoch.
-var (
-	benchStartMicros = benchNow.Add(-benchSpan).UnixMicro()
-	benchStepMicros  = int64(benchSpan/time.Microsecond) / benchDeployments
-)
+// The fixture's first time, in microseconds since the Unix epoch.
+var benchStartMicros = benchNow.Add(-benchSpan).UnixMicro()
 
-// fixtureSQL fills in the constants of a fixture statement: %[1]d the
-// start, %[2]d the step between deployments, %[3]d and %[4]d the numbers
-// of deployments and incidents.
-func fixtureSQL(stmt string) string {
-	return fmt.Sprintf(stmt, benchStartMicros, benchStepMicros, benchDeployments, benchIncidents)
+// fixtureSQL fills in the constants of a fixture statement of n
+// deployments and m incidents: %[1]d the start, %[2]d the step between
+// deployments (in microseconds), %[3]d and %[4]d the numbers of
+// deployments and incidents.
+func fixtureSQL(stmt string, n, m int) string {
+	return fmt.Sprintf(stmt, benchStartMicros, int64(benchSpan/time.Microsecond)/int64(n), n, m)
 }
 
 // The deployment of row i: class by i % 10 (10% critical infrastructure,
@@ -286,19 +292,28 @@ SELECT ('00000000-0000-4000-9000-' || lpad(to_hex(x.i), 12, '0'))::uuid, 'bench-
           FROM generate_series(0::bigint, %[4]d - 1) AS i) AS x
   JOIN deployments d ON d.id = ('00000000-0000-4000-8000-' || lpad(to_hex(x.i * 100 + 7), 12, '0'))::uuid`
 
-// fixtureStatements are the statements that load a dialect's fixture and
-// refresh the planner's statistics.
-var fixtureStatements = map[sqlstore.Dialect][]string{
-	sqlstore.SQLite: {fixtureSQL(sqliteDeployments), fixtureSQL(sqliteIncidents),
-		`ANALYZE`, `PRAGMA wal_checkpoint(TRUNCATE)`},
-	sqlstore.PostgreSQL: {fixtureSQL(postgresDeployments), fixtureSQL(postgresIncidents),
-		`VACUUM ANALYZE deployments`, `VACUUM ANALYZE incidents`},
+// fixtureStatements returns the statements that load a dialect's fixture
+// of n deployments and m incidents, build its calibration buckets with the
+// statements migration 0012 builds them with for the rows a database holds
+// when it migrates, and refresh the planner's statistics.
+func fixtureStatements(d sqlstore.Dialect, n, m int) ([]string, error) {
+	backfill, err := bucketBackfill(d)
+	if err != nil {
+		return nil, err
+	}
+	if d == sqlstore.SQLite {
+		return slices.Concat([]string{fixtureSQL(sqliteDeployments, n, m), fixtureSQL(sqliteIncidents, n, m)}, backfill,
+			[]string{`ANALYZE`, `PRAGMA wal_checkpoint(TRUNCATE)`}), nil
+	}
+	return slices.Concat([]string{fixtureSQL(postgresDeployments, n, m), fixtureSQL(postgresIncidents, n, m)}, backfill,
+		[]string{`VACUUM ANALYZE deployments`, `VACUUM ANALYZE incidents`,
+			`VACUUM ANALYZE calibration_days`, `VACUUM ANALYZE calibration_auto_approved`}), nil
 }
 
 // buildFixture makes a lasting database, seeds it through the store, as an
 // installation is seeded, with level 0 entered two weeks before benchNow,
-// and loads the rest with set-based SQL.
-func (be Backend) buildFixture() (db *Database, err error) {
+// and loads the rest, n deployments and m incidents, with set-based SQL.
+func (be Backend) buildFixture(n, m int) (db *Database, err error) {
 	if be.Lasting == nil {
 		return nil, fmt.Errorf("sqltest: the %s backend makes no lasting database", be.Name)
 	}
@@ -331,7 +346,11 @@ func (be Backend) buildFixture() (db *Database, err error) {
 		return nil, err
 	}
 	defer func() { err = errors.Join(err, raw.Close()) }()
-	return db, loadFixture(raw, fixtureStatements[be.Dialect]...)
+	stmts, err := fixtureStatements(be.Dialect, n, m)
+	if err != nil {
+		return nil, err
+	}
+	return db, loadFixture(raw, stmts...)
 }
 
 // loadFixture runs the fixture statements on db, outside the store.
