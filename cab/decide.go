@@ -183,31 +183,32 @@ func Decide(score decimal.Decimal, class blastradius.Class, model *riskmodel.Ver
 	if !ok {
 		return Decision{}, missingThresholdErr(class, model.Version)
 	}
-	return decide(score, class, ci, operandOf(threshold), operandOf(model.ExceptionThreshold), model.Version)
-}
-
-// decide is Decide and [Rules.Decide] once the class is known and the
-// class's threshold found.
-func decide(score decimal.Decimal, class blastradius.Class, ci classInfo, threshold, exception operand, version string) (Decision, error) {
-	r := judge(operandOf(score), threshold, exception, ci.autoAllowed)
-	switch r {
-	case ruleScoreOutOfRange:
-		return Decision{}, inputErr("score", "risk score "+score.String()+" is outside [0, 100]", nil)
-	case ruleThresholdOutOfRange:
-		return Decision{}, inputErr("model.thresholds["+string(class)+"]", "threshold "+threshold.d.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
-	case ruleExceptionOutOfRange:
-		return Decision{}, inputErr("model.exception_threshold", "exception threshold "+exception.d.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
+	exception := model.ExceptionThreshold
+	r := judge(operandOf(score), operandOf(threshold), operandOf(exception), ci.autoAllowed)
+	if r < ruleException {
+		return Decision{}, rangeErr(r, score, class, threshold, exception)
 	}
 	return Decision{
 		Outcome:            r.outcome(),
 		Reason:             r.reason(),
 		Score:              score,
 		Class:              class,
-		Threshold:          threshold.d,
-		ExceptionThreshold: exception.d,
-		ModelVersion:       version,
+		Threshold:          threshold,
+		ExceptionThreshold: exception,
+		ModelVersion:       model.Version,
 		Quorum:             int(ci.quorum),
 	}, nil
+}
+
+// rangeErr is the error of a rule that found an operand out of range.
+func rangeErr(r rule, score decimal.Decimal, class blastradius.Class, threshold, exception decimal.Decimal) *trustgate.Error {
+	switch r {
+	case ruleScoreOutOfRange:
+		return inputErr("score", "risk score "+score.String()+" is outside [0, 100]", nil)
+	case ruleThresholdOutOfRange:
+		return inputErr("model.thresholds["+string(class)+"]", "threshold "+threshold.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
+	}
+	return inputErr("model.exception_threshold", "exception threshold "+exception.String()+" is outside [0, 100]", riskmodel.ErrOutOfRange)
 }
 
 func classInputErr(class blastradius.Class) *trustgate.Error {

@@ -6,8 +6,9 @@ import (
 )
 
 // rule is what a decision's comparisons found: an operand out of range, or
-// the rule that decides. judge computes it; decide turns it into an error or
-// a [Decision].
+// the rule that decides. judge computes it; Decide and Rules.Decide turn it
+// into an error (rangeErr) or a [Decision]. The out-of-range rules come
+// first: r < ruleException is an error.
 type rule uint8
 
 const (

@@ -59,7 +59,21 @@ func (r *Rules) Decide(score decimal.Decimal, class blastradius.Class) (Decision
 	if !r.present[ci.index] {
 		return Decision{}, missingThresholdErr(class, r.version)
 	}
-	return decide(score, class, ci, r.thresholds[ci.index], r.exception, r.version)
+	t := &r.thresholds[ci.index]
+	ru := judge(operandOf(score), *t, r.exception, ci.autoAllowed)
+	if ru < ruleException {
+		return Decision{}, rangeErr(ru, score, class, t.d, r.exception.d)
+	}
+	return Decision{
+		Outcome:            ru.outcome(),
+		Reason:             ru.reason(),
+		Score:              score,
+		Class:              class,
+		Threshold:          t.d,
+		ExceptionThreshold: r.exception.d,
+		ModelVersion:       r.version,
+		Quorum:             int(ci.quorum),
+	}, nil
 }
 
 // Version returns the version string of the model the rules were prepared
