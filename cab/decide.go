@@ -184,7 +184,7 @@ func Decide(score decimal.Decimal, class blastradius.Class, model *riskmodel.Ver
 		return Decision{}, missingThresholdErr(class, model.Version)
 	}
 	exception := model.ExceptionThreshold
-	r := judge(operandOf(score), operandOf(threshold), operandOf(exception), ci.autoAllowed)
+	r := judgeDecimals(score, threshold, exception, ci.autoAllowed)
 	if r < ruleException {
 		return Decision{}, rangeErr(r, score, class, threshold, exception)
 	}

@@ -53,6 +53,18 @@ func judge(s, t, x operand, autoAllowed bool) rule {
 	return judgeExact(s.d, t.d, x.d, autoAllowed)
 }
 
+// judgeDecimals is judge for operands not converted yet: it converts each
+// once and takes the same two paths.
+func judgeDecimals(score, threshold, exception decimal.Decimal, autoAllowed bool) rule {
+	s, ok1 := num.Fixed(score)
+	t, ok2 := num.Fixed(threshold)
+	x, ok3 := num.Fixed(exception)
+	if ok1 && ok2 && ok3 {
+		return judgeFixed(s, t, x, autoAllowed)
+	}
+	return judgeExact(score, threshold, exception, autoAllowed)
+}
+
 // judgeFixed is judge over fixed-point integers.
 func judgeFixed(s, t, x int64, autoAllowed bool) rule {
 	switch {

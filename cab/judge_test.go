@@ -102,7 +102,7 @@ func TestJudgeFixedEqualsExact(t *testing.T) {
 				equalToException++
 			}
 			got := judge(so, to, xo, auto)
-			return got == judgeExact(s, th, x, auto) && got == judgeOracle(s, th, x, auto)
+			return got == judgeDecimals(s, th, x, auto) && got == judgeExact(s, th, x, auto) && got == judgeOracle(s, th, x, auto)
 		},
 		genDecimal(), genDecimal(), genDecimal(), gen.Bool(), gen.IntRange(0, 3), gen.Int32Range(0, 12),
 	))
@@ -149,6 +149,9 @@ func TestJudgeOnTheEdges(t *testing.T) {
 			s, th, x := d(tt.s), d(tt.th), d(tt.x)
 			if got := judge(operandOf(s), operandOf(th), operandOf(x), tt.auto); got != tt.want {
 				t.Errorf("judge = %d, want %d", got, tt.want)
+			}
+			if got := judgeDecimals(s, th, x, tt.auto); got != tt.want {
+				t.Errorf("judgeDecimals = %d, want %d", got, tt.want)
 			}
 			if got := judgeExact(s, th, x, tt.auto); got != tt.want {
 				t.Errorf("judgeExact = %d, want %d", got, tt.want)

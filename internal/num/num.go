@@ -70,11 +70,18 @@ func InRange(d, lo, hi decimal.Decimal) bool {
 const FixedScale = 9
 
 // Fixed returns d×10^FixedScale as an int64 when that is exact and fits:
-// d has at most FixedScale decimal places and a magnitude below about 9×10^9.
-// Callers that compare the same operands several times convert once and
-// compare integers; when ok is false they must fall back to [Cmp].
+// d is zero (written any way: "0.000" and 0E+30 alike), or has at most
+// FixedScale decimal places and a magnitude below about 9×10^9. Callers
+// that compare the same operands several times convert once and compare
+// integers; when ok is false they must fall back to [Cmp].
+//
+// Its cost is decimal.NumDigits, the only check shopspring/decimal offers
+// that its coefficient fits in an int64; a zero skips it.
 func Fixed(d decimal.Decimal) (v int64, ok bool) {
-	if d.NumDigits() > 18 {
+	switch {
+	case d.Sign() == 0:
+		return 0, true // thresholds are often 0
+	case d.NumDigits() > 18:
 		return 0, false
 	}
 	e := int64(d.Exponent()) + FixedScale

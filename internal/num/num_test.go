@@ -69,6 +69,31 @@ func TestCmpAgreesWithDecimalForEveryPair(t *testing.T) {
 	properties.TestingRun(t)
 }
 
+func TestFixedTakesEveryZeroAndRefusesWhatDoesNotFit(t *testing.T) {
+	huge := decimal.NewFromBigInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(30), nil), -29) // 10, in 31 digits
+	tests := []struct {
+		d    decimal.Decimal
+		want int64
+		ok   bool
+	}{
+		{decimal.Decimal{}, 0, true},
+		{decimal.New(0, -30), 0, true},
+		{decimal.New(0, 30), 0, true},
+		{decimal.RequireFromString("-0.000"), 0, true},
+		{decimal.RequireFromString("29.5"), 29_500_000_000, true},
+		{decimal.RequireFromString("-0.000000001"), -1, true},
+		{decimal.RequireFromString("0.0000000001"), 0, false},
+		{decimal.New(1, 10), 0, false},
+		{huge, 0, false},
+	}
+	for _, tt := range tests {
+		v, ok := Fixed(tt.d)
+		if v != tt.want || ok != tt.ok {
+			t.Errorf("Fixed(%s) = %d, %v; want %d, %v", tt.d, v, ok, tt.want, tt.ok)
+		}
+	}
+}
+
 func TestCmpDoesNotAllocateForScores(t *testing.T) {
 	a, b := decimal.RequireFromString("19.50"), decimal.NewFromInt(20)
 	if n := testing.AllocsPerRun(100, func() { _ = Cmp(a, b) }); n != 0 {
