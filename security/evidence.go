@@ -125,19 +125,32 @@ type SBOMRef struct {
 // so the content hash is the SHA-256 any RFC 8785 implementation computes
 // from it and a producer's signature over [ProducerPayload] of it holds.
 // The one form of a digest is the [Digest] the manifest parses out of it.
+//
+// The data is read once: the manifest is picked out of it while it is
+// canonicalised, not parsed again from the canonical form.
 func NewEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time) (Evidence, error) {
+	e, _, err := newEvidence(id, correlationID, data, now, false)
+	return e, err
+}
+
+// newEvidence is NewEvidence, also returning, when withManifest is set, the
+// package's manifest: what [Evidence.Manifest] would parse out of its data.
+// Without, the manifest's artifacts are checked but not kept.
+func newEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time, withManifest bool) (Evidence, Manifest, error) {
 	if err := checkCorrelationID(correlationID); err != nil {
-		return Evidence{}, err
+		return Evidence{}, Manifest{}, err
 	}
 	if len(data) > MaxEvidenceSize {
-		return Evidence{}, fieldErr("evidence", fmt.Sprintf("larger than %d bytes", MaxEvidenceSize), nil)
+		return Evidence{}, Manifest{}, fieldErr("evidence", fmt.Sprintf("larger than %d bytes", MaxEvidenceSize), nil)
 	}
-	canon, err := jcs.CanonicalizeObject(make([]byte, 0, len(data)), data)
+	s := newScan(withManifest)
+	canon, err := jcs.CanonicalizeObjectVisit(make([]byte, 0, len(data)), data, s, ctxRoot|roleObject)
 	if err != nil {
-		return Evidence{}, fieldErr("evidence", err.Error(), err)
+		return Evidence{}, Manifest{}, fieldErr("evidence", err.Error(), err)
 	}
-	if _, err := parseManifest(canon); err != nil {
-		return Evidence{}, err
+	m, err := s.manifest()
+	if err != nil {
+		return Evidence{}, Manifest{}, err
 	}
 	return Evidence{
 		ID:            id,
@@ -145,7 +158,7 @@ func NewEvidence(id uuid.UUID, correlationID string, data []byte, now time.Time)
 		Data:          canon,
 		ContentHash:   sha256.Sum256(canon),
 		CreatedAt:     now.UTC(), // a store keeps it at its own precision
-	}, nil
+	}, m, nil
 }
 
 func checkCorrelationID(s string) error {
@@ -327,6 +340,12 @@ func (m *Manifest) parseArtifacts(raw []byte) error {
 // at field(), which no other artifact in seen may have, and adds it there.
 func artifactName(field func() string, raw []byte, seen map[string]bool) (string, error) {
 	n, ok := jsonString(raw)
+	return checkArtifactName(field, n, ok, seen)
+}
+
+// checkArtifactName is artifactName of a name already decoded: n, and ok
+// false when the member is absent or not a string.
+func checkArtifactName(field func() string, n string, ok bool, seen map[string]bool) (string, error) {
 	switch {
 	case !ok || strings.TrimSpace(n) == "":
 		return "", fieldErr(field()+".name", "required, a non-empty string", nil)

@@ -81,15 +81,8 @@ func (m *Manifest) parseWrapped(raw []byte) error {
 // parseStatement checks the statement whose members mb holds, at the field
 // prefix, and takes its subjects as m's artifacts and its predicate type.
 func (m *Manifest) parseStatement(prefix string, mb *evidenceMembers) error {
-	switch typ, ok := jsonString(mb.typ); {
-	case mb.typ == nil:
-		return fieldErr(prefix+"_type", "required: "+attest.StatementType, nil)
-	case !ok || typ != attest.StatementType:
-		shown := string(mb.typ)
-		if ok {
-			shown = quoteShort(typ)
-		}
-		return fieldErr(prefix+"_type", fmt.Sprintf("is %s: only in-toto statements of _type %q are read", shown, attest.StatementType), nil)
+	if err := checkStatementType(prefix, mb.typ); err != nil {
+		return err
 	}
 	pt, ok := jsonString(mb.predicateType)
 	if !ok || strings.TrimSpace(pt) == "" {
@@ -102,6 +95,22 @@ func (m *Manifest) parseStatement(prefix string, mb *evidenceMembers) error {
 		return err
 	}
 	m.PredicateType = pt
+	return nil
+}
+
+// checkStatementType checks raw, the canonical form of a statement's
+// "_type" member (nil when it has none), at the field prefix.
+func checkStatementType(prefix string, raw []byte) error {
+	switch typ, ok := jsonString(raw); {
+	case raw == nil:
+		return fieldErr(prefix+"_type", "required: "+attest.StatementType, nil)
+	case !ok || typ != attest.StatementType:
+		shown := string(raw)
+		if ok {
+			shown = quoteShort(typ)
+		}
+		return fieldErr(prefix+"_type", fmt.Sprintf("is %s: only in-toto statements of _type %q are read", shown, attest.StatementType), nil)
+	}
 	return nil
 }
 

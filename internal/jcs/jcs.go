@@ -58,8 +58,8 @@ type parser struct {
 	// The first room for members, keys and tmp, allocated with the parser
 	// so that most documents need no other allocation: the members of the
 	// objects open at once, escaped names, and an object being reordered.
-	membersSpace [32]member
-	keysSpace    [256]byte
+	membersSpace [16]member
+	keysSpace    [128]byte
 	tmpSpace     [2048]byte
 }
 
@@ -212,16 +212,15 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
 			return out, p.unexpected("expecting a string member name")
 		}
-		m := member{keyOff: p.pos, start: len(out)}
+		start, keyOff := len(out), p.pos
 		s, err := p.str()
 		if err != nil {
 			return out, err
 		}
-		m.kStart, m.kEnd, m.kScratch = s.start, s.end, s.scratch
 		out = p.emitString(out, s)
 		if state != 0 {
 			// The name as the canonical form writes it, between its quotes.
-			p.state = p.v.Member(state, out[m.start+1:len(out)-1])
+			p.state = p.v.Member(state, out[start+1:len(out)-1])
 		}
 		p.skipSpace()
 		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
@@ -233,8 +232,11 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		if out, err = p.value(out); err != nil {
 			return out, err
 		}
-		m.end = len(out)
-		p.members = append(p.members, m)
+		// Filled in place: a member built on the stack and then copied
+		// stalls on store forwarding.
+		p.members = append(p.members, member{})
+		m := &p.members[len(p.members)-1]
+		m.keyOff, m.kStart, m.kEnd, m.kScratch, m.start, m.end = keyOff, s.start, s.end, s.scratch, start, len(out)
 		// Every member is followed by a comma, the last one's a stand-in
 		// for the closing brace, so that reordering moves whole
 		// `"name":value,` blocks.

@@ -139,3 +139,31 @@ func TestMatchesReferenceReordering(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipPlainMatchesByteLoop checks the eight-bytes-at-a-time scan
+// against the plain definition, on random bytes biased to the ones it
+// must stop at and their neighbours.
+func TestSkipPlainMatchesByteLoop(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	const interesting = "\x00\x1f\x20\x21\x22\x23\x5b\x5c\x5d\x7e\x7f\x80\xc3\xff"
+	for range 200000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			b[i] = 'a' + byte(r.IntN(26))
+			if r.IntN(12) == 0 {
+				b[i] = interesting[r.IntN(len(interesting))]
+			}
+		}
+		from := 0
+		if len(b) > 0 {
+			from = r.IntN(len(b) + 1)
+		}
+		want := from
+		for want < len(b) && b[want] >= 0x20 && b[want] < 0x80 && b[want] != '"' && b[want] != '\\' {
+			want++
+		}
+		if got := skipPlain(b, from); got != want {
+			t.Fatalf("skipPlain(%q, %d) = %d, want %d", b, from, got, want)
+		}
+	}
+}

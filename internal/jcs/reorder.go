@@ -35,7 +35,23 @@ func (p *parser) sortMembers(blocks []byte, ms []member, objStart int) error {
 				moved = true
 			}
 		}
-		if moved {
+		switch {
+		case !moved:
+		case len(blocks) <= len(p.tmpSpace):
+			// Small, as most objects are: copying it aside and back, from
+			// the first member out of place on, costs less than working
+			// out the rotations.
+			k := 0
+			for int(ord[k]) == k {
+				k++
+			}
+			var sorted [insertionSortMax]member
+			for j, i := range ord[k:len(ms)] {
+				sorted[j] = ms[i]
+			}
+			from := ms[k].start - objStart
+			p.rewrite(blocks[from:], sorted[:len(ms)-k], objStart+from)
+		default:
 			p.permute(blocks, ms, ord[:len(ms)], objStart)
 		}
 		return nil
@@ -72,8 +88,9 @@ func (p *parser) rewrite(blocks []byte, ms []member, objStart int) {
 // permute puts the blocks of ms, now in input order, in the order ord by
 // rotating each, in turn, to the front of those not yet placed. That moves
 // only the bytes between a block and its place, and needs scratch space the
-// size of the shorter of the two; an object whose rotations would move more
-// than twice its bytes is rewritten through a copy instead.
+// size of the shorter of the two, where rewriting a large object (the whole
+// document, often) would need its size; an object whose rotations would
+// move more than twice its bytes is rewritten through a copy instead.
 func (p *parser) permute(blocks []byte, ms []member, ord []uint8, objStart int) {
 	var cur [insertionSortMax]uint8 // block indices in their present order
 	size := func(i uint8) int { return ms[i].end + 1 - ms[i].start }
@@ -101,11 +118,11 @@ func (p *parser) permute(blocks []byte, ms []member, ord []uint8, objStart int) 
 			cursor += right
 		}
 		if pass == 0 && moved > 2*len(blocks) {
-			sorted := make([]member, 0, insertionSortMax)
-			for _, i := range ord {
-				sorted = append(sorted, ms[i])
+			var sorted [insertionSortMax]member
+			for k, i := range ord {
+				sorted[k] = ms[i]
 			}
-			p.rewrite(blocks, sorted, objStart)
+			p.rewrite(blocks, sorted[:len(ord)], objStart)
 			return
 		}
 	}

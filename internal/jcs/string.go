@@ -2,6 +2,7 @@ package jcs
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -48,15 +49,16 @@ const (
 
 // skipPlain returns the index of the first byte at or after i that is not
 // printable ASCII other than '"' and '\\', or len(src). It tests eight
-// bytes at a time; the bit tricks may flag a plain byte after a special
-// one, but never miss a special byte, so the byte loop settles the rest.
+// bytes at a time. The bit tricks may flag a plain byte after a special
+// one (a borrow runs up from it) but never before it, and never miss it, so
+// the lowest flagged byte is the first special one.
 func skipPlain(src []byte, i int) int {
 	for ; i+8 <= len(src); i += 8 {
 		x := binary.LittleEndian.Uint64(src[i:])
 		q := x ^ (swarOnes * '"')
 		b := x ^ (swarOnes * '\\')
-		if (x|(x-swarOnes*0x20)&^x|(q-swarOnes)&^q|(b-swarOnes)&^b)&swarHigh != 0 {
-			break
+		if m := (x | (x-swarOnes*0x20)&^x | (q-swarOnes)&^q | (b-swarOnes)&^b) & swarHigh; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	for ; i < len(src); i++ {
