@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 func BenchmarkIncidentCountsSQLite(b *testing.B) { sqltest.BenchIncidentCounts(b, backend()) }
 
 // BenchmarkIncidentCounts10MSQLite: see sqltest.BenchIncidentCounts10M.
-// Its fixture (10M deployments, some 4 GB) is built only when it runs.
+// Its fixture (10M deployments) is built only when it runs.
 func BenchmarkIncidentCounts10MSQLite(b *testing.B) { sqltest.BenchIncidentCounts10M(b, backend()) }
 
 // BenchmarkMaturityInputsSQLite: see sqltest.BenchMaturityInputs.
