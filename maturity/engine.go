@@ -22,11 +22,10 @@ import (
 type Store interface {
 	MaturityState(ctx context.Context) (State, error)
 	ActiveRiskModel(ctx context.Context) (riskmodel.Version, error)
-	IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error)
-	// RecountIncidents returns what IncidentCounts does, counted from the
-	// deployment and incident records themselves rather than from any
-	// aggregate kept beside them (a store's calibration buckets, which
-	// are a cache): what a progression is judged on.
+	// RecountIncidents returns the calibration aggregates over [from, to)
+	// counted from the deployment and incident records themselves, not
+	// from any aggregate kept beside them (a store's calibration buckets,
+	// which are a cache): what every evaluation is judged on.
 	RecountIncidents(ctx context.Context, from, to time.Time) (incident.Counts, error)
 	LatestIncidentAt(ctx context.Context, severities []incident.Severity, before time.Time) (time.Time, error)
 	EarliestDeploymentAt(ctx context.Context) (time.Time, error)
@@ -101,11 +100,15 @@ func NewEngine(s Store, opts Options) (*Engine, error) {
 // applied at once (the returned evaluation then carries the decision); a
 // ready [Progression] waits for [Engine.Approve].
 //
-// It judges on the store's IncidentCounts, which may be read from
-// aggregates kept beside the records. A progression found ready is judged
-// again on RecountIncidents, counted from the records, and stored as that
-// finds it: only the records can make the CAB's approval of more automation
-// possible.
+// It judges on the store's RecountIncidents, counted from the deployment
+// and incident records, never on IncidentCounts, which a store may read
+// from aggregates kept beside them (calibration buckets, a cache anyone who
+// can write the database can edit). Both directions of an evaluation
+// authorise or cap automation: a progression lets the CAB grant more, and a
+// regression that a hidden incident suppressed would keep automation the
+// ladder withdraws. The engine's counts cover only the period (four weeks
+// by default) and its part since the level was entered, so counting the
+// records costs the period's rows, not the history's.
 func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	now := e.now().UTC()
 	state, err := e.store.MaturityState(ctx)
@@ -121,20 +124,10 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 		return Evaluation{}, err
 	}
 	in := Inputs{State: state, Now: now, CleanWeeks: clean}
-	if err := e.counts(ctx, &in, e.store.IncidentCounts); err != nil {
+	if err := e.counts(ctx, &in, e.store.RecountIncidents); err != nil {
 		return Evaluation{}, err
 	}
 	ev := Evaluate(e.levels, e.policy, in)
-	if ev.Kind == Progression && ev.Ready {
-		// A ready progression is what the CAB may approve to grant more
-		// automation: it is judged again on the records themselves, so
-		// that no cache of them (a store's calibration buckets) can make
-		// it ready.
-		if err := e.counts(ctx, &in, e.store.RecountIncidents); err != nil {
-			return Evaluation{}, err
-		}
-		ev = Evaluate(e.levels, e.policy, in)
-	}
 	ev.ID, ev.CreatedAt = e.newID(), now
 	if err := e.store.CreateEvaluation(ctx, ev); err != nil {
 		return Evaluation{}, fmt.Errorf("maturity: storing the evaluation: %w", err)

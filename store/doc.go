@@ -135,13 +135,16 @@
 // compares them with on random data, corrections and periods), and a
 // database migrates to them: migration 0012 builds them from the rows.
 //
-// The buckets are a cache, and nothing that authorises trusts them: a
-// bucket edited in the database changes the report, but the maturity
-// engine judges a progression, the one step that grants more automation,
-// on RecountIncidents, from the records; the sqlstore tests edit a bucket
-// by SQL to hide a P1 incident and show the progression is not made ready.
-// A regression (which only removes automation) and the report are judged
-// on the buckets.
+// The buckets are a cache, and nothing that authorises or caps a
+// decision trusts them: a bucket edited in the database changes the
+// report, but the maturity engine judges every evaluation on
+// RecountIncidents, from the records, over its period (four weeks by
+// default): a progression, which lets the CAB grant more automation, and
+// a regression, which a hidden incident would otherwise suppress. The
+// sqlstore tests edit a bucket by SQL to hide a P1 incident and show the
+// progression is not made ready; maturity's tests hide every incident
+// from the aggregates and show a regression still happens. Reports, which
+// decide nothing, read the buckets.
 //
 // # Time
 //
