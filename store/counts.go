@@ -28,9 +28,9 @@ import (
 // days at its two ends from the rows of those days, so that its cost grows
 // with the days of the period, not the rows. The result equals
 // [Store.RecountIncidents]'s, which the conformance suite checks on random
-// data; it is what the calibration report reads, and what a maturity
-// evaluation judges on, except a progression, which is judged on
-// RecountIncidents.
+// data. It is what the calibration report reads; nothing that authorises
+// or caps a decision reads it (the maturity engine judges on
+// RecountIncidents).
 func (h *ops) IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error) {
 	return h.counts(ctx, from, to, (*op).bucketCounts)
 }
@@ -38,11 +38,27 @@ func (h *ops) IncidentCounts(ctx context.Context, from, to time.Time) (incident.
 // RecountIncidents returns what [Store.IncidentCounts] does, counted from
 // the deployment and incident records themselves, never from the
 // calibration buckets kept beside them: its cost grows with the rows in
-// the period. The maturity engine judges a progression, which grants
-// automation, on it, so that a bucket edited under the store cannot raise
-// the level.
+// the period. The maturity engine judges every evaluation on it, so that
+// a bucket edited under the store can neither raise the level nor keep it
+// up. A driver whose transactions implement [driver.IncidentCounter]
+// counts the rows in its database; otherwise the store counts them itself.
+// The conformance suite checks that the two agree.
 func (h *ops) RecountIncidents(ctx context.Context, from, to time.Time) (incident.Counts, error) {
-	return h.counts(ctx, from, to, (*op).countRows)
+	return h.counts(ctx, from, to, (*op).recount)
+}
+
+// recount counts the rows of [f, t) in the database when the driver can,
+// and otherwise with countRows.
+func (o *op) recount(f, t time.Time) (incident.Counts, error) {
+	ic, ok := o.dtx.(driver.IncidentCounter)
+	if !ok {
+		return o.countRows(f, t)
+	}
+	c, err := ic.IncidentCounts(o.ctx, f, t)
+	if err != nil {
+		return incident.Counts{}, o.dbErr("count incidents", err)
+	}
+	return c, nil
 }
 
 // counts runs count over [from, to) as the store compares it, in a write

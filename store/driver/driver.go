@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/buildworksai/trustgate/incident"
 )
 
 // Driver opens transactions on one database. A driver is safe for
@@ -97,4 +99,17 @@ var (
 // holds.
 type TimePrecisioner interface {
 	TimePrecision() time.Duration
+}
+
+// IncidentCounter is implemented by a [Tx] that can count the calibration
+// aggregates from the rows of the deployments and incidents tables in the
+// database, faster than the store's own count of those rows (a single SQL
+// statement over covering indexes, say). The store's RecountIncidents,
+// what the maturity engine judges on, uses it: it must read the records
+// themselves, never an aggregate kept beside them, and its results must
+// equal the store's count exactly (the conformance suite compares the two
+// on random data). from and to are already rounded as the store rounds
+// range bounds, and a period with from ≥ to counts nothing.
+type IncidentCounter interface {
+	IncidentCounts(ctx context.Context, from, to time.Time) (incident.Counts, error)
 }

@@ -19,7 +19,10 @@ type tx struct {
 	done  bool
 }
 
-var _ driver.Tx = (*tx)(nil)
+var (
+	_ driver.Tx              = (*tx)(nil)
+	_ driver.IncidentCounter = (*tx)(nil)
+)
 
 // begin checks that the transaction can still be used: it has not ended,
 // and its context is not done. The context is checked here, not left to

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -220,6 +221,13 @@ func TestSQLitePlansUseTheirIndexes(t *testing.T) {
 			"SEARCH incidents USING INDEX incidents_by_occurrence (occurred_at>? AND occurred_at<?)",
 			"SEARCH calibration_auto_approved USING INDEX calibration_auto_approved_by_finish (local=? AND finished_at>? AND finished_at<?)",
 		}},
+		// The maturity engine's recount of the records: one statement
+		// over covering indexes.
+		{"recount incidents", func() error { _, err := s.RecountIncidents(ctx, from, to); return err }, []string{
+			"SEARCH d USING COVERING INDEX deployments_by_class_band (class=? AND risk_band=? AND finished_at>? AND finished_at<?)",
+			"SEARCH i USING COVERING INDEX incidents_by_occurrence (occurred_at>? AND occurred_at<?)",
+			"SEARCH d USING INDEX sqlite_autoindex_deployments_1 (id=?) LEFT-JOIN",
+		}},
 		{"append to the audit log", func() error {
 			_, err := s.AppendAudit(ctx, security.EventInput{Type: "test.event", Actor: "tester"})
 			return err
@@ -306,7 +314,7 @@ func checkPlan(t *testing.T, step string, st statement, plan []string) {
 			t.Errorf("%s: the plan sorts (%s):\n%s\n%s", step, line, st.query, strings.Join(plan, "\n"))
 		}
 		f := strings.Fields(line)
-		if len(f) < 2 || f[0] != "SCAN" || slices.Contains(smallTables, f[1]) {
+		if len(f) < 2 || f[0] != "SCAN" || isCTE(f[1]) || slices.Contains(smallTables, f[1]) {
 			continue
 		}
 		switch target := f[1]; {
@@ -316,6 +324,16 @@ func checkPlan(t *testing.T, step string, st statement, plan []string) {
 			t.Errorf("%s: the plan walks all of %s, with no LIMIT to stop it (%s):\n%s", step, target, line, st.query)
 		}
 	}
+}
+
+// isCTE reports whether a scan's target is one of the recount
+// statement's common table expressions or their VALUES ("SCAN 4 CONSTANT
+// ROWS"), which it builds, not reads.
+func isCTE(target string) bool {
+	if _, err := strconv.Atoi(target); err == nil {
+		return true
+	}
+	return slices.Contains([]string{"c", "b", "classes", "bands", "period"}, target)
 }
 
 // planOf returns SQLite's plan of st, run with its arguments, one line per

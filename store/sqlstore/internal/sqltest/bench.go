@@ -96,11 +96,12 @@ func BenchIncidentCounts(b *testing.B, be Backend) {
 
 // BenchMaturityInputs makes, in sequence, the store calls of one maturity
 // evaluation (maturity.Engine.Evaluate): the current state and active
-// model, the period's counts, the counts since the level was entered (the
-// seed entered it two weeks ago, inside the period), the latest P1 or P2,
-// and the first deployment (which the engine reads only when there has
-// been no P1 or P2: included as the upper bound). "all" stretches the
-// period over every row.
+// model, the period's counts and the counts since the level was entered
+// (the seed entered it two weeks ago, inside the period), both counted
+// from the records as the engine counts them (RecountIncidents, not the
+// calibration buckets), the latest P1 or P2, and the first deployment
+// (which the engine reads only when there has been no P1 or P2: included
+// as the upper bound). "all" stretches the period over every row.
 func BenchMaturityInputs(b *testing.B, be Backend) {
 	s := be.fixtureStore(b)
 	for _, w := range []string{"4weeks", "all"} {
@@ -119,10 +120,10 @@ func BenchMaturityInputs(b *testing.B, be Backend) {
 				if _, err := s.ActiveRiskModel(ctx); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := s.IncidentCounts(ctx, from, benchNow); err != nil {
+				if _, err := s.RecountIncidents(ctx, from, benchNow); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := s.IncidentCounts(ctx, state.Since, benchNow); err != nil {
+				if _, err := s.RecountIncidents(ctx, state.Since, benchNow); err != nil {
 					b.Fatal(err)
 				}
 				if _, err := s.LatestIncidentAt(ctx, []incident.Severity{incident.P1, incident.P2}, benchNow); err != nil {
