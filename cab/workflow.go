@@ -217,11 +217,12 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	model, modelHash, err := w.activeModel(ctx)
+	verified, err := w.activeModel(ctx)
 	if err != nil {
 		return Request{}, err
 	}
-	score, err := s.score(&model)
+	model, modelHash := &verified.model, verified.hash
+	score, err := s.score(model)
 	if err != nil {
 		return Request{}, err
 	}
@@ -247,7 +248,7 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 	if !ok {
 		return Request{}, fmt.Errorf("%w: evidence %s has no artifact %q", ErrEvidence, ev.ID, s.ArtifactName)
 	}
-	dec, err := Decide(score, class, &model)
+	dec, err := verified.rules.Decide(score, class)
 	if err != nil {
 		return Request{}, err
 	}
@@ -278,25 +279,25 @@ func (w *Workflow) Submit(ctx context.Context, s Submission) (Request, error) {
 }
 
 // activeModel reads the active model and the maturity level in force,
-// verifies the model under that level ([VerifyModel]) and returns it with
-// its content hash. A model that does not verify decides nothing: the
-// error wraps riskmodel.ErrUnverified. The verification of signatures is
-// cached by the model's content hash, its signoffs and the level, so a
-// submission under an unchanged model costs one content hash.
-func (w *Workflow) activeModel(ctx context.Context) (riskmodel.Version, security.Digest, error) {
+// verifies the model under that level ([VerifyModel]) and returns it
+// verified, with its content hash and its decision rules prepared
+// ([NewRules]). A model that does not verify decides nothing: the error
+// wraps riskmodel.ErrUnverified. The verification of signatures is cached
+// by the model's content hash, its signoffs and the level, so a
+// submission under an unchanged model costs one comparison.
+func (w *Workflow) activeModel(ctx context.Context) (*verifiedModel, error) {
 	model, err := w.store.ActiveRiskModel(ctx)
 	if err != nil {
-		return riskmodel.Version{}, security.Digest{}, fmt.Errorf("cab: reading the active model: %w", err)
+		return nil, fmt.Errorf("cab: reading the active model: %w", err)
 	}
 	state, err := w.store.MaturityState(ctx)
 	if err != nil {
-		return riskmodel.Version{}, security.Digest{}, fmt.Errorf("cab: reading the maturity level: %w", err)
+		return nil, fmt.Errorf("cab: reading the maturity level: %w", err)
 	}
 	if err := w.verifyState(&state); err != nil {
-		return riskmodel.Version{}, security.Digest{}, err
+		return nil, err
 	}
-	h, err := w.verifyModel(&model, state.Level)
-	return model, h, err
+	return w.verifyModel(&model, state.Level)
 }
 
 // verifyState is maturity.VerifyState with the workflow's keys and levels,
@@ -417,24 +418,31 @@ func frame(h hash.Hash, b []byte) {
 // under the same level has that content hash and those signoffs, so it
 // costs a comparison; any other model is hashed, and its signatures are
 // checked unless that content hash, with those signoffs and that level,
-// verified before.
-func (w *Workflow) verifyModel(v *riskmodel.Version, level maturity.Level) (security.Digest, error) {
+// verified before. The model returned is the workflow's own copy, with
+// its rules prepared once: it must not be changed.
+func (w *Workflow) verifyModel(v *riskmodel.Version, level maturity.Level) (*verifiedModel, error) {
 	if last := w.lastModel.Load(); last != nil && last.level == level && reflect.DeepEqual(&last.model, v) {
-		return last.hash, nil
+		return last, nil
 	}
 	d, err := w.verifyModelHashed(v, level)
-	if err == nil {
-		w.lastModel.Store(&verifiedModel{model: v.Clone(), level: level, hash: d})
+	if err != nil {
+		return nil, err
 	}
-	return d, err
+	m := &verifiedModel{model: v.Clone(), level: level, hash: d}
+	if m.rules, err = NewRules(&m.model); err != nil {
+		return nil, err
+	}
+	w.lastModel.Store(m)
+	return m, nil
 }
 
 // verifiedModel is a model that verified, whole, with what it verified
-// under and its content hash.
+// under, its content hash, and its decision rules, prepared from it.
 type verifiedModel struct {
 	model riskmodel.Version
 	level maturity.Level
 	hash  security.Digest
+	rules Rules
 }
 
 // verifyModelHashed is verifyModel's second cache, by content hash,
