@@ -51,7 +51,6 @@ func TestBothDialectsRunTheSameSQL(t *testing.T) {
 	assert.NotContains(t, rebind(countsQuery()), "?")
 }
 
-
 // A keyset page reads as the plans expect it (the sqlite package's plan
 // test checks the plans of what the store actually issues).
 func TestSelectSQL(t *testing.T) {
