@@ -346,15 +346,11 @@ func artifactName(field func() string, raw []byte, seen map[string]bool) (string
 // checkArtifactName is artifactName of a name already decoded: n, and ok
 // false when the member is absent or not a string.
 func checkArtifactName(field func() string, n string, ok bool, seen map[string]bool) (string, error) {
-	switch {
-	case !ok || strings.TrimSpace(n) == "":
-		return "", fieldErr(field()+".name", "required, a non-empty string", nil)
-	case len(n) > MaxArtifactNameLength:
-		return "", fieldErr(field()+".name", fmt.Sprintf("longer than %d bytes", MaxArtifactNameLength), nil)
-	case strings.ContainsFunc(n, func(r rune) bool { return r < 0x20 || r == 0x7f || r == utf8.RuneError }):
-		return "", fieldErr(field()+".name", "must be valid UTF-8 without control characters", nil)
-	case seen[n]:
-		return "", fieldErr(field()+".name", fmt.Sprintf("artifact %q is listed twice", n), nil)
+	if reason := nameProblem(n, ok); reason != "" {
+		return "", nameErr(field, reason)
+	}
+	if seen[n] {
+		return "", duplicateNameErr(field, n)
 	}
 	seen[n] = true
 	return n, nil

@@ -1,6 +1,9 @@
 package security
 
-import "strconv"
+import (
+	"bytes"
+	"strconv"
+)
 
 // NewEvidence reads the manifest out of the evidence data while it is
 // canonicalised: a scan, a jcs.Visitor, records the members parseManifest
@@ -50,11 +53,12 @@ type span struct{ start, end int }
 // and parseSubjects check them. After the first element with an error, err
 // holds it and the rest are skipped.
 type listSeen struct {
-	kind byte
-	arts []Artifact // the elements accepted, when the scan keeps them
-	n    int        // how many were accepted
-	seen map[string]bool
-	err  error
+	kind     byte
+	arts     []Artifact // the elements accepted, when the scan keeps them, without their names
+	artNames []span     // and their names, in scan.names
+	n        int        // how many were accepted
+	names    nameSet    // the names of the elements accepted
+	err      error
 
 	// The element being read: its first byte, its name decoded (hasName:
 	// present and a string), and its digest: an artifact's "sha256" parsed
@@ -63,7 +67,7 @@ type listSeen struct {
 	elKind   byte
 	hasName  bool
 	digestOK bool
-	name     string
+	name     span // in scan.names
 	digest   Digest
 	sum      span
 }
@@ -80,18 +84,20 @@ type objectSeen struct {
 
 // scan is the jcs.Visitor NewEvidence canonicalises with.
 type scan struct {
-	obj  [4]objectSeen // by context >> ctxShift
-	raw  []byte        // the canonical forms of the leaves kept
-	keep bool          // keep the accepted artifacts, for the manifest
+	obj   [4]objectSeen // by context >> ctxShift
+	raw   []byte        // the canonical forms of the leaves kept
+	names []byte        // the names of artifacts and subjects, decoded
+	keep  bool          // keep the accepted artifacts, for the manifest
 
-	rawSpace [256]byte // raw's first room
+	rawSpace   [256]byte // raw's first room
+	namesSpace [1024]byte
 }
 
 // newScan returns a scan that builds the manifest's artifact list when keep
 // is set, and otherwise only checks the data.
 func newScan(keep bool) *scan {
 	s := &scan{keep: keep}
-	s.raw = s.rawSpace[:0]
+	s.raw, s.names = s.rawSpace[:0], s.namesSpace[:0]
 	return s
 }
 
@@ -196,8 +202,7 @@ func (s *scan) Value(state int, canonical []byte) {
 		o.artifacts.elKind = kind
 		s.artifactDone(&o.artifacts)
 	case roleArtifactName, roleSubjectName:
-		l := s.list(state)
-		l.name, l.hasName = jsonString(canonical)
+		s.keepName(s.list(state), canonical)
 	case roleArtifactSHA:
 		l := &o.artifacts
 		if l.digest, l.digestOK = digestFast(canonical); !l.digestOK {
@@ -232,7 +237,7 @@ func (l *listSeen) startElement(s *scan) {
 	if l.sum.end == len(s.raw) {
 		s.raw = s.raw[:l.sum.start] // the previous element's, no longer needed
 	}
-	l.elKind, l.hasName, l.digestOK, l.name, l.sum = 0, false, false, "", span{}
+	l.elKind, l.hasName, l.digestOK, l.name, l.sum = 0, false, false, span{}, span{}
 }
 
 // artifactDone checks the artifact just read, as parseArtifacts does.
@@ -243,12 +248,7 @@ func (s *scan) artifactDone(l *listSeen) {
 		l.err = fieldErr(field(), "must be an object with name and sha256", nil)
 		return
 	}
-	if l.seen == nil {
-		l.seen = map[string]bool{}
-	}
-	n, err := checkArtifactName(field, l.name, l.hasName, l.seen)
-	if err != nil {
-		l.err = err
+	if !s.checkName(l, field) {
 		return
 	}
 	if !l.digestOK {
@@ -257,7 +257,7 @@ func (s *scan) artifactDone(l *listSeen) {
 		_, l.err = digestMember(field()+".sha256", s.bytes(l.sum))
 		return
 	}
-	s.accept(l, Artifact{Name: n, SHA256: l.digest})
+	s.accept(l, l.digest)
 }
 
 // subjectDone checks the subject just read, as parseSubjects does, for the
@@ -275,12 +275,7 @@ func (s *scan) subjectDone(l *listSeen, ctx int) {
 		l.err = fieldErr(at(), "must be an object with name and digest", nil)
 		return
 	}
-	if l.seen == nil {
-		l.seen = map[string]bool{}
-	}
-	n, err := checkArtifactName(at, l.name, l.hasName, l.seen)
-	if err != nil {
-		l.err = err
+	if !s.checkName(l, at) {
 		return
 	}
 	d, err := subjectDigest(at()+".digest", s.bytes(l.sum))
@@ -288,14 +283,46 @@ func (s *scan) subjectDone(l *listSeen, ctx int) {
 		l.err = err
 		return
 	}
-	s.accept(l, Artifact{Name: n, SHA256: d})
+	s.accept(l, d)
 }
 
-func (s *scan) accept(l *listSeen, a Artifact) {
+// checkName is checkArtifactName of the name of the element just read,
+// setting l.err when the name is wrong.
+func (s *scan) checkName(l *listSeen, field func() string) bool {
+	name := s.names[l.name.start:l.name.end]
+	if reason := nameProblem(name, l.hasName); reason != "" {
+		l.err = nameErr(field, reason)
+		return false
+	}
+	if !l.names.add(s.names, l.name) {
+		l.err = duplicateNameErr(field, string(name))
+		return false
+	}
+	return true
+}
+
+func (s *scan) accept(l *listSeen, d Digest) {
 	l.n++
 	if s.keep {
-		l.arts = append(l.arts, a)
+		l.arts = append(l.arts, Artifact{SHA256: d})
+		l.artNames = append(l.artNames, l.name)
 	}
+}
+
+// keepName decodes the canonical form of the name of l's element into
+// s.names.
+func (s *scan) keepName(l *listSeen, canonical []byte) {
+	start := len(s.names)
+	if canonical[0] == '"' && bytes.IndexByte(canonical, '\\') < 0 {
+		// What jsonString gives: a canonical string is valid UTF-8 and
+		// holds a quote only escaped.
+		s.names = append(s.names, canonical[1:len(canonical)-1]...)
+		l.hasName = true
+	} else if n, ok := jsonString(canonical); ok {
+		s.names = append(s.names, n...)
+		l.hasName = true
+	}
+	l.name = span{start, len(s.names)}
 }
 
 // keepRaw copies a leaf's canonical form, which the canonicaliser may yet

@@ -87,6 +87,12 @@ func (s *scan) accepted(m *Manifest, l *listSeen, required error) error {
 	case l.n == 0:
 		return required
 	}
+	if s.keep {
+		names := string(s.names) // one allocation for every name
+		for i, sp := range l.artNames {
+			l.arts[i].Name = names[sp.start:sp.end]
+		}
+	}
 	m.Artifacts = l.arts
 	return nil
 }

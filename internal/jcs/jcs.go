@@ -60,7 +60,7 @@ type parser struct {
 	// objects open at once, escaped names, and an object being reordered.
 	membersSpace [16]member
 	keysSpace    [128]byte
-	tmpSpace     [2048]byte
+	tmpSpace     [512]byte
 }
 
 func canonicalize(dst, src []byte, wantObject bool, v Visitor, root int) ([]byte, error) {
@@ -106,6 +106,10 @@ func (p *parser) value(out []byte) ([]byte, error) {
 	if p.state == 0 {
 		return p.plainValue(out)
 	}
+	return p.visitedValue(out)
+}
+
+func (p *parser) visitedValue(out []byte) ([]byte, error) {
 	start := len(out)
 	out, err := p.plainValue(out)
 	if err == nil {
@@ -173,7 +177,11 @@ func (p *parser) array(out []byte) ([]byte, error) {
 		if state != 0 {
 			p.state = p.v.Element(state, i)
 		}
-		out, err = p.value(out)
+		if p.state == 0 { // value's test, here to spare a call per element
+			out, err = p.plainValue(out)
+		} else {
+			out, err = p.visitedValue(out)
+		}
 		if err != nil {
 			return out, err
 		}
@@ -229,7 +237,12 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		p.pos++
 		out = append(out, ':')
 		p.skipSpace()
-		if out, err = p.value(out); err != nil {
+		if p.state == 0 { // value's test, here to spare a call per member
+			out, err = p.plainValue(out)
+		} else {
+			out, err = p.visitedValue(out)
+		}
+		if err != nil {
 			return out, err
 		}
 		// Filled in place: a member built on the stack and then copied

@@ -273,5 +273,6 @@ func TestNoAllocations(t *testing.T) {
 		dst, err = Canonicalize(dst[:0], src)
 	})
 	require.NoError(t, err)
-	assert.LessOrEqual(t, allocs, 1.0)
+	// The parser, and room to reorder members larger than it holds.
+	assert.LessOrEqual(t, allocs, 2.0)
 }

@@ -16,17 +16,27 @@ func (p *parser) sortMembers(blocks []byte, ms []member, objStart int) error {
 		// Sort the members' indices. Inserting into a strictly increasing
 		// prefix, the first element not greater than the new one is equal
 		// to it if any element is.
-		var ord [insertionSortMax]uint8
+		var (
+			ord  [insertionSortMax]uint8
+			keys [insertionSortMax][]byte
+		)
 		for i := range ms {
-			ord[i] = uint8(i)
+			ord[i], keys[i] = uint8(i), p.key(&ms[i])
 		}
 		moved := false
 		for i := 1; i < len(ms); i++ {
 			for j := i; j > 0; j-- {
-				a, b := &ms[ord[j-1]], &ms[ord[j]]
-				c := p.compareKeys(a, b)
+				// Names mostly differ in their first bytes, which decide
+				// unless both are lead bytes of 0xEE and up; a call costs
+				// more than the comparison.
+				var c int
+				if a, b := keys[ord[j-1]], keys[ord[j]]; len(a) > 0 && len(b) > 0 && a[0] != b[0] && min(a[0], b[0]) < 0xEE {
+					c = int(a[0]) - int(b[0])
+				} else {
+					c = compareUTF16(a, b)
+				}
 				if c == 0 {
-					return p.duplicate(a, b)
+					return p.duplicate(&ms[ord[j-1]], &ms[ord[j]])
 				}
 				if c < 0 {
 					break
@@ -148,7 +158,7 @@ func (p *parser) rotate(b []byte, left int) {
 // scratch returns p.tmp emptied, with room for n bytes.
 func (p *parser) scratch(n int) []byte {
 	if cap(p.tmp) < n {
-		p.tmp = make([]byte, 0, n)
+		p.tmp = make([]byte, 0, max(n, 4<<10))
 	}
 	return p.tmp[:0]
 }

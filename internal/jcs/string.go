@@ -49,15 +49,16 @@ const (
 
 // skipPlain returns the index of the first byte at or after i that is not
 // printable ASCII other than '"' and '\\', or len(src). It tests eight
-// bytes at a time. The bit tricks may flag a plain byte after a special
-// one (a borrow runs up from it) but never before it, and never miss it, so
-// the lowest flagged byte is the first special one.
+// bytes at a time: a byte's high bit in m is set if the byte is 0x80 or
+// more, or if subtracting 0x20 from it, or 1 from it xor '"' or xor '\\',
+// wraps around. A plain byte does neither and lends no borrow to the byte
+// above, so the lowest byte flagged is the first special one (bytes above
+// it may be flagged wrongly by its borrow, and do not matter).
 func skipPlain(src []byte, i int) int {
-	for ; i+8 <= len(src); i += 8 {
-		x := binary.LittleEndian.Uint64(src[i:])
-		q := x ^ (swarOnes * '"')
-		b := x ^ (swarOnes * '\\')
-		if m := (x | (x-swarOnes*0x20)&^x | (q-swarOnes)&^q | (b-swarOnes)&^b) & swarHigh; m != 0 {
+	for ; len(src)-i >= 8; i += 8 {
+		x := binary.LittleEndian.Uint64(src[i : i+8])
+		q, b := x^(swarOnes*'"'), x^(swarOnes*'\\')
+		if m := (x | (x - swarOnes*0x20) | (q - swarOnes) | (b - swarOnes)) & swarHigh; m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
@@ -193,10 +194,8 @@ func (p *parser) stringValue(out []byte) ([]byte, error) {
 func (p *parser) emitString(out []byte, s strSpan) []byte {
 	if !s.scratch {
 		// Without escapes the input can hold no '"', '\' or control
-		// character, so its bytes are already canonical.
-		out = append(out, '"')
-		out = append(out, p.src[s.start:s.end]...)
-		return append(out, '"')
+		// character, so its bytes, quotes and all, are already canonical.
+		return append(out, p.src[s.start-1:s.end+1]...)
 	}
 	return appendQuoted(out, p.keys[s.start:s.end])
 }
