@@ -45,6 +45,7 @@ type member struct {
 type parser struct {
 	src     []byte
 	pos     int
+	run     int // where the input not yet written out begins
 	depth   int
 	members []member // stack of members of the objects being parsed
 	keys    []byte   // unescaped strings that contained escapes
@@ -73,7 +74,7 @@ func canonicalize(dst, src []byte, wantObject bool, v Visitor, root int) ([]byte
 	// reservation usually spares growing the output buffer.
 	out := slices.Grow(dst, len(src))
 
-	p.skipSpace()
+	out = p.space(out)
 	if wantObject && p.pos < len(src) && src[p.pos] != '{' {
 		return dst, newError(ErrNotObject, p.pos, "top-level value is not an object")
 	}
@@ -81,11 +82,50 @@ func canonicalize(dst, src []byte, wantObject bool, v Visitor, root int) ([]byte
 	if err != nil {
 		return dst, err
 	}
+	out = p.flush(out)
 	p.skipSpace()
 	if p.pos < len(src) {
 		return dst, newError(ErrInvalidJSON, p.pos, "unexpected data after top-level value")
 	}
 	return out, nil
+}
+
+// The input is copied to the output in runs: what the parser has read
+// since p.run is canonical as it stands (names and strings without
+// escapes, integers, literals, punctuation), and is written out in one
+// piece only when something else must be written (whitespace dropped, a
+// string re-escaped, a number reformatted, members reordered, a value
+// shown to the visitor) or at the end. Offsets in the output are of the
+// output as if the run were written: see olen.
+
+// olen is the length of the output with the pending run written.
+func (p *parser) olen(out []byte) int { return len(out) + p.pos - p.run }
+
+// flush writes out the pending run, up to p.pos.
+func (p *parser) flush(out []byte) []byte {
+	out = append(out, p.src[p.run:p.pos]...)
+	p.run = p.pos
+	return out
+}
+
+// space skips the whitespace at p.pos, if any, which the canonical form
+// drops: the pending run is written out first and the next one starts
+// after the whitespace.
+func (p *parser) space(out []byte) []byte {
+	if p.pos < len(p.src) && p.src[p.pos] <= ' ' {
+		return p.spaceSlow(out)
+	}
+	return out
+}
+
+func (p *parser) spaceSlow(out []byte) []byte {
+	from := p.pos
+	p.skipSpace()
+	if p.pos > from {
+		out = append(out, p.src[p.run:from]...)
+		p.run = p.pos
+	}
+	return out
 }
 
 func (p *parser) skipSpace() {
@@ -100,8 +140,7 @@ func (p *parser) skipSpace() {
 }
 
 // value canonicalises the JSON value starting at p.pos (whitespace already
-// skipped) and appends it to out, telling the visitor when it selected the
-// value.
+// skipped) into out, telling the visitor when it selected the value.
 func (p *parser) value(out []byte) ([]byte, error) {
 	if p.state == 0 {
 		return p.plainValue(out)
@@ -110,9 +149,10 @@ func (p *parser) value(out []byte) ([]byte, error) {
 }
 
 func (p *parser) visitedValue(out []byte) ([]byte, error) {
-	start := len(out)
+	start := p.olen(out)
 	out, err := p.plainValue(out)
 	if err == nil {
+		out = p.flush(out)
 		p.v.Value(p.state, out[start:])
 	}
 	return out, err
@@ -128,13 +168,18 @@ func (p *parser) plainValue(out []byte) ([]byte, error) {
 	case '[':
 		return p.array(out)
 	case '"':
+		if i := skipPlain(p.src, p.pos+1); i < len(p.src) && p.src[i] == '"' {
+			// Printable ASCII without escapes: already canonical.
+			p.pos = i + 1
+			return out, nil
+		}
 		return p.stringValue(out)
 	case 't':
-		return p.literal(out, "true")
+		return out, p.literal("true")
 	case 'f':
-		return p.literal(out, "false")
+		return out, p.literal("false")
 	case 'n':
-		return p.literal(out, "null")
+		return out, p.literal("null")
 	default:
 		if c == '-' || (c >= '0' && c <= '9') {
 			return p.number(out)
@@ -143,12 +188,12 @@ func (p *parser) plainValue(out []byte) ([]byte, error) {
 	}
 }
 
-func (p *parser) literal(out []byte, lit string) ([]byte, error) {
+func (p *parser) literal(lit string) error {
 	if len(p.src)-p.pos < len(lit) || string(p.src[p.pos:p.pos+len(lit)]) != lit {
-		return out, newError(ErrInvalidJSON, p.pos, "invalid literal, expecting "+lit)
+		return newError(ErrInvalidJSON, p.pos, "invalid literal, expecting "+lit)
 	}
 	p.pos += len(lit)
-	return append(out, lit...), nil
+	return nil
 }
 
 func (p *parser) enter() error {
@@ -164,12 +209,11 @@ func (p *parser) array(out []byte) ([]byte, error) {
 		return out, err
 	}
 	p.pos++ // '['
-	out = append(out, '[')
-	p.skipSpace()
+	out = p.space(out)
 	if p.pos < len(p.src) && p.src[p.pos] == ']' {
 		p.pos++
 		p.depth--
-		return append(out, ']'), nil
+		return out, nil
 	}
 	state := p.state
 	for i := 0; ; i++ {
@@ -185,19 +229,18 @@ func (p *parser) array(out []byte) ([]byte, error) {
 		if err != nil {
 			return out, err
 		}
-		p.skipSpace()
+		out = p.space(out)
 		if p.pos < len(p.src) && p.src[p.pos] == ']' {
 			p.pos++
 			p.depth--
 			p.state = state
-			return append(out, ']'), nil
+			return out, nil
 		}
 		if p.pos >= len(p.src) || p.src[p.pos] != ',' {
 			return out, p.unexpected("expecting ',' or ']' after array element")
 		}
 		p.pos++
-		out = append(out, ',')
-		p.skipSpace()
+		out = p.space(out)
 	}
 }
 
@@ -206,37 +249,54 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		return out, err
 	}
 	p.pos++ // '{'
-	out = append(out, '{')
-	base, keysBase, objStart := len(p.members), len(p.keys), len(out)
-
-	p.skipSpace()
+	base, keysBase := len(p.members), len(p.keys)
+	out = p.space(out)
+	objStart := p.olen(out)
 	if p.pos < len(p.src) && p.src[p.pos] == '}' {
 		p.pos++
 		p.depth--
-		return append(out, '}'), nil
+		return out, nil
 	}
 	state := p.state
 	for {
 		if p.pos >= len(p.src) || p.src[p.pos] != '"' {
 			return out, p.unexpected("expecting a string member name")
 		}
-		start, keyOff := len(out), p.pos
-		s, err := p.str()
-		if err != nil {
-			return out, err
+		start, keyOff := p.olen(out), p.pos
+		var (
+			s   strSpan
+			err error
+		)
+		if i := skipPlain(p.src, p.pos+1); i < len(p.src) && p.src[i] == '"' {
+			// Printable ASCII without escapes, as names nearly always
+			// are: already canonical.
+			s = strSpan{start: p.pos + 1, end: i}
+			p.pos = i + 1
+			if state != 0 {
+				p.state = p.v.Member(state, p.src[s.start:s.end])
+			}
+		} else {
+			if s, err = p.str(); err != nil {
+				return out, err
+			}
+			if s.scratch {
+				out = append(out, p.src[p.run:keyOff]...)
+				out = appendQuoted(out, p.keys[s.start:s.end])
+				p.run = p.pos
+			}
+			if state != 0 {
+				// The name as the canonical form writes it, between its
+				// quotes.
+				out = p.flush(out)
+				p.state = p.v.Member(state, out[start+1:len(out)-1])
+			}
 		}
-		out = p.emitString(out, s)
-		if state != 0 {
-			// The name as the canonical form writes it, between its quotes.
-			p.state = p.v.Member(state, out[start+1:len(out)-1])
-		}
-		p.skipSpace()
+		out = p.space(out)
 		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
 			return out, p.unexpected("expecting ':' after member name")
 		}
 		p.pos++
-		out = append(out, ':')
-		p.skipSpace()
+		out = p.space(out)
 		if p.state == 0 { // value's test, here to spare a call per member
 			out, err = p.plainValue(out)
 		} else {
@@ -245,31 +305,43 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		if err != nil {
 			return out, err
 		}
-		// Filled in place: a member built on the stack and then copied
-		// stalls on store forwarding.
-		p.members = append(p.members, member{})
+		// Filled in place, every field: a member built on the stack and
+		// then copied stalls on store forwarding.
+		if n := len(p.members); n < cap(p.members) {
+			p.members = p.members[:n+1]
+		} else {
+			p.members = append(p.members, member{})
+		}
 		m := &p.members[len(p.members)-1]
-		m.keyOff, m.kStart, m.kEnd, m.kScratch, m.start, m.end = keyOff, s.start, s.end, s.scratch, start, len(out)
-		// Every member is followed by a comma, the last one's a stand-in
-		// for the closing brace, so that reordering moves whole
-		// `"name":value,` blocks.
-		out = append(out, ',')
-		p.skipSpace()
+		m.keyOff, m.kStart, m.kEnd, m.kScratch, m.start, m.end = keyOff, s.start, s.end, s.scratch, start, p.olen(out)
+		out = p.space(out)
 		if p.pos < len(p.src) && p.src[p.pos] == '}' {
-			p.pos++
 			break
 		}
 		if p.pos >= len(p.src) || p.src[p.pos] != ',' {
 			return out, p.unexpected("expecting ',' or '}' after object member")
 		}
 		p.pos++
-		p.skipSpace()
+		out = p.space(out)
 	}
 	p.state = state
-	if err := p.sortMembers(out[objStart:], p.members[base:], objStart); err != nil {
+	ms := p.members[base:]
+	var ord [insertionSortMax]uint8
+	moved, err := p.order(ms, &ord)
+	if err != nil {
 		return out, err
 	}
-	out[len(out)-1] = '}'
+	if moved {
+		// Write the members out, and a comma after the last so that each
+		// is a `"name":value,` block to move; once they are in order the
+		// closing brace goes over that comma.
+		out = p.flush(out)
+		out = append(out, ',')
+		p.reorder(out[objStart:], ms, &ord, objStart)
+		out[len(out)-1] = '}'
+		p.run = p.pos + 1
+	}
+	p.pos++ // '}'
 	p.members, p.keys = p.members[:base], p.keys[:keysBase]
 	p.depth--
 	return out, nil

@@ -12,7 +12,8 @@ import (
 const maxExactDigits = 15
 
 // number validates the number at p.pos against the strict JSON grammar and
-// appends its canonical (ECMAScript) form to out.
+// writes its canonical (ECMAScript) form: an integer of up to 15 digits
+// other than -0 is canonical as it stands, and stays in the pending run.
 //
 //	number = [ "-" ] ( "0" / [1-9] *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "+" / "-" ] 1*DIGIT ]
 func (p *parser) number(out []byte) ([]byte, error) {
@@ -58,10 +59,13 @@ func (p *parser) number(out []byte) ([]byte, error) {
 	p.pos = i
 
 	if plainInt && intDigits <= maxExactDigits {
-		if src[intStart] == '0' { // 0 or -0
-			return append(out, '0'), nil
+		// Canonical as it stands, but for -0.
+		if src[intStart] == '0' && intStart != start {
+			out = append(out, src[p.run:start]...)
+			out = append(out, '0')
+			p.run = i
 		}
-		return append(out, src[start:i]...), nil
+		return out, nil
 	}
 	f, err := strconv.ParseFloat(string(src[start:i]), 64)
 	if err != nil {
@@ -70,10 +74,11 @@ func (p *parser) number(out []byte) ([]byte, error) {
 		}
 		return out, newError(ErrInvalidJSON, start, "invalid number")
 	}
-	extended, err := appendNumber(out, f)
+	extended, err := appendNumber(append(out, src[p.run:start]...), f)
 	if err != nil {
 		return out, newError(ErrNumberRange, start, "number is not a finite IEEE-754 double")
 	}
+	p.run = i
 	return extended, nil
 }
 

@@ -6,37 +6,31 @@ import "slices"
 // insertion sort, which also finds duplicates as it goes.
 const insertionSortMax = 12
 
-// sortMembers checks the members ms of the object being written for
-// duplicate names and, if they are out of order, rewrites blocks (the
-// output from the object's first member on, each member written as
-// `"name":value,`) in canonical order. ms hold offsets in the output,
-// where blocks begin at objStart.
-func (p *parser) sortMembers(blocks []byte, ms []member, objStart int) error {
+// order checks the members ms of the object just read for duplicate
+// names and works out their canonical order: in *ord, when there are up to
+// insertionSortMax of them (ms stay in input order), or else by sorting ms.
+// moved reports whether that order differs from the input's.
+func (p *parser) order(ms []member, ord *[insertionSortMax]uint8) (moved bool, err error) {
 	if len(ms) <= insertionSortMax {
 		// Sort the members' indices. Inserting into a strictly increasing
 		// prefix, the first element not greater than the new one is equal
 		// to it if any element is.
-		var (
-			ord  [insertionSortMax]uint8
-			keys [insertionSortMax][]byte
-		)
 		for i := range ms {
-			ord[i], keys[i] = uint8(i), p.key(&ms[i])
+			ord[i] = uint8(i)
 		}
-		moved := false
 		for i := 1; i < len(ms); i++ {
 			for j := i; j > 0; j-- {
 				// Names mostly differ in their first bytes, which decide
 				// unless both are lead bytes of 0xEE and up; a call costs
 				// more than the comparison.
 				var c int
-				if a, b := keys[ord[j-1]], keys[ord[j]]; len(a) > 0 && len(b) > 0 && a[0] != b[0] && min(a[0], b[0]) < 0xEE {
+				if a, b := p.key(&ms[ord[j-1]]), p.key(&ms[ord[j]]); len(a) > 0 && len(b) > 0 && a[0] != b[0] && min(a[0], b[0]) < 0xEE {
 					c = int(a[0]) - int(b[0])
 				} else {
 					c = compareUTF16(a, b)
 				}
 				if c == 0 {
-					return p.duplicate(&ms[ord[j-1]], &ms[ord[j]])
+					return false, p.duplicate(&ms[ord[j-1]], &ms[ord[j]])
 				}
 				if c < 0 {
 					break
@@ -45,28 +39,8 @@ func (p *parser) sortMembers(blocks []byte, ms []member, objStart int) error {
 				moved = true
 			}
 		}
-		switch {
-		case !moved:
-		case len(blocks) <= len(p.tmpSpace):
-			// Small, as most objects are: copying it aside and back, from
-			// the first member out of place on, costs less than working
-			// out the rotations.
-			k := 0
-			for int(ord[k]) == k {
-				k++
-			}
-			var sorted [insertionSortMax]member
-			for j, i := range ord[k:len(ms)] {
-				sorted[j] = ms[i]
-			}
-			from := ms[k].start - objStart
-			p.rewrite(blocks[from:], sorted[:len(ms)-k], objStart+from)
-		default:
-			p.permute(blocks, ms, ord[:len(ms)], objStart)
-		}
-		return nil
+		return moved, nil
 	}
-	moved := false
 	for i := 1; i < len(ms) && !moved; i++ {
 		moved = p.compareKeys(&ms[i-1], &ms[i]) >= 0
 	}
@@ -75,13 +49,37 @@ func (p *parser) sortMembers(blocks []byte, ms []member, objStart int) error {
 	}
 	for i := 1; i < len(ms); i++ {
 		if p.compareKeys(&ms[i-1], &ms[i]) == 0 {
-			return p.duplicate(&ms[i-1], &ms[i])
+			return false, p.duplicate(&ms[i-1], &ms[i])
 		}
 	}
-	if moved {
+	return moved, nil
+}
+
+// reorder rewrites blocks, the output from the object's first member on,
+// each member written as `"name":value,`, in the order order worked out.
+// ms hold offsets in the output, where blocks begin at objStart.
+func (p *parser) reorder(blocks []byte, ms []member, ord *[insertionSortMax]uint8, objStart int) {
+	switch {
+	case len(ms) > insertionSortMax:
 		p.rewrite(blocks, ms, objStart)
+	case len(blocks) <= len(p.tmpSpace):
+		// Small, as most objects are: copying it aside and back, from the
+		// first member out of place on, costs less than working out the
+		// rotations.
+		k := 0
+		for int(ord[k]) == k {
+			k++
+		}
+		from := ms[k].start - objStart
+		tmp := append(p.scratch(len(blocks)-from), blocks[from:]...)
+		w := from
+		for _, i := range ord[k:len(ms)] {
+			w += copy(blocks[w:], tmp[ms[i].start-objStart-from:ms[i].end+1-objStart-from])
+		}
+		p.tmp = tmp
+	default:
+		p.permute(blocks, ms, ord[:len(ms)], objStart)
 	}
-	return nil
 }
 
 // rewrite copies blocks aside and writes them back in the order of ms.

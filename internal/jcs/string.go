@@ -177,27 +177,22 @@ func hex4(src []byte, i int) (rune, bool) {
 	return r, true
 }
 
-// stringValue canonicalises the string value at p.pos.
+// stringValue canonicalises the string value at p.pos. Only a string with
+// escapes needs writing: without, it is canonical as it stands, and stays
+// in the pending run.
 func (p *parser) stringValue(out []byte) ([]byte, error) {
+	start := p.pos
 	s, err := p.str()
 	if err != nil {
 		return out, err
 	}
-	out = p.emitString(out, s)
 	if s.scratch {
+		out = append(out, p.src[p.run:start]...)
+		out = appendQuoted(out, p.keys[s.start:s.end])
+		p.run = p.pos
 		p.keys = p.keys[:s.start]
 	}
 	return out, nil
-}
-
-// emitString appends the canonical serialisation of s to out.
-func (p *parser) emitString(out []byte, s strSpan) []byte {
-	if !s.scratch {
-		// Without escapes the input can hold no '"', '\' or control
-		// character, so its bytes, quotes and all, are already canonical.
-		return append(out, p.src[s.start-1:s.end+1]...)
-	}
-	return appendQuoted(out, p.keys[s.start:s.end])
 }
 
 const hexDigits = "0123456789abcdef"
