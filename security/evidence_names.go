@@ -16,25 +16,22 @@ func nameProblem[S ~string | ~[]byte](n S, ok bool) string {
 	if !ok {
 		return nameRequired
 	}
-	blank := true
+	blank, control := true, false
 	for i := range len(n) {
-		switch c := n[i]; {
-		case c >= utf8.RuneSelf:
+		c := n[i]
+		if c >= utf8.RuneSelf {
 			return nameProblemString(string(n))
-		case c != ' ' && (c < '\t' || c > '\r'):
-			blank = false
 		}
+		blank = blank && (c == ' ' || '\t' <= c && c <= '\r')
+		control = control || c < 0x20 || c == 0x7f
 	}
 	switch {
 	case blank:
 		return nameRequired
 	case len(n) > MaxArtifactNameLength:
 		return nameTooLong
-	}
-	for i := range len(n) {
-		if c := n[i]; c < 0x20 || c == 0x7f {
-			return nameControl
-		}
+	case control:
+		return nameControl
 	}
 	return ""
 }

@@ -1,6 +1,7 @@
 package jcs
 
 import (
+	"encoding/binary"
 	"slices"
 )
 
@@ -35,6 +36,9 @@ type member struct {
 	kScratch bool // name lives in parser.keys (it had escapes) not in src
 	start    int  // start in the output of the canonical `"name":value`
 	end      int  // end in the output of the canonical `"name":value`
+	// The name's first eight bytes, big-endian, zero-padded: what orders
+	// most names (see order).
+	prefix uint64
 }
 
 // parser holds the state and scratch space of one canonicalisation. The
@@ -314,6 +318,12 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		}
 		m := &p.members[len(p.members)-1]
 		m.keyOff, m.kStart, m.kEnd, m.kScratch, m.start, m.end = keyOff, s.start, s.end, s.scratch, start, p.olen(out)
+		if n := s.end - s.start; !s.scratch && s.start+8 <= len(p.src) {
+			// The eight bytes from the name's start are in the input.
+			m.prefix = binary.BigEndian.Uint64(p.src[s.start:s.start+8]) & (^uint64(0) << (8 * max(8-n, 0)))
+		} else {
+			m.prefix = prefix8(p.key(m))
+		}
 		out = p.space(out)
 		if p.pos < len(p.src) && p.src[p.pos] == '}' {
 			break

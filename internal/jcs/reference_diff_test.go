@@ -167,3 +167,27 @@ func TestSkipPlainMatchesByteLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestComparePrefixesMatchesUTF16 checks the comparison by eight-byte
+// prefixes against compareUTF16 on random names, where the prefixes differ.
+func TestComparePrefixesMatchesUTF16(t *testing.T) {
+	parts := []string{"", "a", "b", "\x00", "\x7f", "é", "\ue000", "\uffff", "\U00010000", "\U0010ffff", "\u0800", "aaaaaaa"}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 200000 {
+		var a, b strings.Builder
+		for range r.IntN(4) {
+			a.WriteString(parts[r.IntN(len(parts))])
+		}
+		for range r.IntN(4) {
+			b.WriteString(parts[r.IntN(len(parts))])
+		}
+		ka, kb := []byte(a.String()), []byte(b.String())
+		pa, pb := prefix8(ka), prefix8(kb)
+		if pa == pb {
+			continue
+		}
+		if got, want := comparePrefixes(pa, pb), compareUTF16(ka, kb); got != want {
+			t.Fatalf("comparePrefixes(%q, %q) = %d, compareUTF16 %d", ka, kb, got, want)
+		}
+	}
+}

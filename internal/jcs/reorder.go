@@ -1,6 +1,10 @@
 package jcs
 
-import "slices"
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
 
 // insertionSortMax is the member count up to which objects are sorted by
 // insertion sort, which also finds duplicates as it goes.
@@ -20,17 +24,15 @@ func (p *parser) order(ms []member, ord *[insertionSortMax]uint8) (moved bool, e
 		}
 		for i := 1; i < len(ms); i++ {
 			for j := i; j > 0; j-- {
-				// Names mostly differ in their first bytes, which decide
-				// unless both are lead bytes of 0xEE and up; a call costs
-				// more than the comparison.
+				a, b := &ms[ord[j-1]], &ms[ord[j]]
 				var c int
-				if a, b := p.key(&ms[ord[j-1]]), p.key(&ms[ord[j]]); len(a) > 0 && len(b) > 0 && a[0] != b[0] && min(a[0], b[0]) < 0xEE {
-					c = int(a[0]) - int(b[0])
+				if a.prefix != b.prefix {
+					c = comparePrefixes(a.prefix, b.prefix)
 				} else {
-					c = compareUTF16(a, b)
+					c = compareUTF16(p.key(a), p.key(b))
 				}
 				if c == 0 {
-					return false, p.duplicate(&ms[ord[j-1]], &ms[ord[j]])
+					return false, p.duplicate(a, b)
 				}
 				if c < 0 {
 					break
@@ -159,4 +161,29 @@ func (p *parser) scratch(n int) []byte {
 		p.tmp = make([]byte, 0, max(n, 4<<10))
 	}
 	return p.tmp[:0]
+}
+
+// comparePrefixes compares two names by their first eight bytes,
+// big-endian and zero-padded, which differ: as compareUTF16 compares the
+// names (a name that ends there is shorter than the other, and sorts
+// first, as the zero padding does).
+func comparePrefixes(a, b uint64) int {
+	shift := 56 - bits.LeadingZeros64(a^b)&^7 // to the first byte that differs
+	if ca, cb := byte(a>>shift), byte(b>>shift); ca >= 0xEE && cb >= 0xEE && (ca >= 0xF0) != (cb >= 0xF0) {
+		if ca >= 0xF0 {
+			return -1
+		}
+		return 1
+	}
+	if a < b {
+		return -1
+	}
+	return 1
+}
+
+// prefix8 is a name's first eight bytes, big-endian, zero-padded.
+func prefix8(k []byte) uint64 {
+	var b [8]byte
+	copy(b[:], k)
+	return binary.BigEndian.Uint64(b[:])
 }
