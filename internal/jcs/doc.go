@@ -50,14 +50,16 @@
 // # Cost
 //
 // Canonicalisation is a single pass over the input that writes the output
-// directly: a 20 KB document takes tens of microseconds and, given an
-// output buffer with room, one allocation (the parser and its first
-// scratch space; no pools, no state kept between calls). An object whose
-// members are out of order is put in order when it closes, by rotating
-// each member to its place or, when that would move more than twice the
-// object's bytes, by rewriting it once, so the worst case is a few times
-// the input size times the nesting depth of such objects (at most
-// [MaxDepth]); callers taking untrusted input should bound
+// directly, copying in runs what is canonical as it stands (names and
+// strings without escapes, integers, literals, punctuation) and writing
+// only what changes: a 20 KB document takes tens of microseconds and,
+// given an output buffer with room, one or two allocations (the parser and
+// its first scratch space; no pools, no state kept between calls). An
+// object whose members are out of order is put in order when it closes, by
+// rotating each member to its place or, when that would move more than
+// twice the object's bytes, by rewriting it once, so the worst case is a
+// few times the input size times the nesting depth of such objects (at
+// most [MaxDepth]); callers taking untrusted input should bound
 // its size. The functions are safe for concurrent use.
 //
 // Every rejection is reported as a [*SyntaxError] carrying the byte offset

@@ -41,3 +41,39 @@ func ExampleSyntaxError() {
 	}
 	// Output: 9 duplicate member name "a" true
 }
+
+// names is a Visitor that collects the top-level member names of a
+// document and the canonical form of its "size" member, in one pass.
+type names struct {
+	names []string
+	size  string
+}
+
+func (n *names) Member(_ int, name []byte) int {
+	n.names = append(n.names, string(name))
+	if string(name) == "size" {
+		return 2 // visit the value
+	}
+	return 0 // skip it, and everything in it
+}
+
+func (n *names) Element(int, int) int { return 0 }
+
+func (n *names) Value(state int, canonical []byte) {
+	if state == 2 {
+		n.size = string(canonical)
+	}
+}
+
+func ExampleCanonicalizeObjectVisit() {
+	v := &names{}
+	out, err := jcs.CanonicalizeObjectVisit(nil, []byte(`{"size": 1.0E3, "name": "a", "deep": {"size": 7}}`), v, 1)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(out))
+	fmt.Println(v.names, v.size)
+	// Output:
+	// {"deep":{"size":7},"name":"a","size":1000}
+	// [size name deep] 1000
+}
