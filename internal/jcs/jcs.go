@@ -60,6 +60,8 @@ type parser struct {
 	v     Visitor
 	state int
 
+	last lastOrder // the order of the last object's members
+
 	// The first room for members, keys and tmp, allocated with the parser
 	// so that most documents need no other allocation: the members of the
 	// objects open at once, escaped names, and an object being reordered.
@@ -233,7 +235,9 @@ func (p *parser) array(out []byte) ([]byte, error) {
 		if err != nil {
 			return out, err
 		}
-		out = p.space(out)
+		if p.pos >= len(p.src) || p.src[p.pos] != ',' && p.src[p.pos] != ']' { // whitespace first, or an error
+			out = p.space(out)
+		}
 		if p.pos < len(p.src) && p.src[p.pos] == ']' {
 			p.pos++
 			p.depth--
@@ -295,9 +299,11 @@ func (p *parser) object(out []byte) ([]byte, error) {
 				p.state = p.v.Member(state, out[start+1:len(out)-1])
 			}
 		}
-		out = p.space(out)
-		if p.pos >= len(p.src) || p.src[p.pos] != ':' {
-			return out, p.unexpected("expecting ':' after member name")
+		if p.pos >= len(p.src) || p.src[p.pos] != ':' { // whitespace first, or an error
+			out = p.space(out)
+			if p.pos >= len(p.src) || p.src[p.pos] != ':' {
+				return out, p.unexpected("expecting ':' after member name")
+			}
 		}
 		p.pos++
 		out = p.space(out)
@@ -324,7 +330,9 @@ func (p *parser) object(out []byte) ([]byte, error) {
 		} else {
 			m.prefix = prefix8(p.key(m))
 		}
-		out = p.space(out)
+		if p.pos >= len(p.src) || p.src[p.pos] != ',' && p.src[p.pos] != '}' { // whitespace first, or an error
+			out = p.space(out)
+		}
 		if p.pos < len(p.src) && p.src[p.pos] == '}' {
 			break
 		}

@@ -130,6 +130,14 @@ func TestMatchesReferenceReordering(t *testing.T) {
 		`{"m":1,"l":1,"k":2,"j":3,"i":4,"h":5,"g":6,"f":7,"e":8,"d":9,"c":10,"b":11,"a":12}`,
 		`{"m":1,"l":1,"k":2,"j":3,"i":4,"h":5,"g":6,"f":7,"e":8,"d":9,"c":10,"b":11,"m":12}`,
 		many.String(),
+		// Arrays of objects of one shape, whose order is remembered
+		// from one to the next, with shapes changing, escaped names,
+		// names past eight bytes and a duplicate among them.
+		`[{"b":1,"a":2},{"b":3,"a":4},{"a":1,"b":2},{"b":1,"a":2},{"b":5,"b":6}]`,
+		`[{"b":1,"a":2},{"\u0062":3,"a":4},{"b":1,"\u0061":2},{"b":1,"c":2},{"b":1,"a":2,"c":3}]`,
+		`[{"bbbbbbbbbx":1,"bbbbbbbbba":2},{"bbbbbbbbbx":1,"bbbbbbbbba":2},{"bbbbbbbbbx":1,"bbbbbbbbbx":2}]`,
+		`[{"y":{"b":1,"a":2},"x":{"b":1,"a":2}},{"y":{"b":1,"a":2},"x":{"b":1,"b":2}}]`,
+		`[{"":1,"a":2},{"":1,"a":2},{"a":1,"":2},{"\u0000":1,"":2},{"\u0000":1,"\u0000":2}]`,
 	}
 	for _, in := range inputs {
 		for _, obj := range []bool{false, true} {

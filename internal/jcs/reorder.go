@@ -16,6 +16,10 @@ const insertionSortMax = 12
 // moved reports whether that order differs from the input's.
 func (p *parser) order(ms []member, ord *[insertionSortMax]uint8) (moved bool, err error) {
 	if len(ms) <= insertionSortMax {
+		if p.last.sameNames(ms) {
+			*ord = p.last.ord
+			return p.last.moved, nil
+		}
 		// Sort the members' indices. Inserting into a strictly increasing
 		// prefix, the first element not greater than the new one is equal
 		// to it if any element is.
@@ -41,6 +45,7 @@ func (p *parser) order(ms []member, ord *[insertionSortMax]uint8) (moved bool, e
 				moved = true
 			}
 		}
+		p.last.remember(ms, ord, moved)
 		return moved, nil
 	}
 	for i := 1; i < len(ms) && !moved; i++ {
@@ -186,4 +191,41 @@ func prefix8(k []byte) uint64 {
 	var b [8]byte
 	copy(b[:], k)
 	return binary.BigEndian.Uint64(b[:])
+}
+
+// lastOrder remembers the names of the last object ordered, when they are
+// all short enough for their prefixes to be the whole names, and the order
+// worked out: the objects of an array mostly have the same names in the
+// same order, and comparing names for equality is cheaper than sorting
+// them. (Names equal to another object's have no duplicates either.)
+type lastOrder struct {
+	n        int // 0: nothing remembered
+	prefixes [insertionSortMax]uint64
+	lengths  [insertionSortMax]int
+	ord      [insertionSortMax]uint8
+	moved    bool
+}
+
+func (l *lastOrder) sameNames(ms []member) bool {
+	if l.n != len(ms) {
+		return false
+	}
+	for i := range ms {
+		if ms[i].prefix != l.prefixes[i] || ms[i].kEnd-ms[i].kStart != l.lengths[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (l *lastOrder) remember(ms []member, ord *[insertionSortMax]uint8, moved bool) {
+	l.n = 0
+	for i := range ms {
+		n := ms[i].kEnd - ms[i].kStart
+		if n > 8 {
+			return
+		}
+		l.prefixes[i], l.lengths[i] = ms[i].prefix, n
+	}
+	l.n, l.ord, l.moved = len(ms), *ord, moved
 }
