@@ -31,6 +31,7 @@ func CanonicalizeObject(dst, src []byte) ([]byte, error) {
 // member records one parsed object member while its object is being sorted.
 type member struct {
 	keyOff   int  // offset in src of the name's opening quote, for errors
+	srcEnd   int  // offset in src just past the value
 	kStart   int  // start of the unescaped name, in src or in parser.keys
 	kEnd     int  // end of the unescaped name
 	kScratch bool // name lives in parser.keys (it had escapes) not in src
@@ -256,6 +257,7 @@ func (p *parser) object(out []byte) ([]byte, error) {
 	if err := p.enter(); err != nil {
 		return out, err
 	}
+	open := p.pos
 	p.pos++ // '{'
 	base, keysBase := len(p.members), len(p.keys)
 	out = p.space(out)
@@ -323,7 +325,7 @@ func (p *parser) object(out []byte) ([]byte, error) {
 			p.members = append(p.members, member{})
 		}
 		m := &p.members[len(p.members)-1]
-		m.keyOff, m.kStart, m.kEnd, m.kScratch, m.start, m.end = keyOff, s.start, s.end, s.scratch, start, p.olen(out)
+		m.keyOff, m.kStart, m.kEnd, m.kScratch, m.start, m.end, m.srcEnd = keyOff, s.start, s.end, s.scratch, start, p.olen(out), p.pos
 		if n := s.end - s.start; !s.scratch && s.start+8 <= len(p.src) {
 			// The eight bytes from the name's start are in the input.
 			m.prefix = binary.BigEndian.Uint64(p.src[s.start:s.start+8]) & (^uint64(0) << (8 * max(8-n, 0)))
@@ -349,7 +351,24 @@ func (p *parser) object(out []byte) ([]byte, error) {
 	if err != nil {
 		return out, err
 	}
-	if moved {
+	switch {
+	case !moved:
+	case p.run <= open && len(ms) <= insertionSortMax:
+		// The whole object is in the run, canonical as it stands but for
+		// the order of its members: write the run up to the first member
+		// out of place, then the members from there on in order.
+		k := 0
+		for int(ord[k]) == k {
+			k++
+		}
+		out = append(out, p.src[p.run:ms[k].keyOff]...)
+		for _, i := range ord[k:len(ms)] {
+			out = append(out, p.src[ms[i].keyOff:ms[i].srcEnd]...)
+			out = append(out, ',')
+		}
+		out[len(out)-1] = '}'
+		p.run = p.pos + 1
+	default:
 		// Write the members out, and a comma after the last so that each
 		// is a `"name":value,` block to move; once they are in order the
 		// closing brace goes over that comma.
