@@ -98,8 +98,8 @@ func (ns *nameSet) add(names []byte, sp span) bool {
 func (ns *nameSet) grow(names []byte) {
 	if ns.slots == nil {
 		ns.seed = maphash.MakeSeed()
-		ns.slots = make([]int32, 64)
-		ns.spans = make([]span, 0, 32)
+		ns.slots = make([]int32, 128)
+		ns.spans = make([]span, 0, 64)
 		return
 	}
 	ns.slots = make([]int32, 2*len(ns.slots))
