@@ -205,7 +205,12 @@ func (s *scan) Value(state int, canonical []byte) {
 		s.keepName(s.list(state), canonical)
 	case roleArtifactSHA:
 		l := &o.artifacts
-		if l.digest, l.digestOK = digestFast(canonical); !l.digestOK {
+		if s.keep {
+			l.digest, l.digestOK = digestFast(canonical)
+		} else {
+			l.digestOK = digestValid(canonical) // the digest itself is not kept
+		}
+		if !l.digestOK {
 			l.sum = s.keepRaw(canonical)
 		}
 	case roleSBOM:
