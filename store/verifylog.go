@@ -27,11 +27,11 @@ const logPage = 1000
 // tree behind the log (see [Store.SyncTree]) is not an error: the events
 // it lacks are verified all the same.
 //
-// It reads one page ahead while it checks the page before, and checks
-// each page's event hashes on every CPU (security.CheckEvent) before it
-// adds them in order (security.ChainVerifier.AddChecked): the first
-// failure it reports is the first in the log, as a reading in order
-// would find it.
+// It reads several pages at once, one a CPU, while it checks the pages
+// before, and checks each page's event hashes on every CPU
+// (security.CheckEvent) before it adds them in order
+// (security.ChainVerifier.AddChecked): the first failure it reports is the
+// first in the log, as a reading in order would find it.
 func (s *Store) VerifyLog(ctx context.Context, opts security.VerifyOptions) (security.Head, tlog.Hash, error) {
 	v, err := security.NewChainVerifier(opts)
 	if err != nil {
@@ -42,19 +42,28 @@ func (s *Store) VerifyLog(ctx context.Context, opts security.VerifyOptions) (sec
 		size = logPage
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	pages := make(chan logChunk, 1)
-	var reader sync.WaitGroup
-	reader.Go(func() { s.readLog(ctx, size, pages) })
+	readers := make([]chan logChunk, logReaders())
+	var wg sync.WaitGroup
+	for r := range readers {
+		readers[r] = make(chan logChunk, 1)
+		wg.Go(func() { s.readLog(ctx, size, r, len(readers), readers[r]) })
+	}
 	defer func() {
 		cancel()
-		for range pages { // let the reader see the cancellation and end
+		for _, c := range readers { // let each reader see the cancellation and end
+			for range c {
+			}
 		}
-		reader.Wait()
+		wg.Wait()
 	}()
 	check := newPageChecker()
 	treeEnded := int64(-1) // the first event without a tree row, once found
 	last := false          // the log's last page was checked
-	for p := range pages {
+	for n := 0; !last; n++ {
+		p, ok := <-readers[n%len(readers)]
+		if !ok { // never so: a reader ends with the last page or an error
+			return v.Head(), tlog.Hash{}, fmt.Errorf("store: verifying the audit log: reading stopped after event %d", v.Head().Size)
+		}
 		if p.err != nil {
 			return v.Head(), tlog.Hash{}, p.err
 		}
@@ -89,9 +98,6 @@ func (s *Store) VerifyLog(ctx context.Context, opts security.VerifyOptions) (sec
 				"a tree row for an event the log does not hold")
 		}
 	}
-	if !last { // never so: the reader ends with the last page or an error
-		return v.Head(), tlog.Hash{}, fmt.Errorf("store: verifying the audit log: reading stopped after event %d", v.Head().Size)
-	}
 	if err := v.Finish(); err != nil {
 		return v.Head(), tlog.Hash{}, err
 	}
@@ -111,20 +117,25 @@ type logChunk struct {
 	err      error
 }
 
-// readLog reads the log a page at a time, each page in a read
-// transaction of its own, and sends the pages to out in order until the
-// last (a page shorter than size) or an error, sent as a page with err
-// (ctx's end among them). It closes out when it returns.
-func (s *Store) readLog(ctx context.Context, size int, out chan<- logChunk) {
+// logReaders is how many pages VerifyLog reads at once: one a CPU, up to
+// four.
+func logReaders() int { return max(1, min(runtime.GOMAXPROCS(0), 4)) }
+
+// readLog reads every stride-th page of the log from page first (page k
+// holds the events after seq k·size: sequence numbers run 1, 2, 3, …, and
+// a log where they do not fails its check at the first that does not),
+// each page in a read transaction of its own, and sends them to out in
+// order until the log's last page (one shorter than size) or an error,
+// sent as a page with err (ctx's end among them). It closes out when it
+// returns.
+func (s *Store) readLog(ctx context.Context, size, first, stride int, out chan<- logChunk) {
 	defer close(out)
-	after := int64(0)
-	for {
-		p := s.readChunk(ctx, after, size)
+	for k := first; ; k += stride {
+		p := s.readChunk(ctx, int64(k)*int64(size), size)
 		out <- p // VerifyLog receives every page, to the end or after it stops
 		if p.err != nil || len(p.events) < size {
 			return
 		}
-		after += int64(len(p.events))
 	}
 }
 
