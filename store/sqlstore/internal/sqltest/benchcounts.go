@@ -1,12 +1,10 @@
 package sqltest
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/store/sqlstore"
 )
 
@@ -27,24 +25,7 @@ func (be Backend) fixture10M() (*Database, error) {
 
 // BenchIncidentCounts10M is BenchIncidentCounts on the 10M-deployment
 // fixture.
-func BenchIncidentCounts10M(b *testing.B, be Backend) {
-	s := be.storeOn(b, be.fixture10M)
-	for _, w := range benchWindows {
-		b.Run(w.name, func(b *testing.B) {
-			ctx := context.Background()
-			var c incident.Counts
-			var err error
-			b.ReportAllocs()
-			for b.Loop() {
-				if c, err = s.IncidentCounts(ctx, w.from, benchNow); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(c.Deployments), "deployments")
-			b.ReportMetric(float64(c.Incidents), "incidents")
-		})
-	}
-}
+func BenchIncidentCounts10M(b *testing.B, be Backend) { benchCounts(b, be.storeOn(b, be.fixture10M)) }
 
 // bucketBackfill returns the statements of migration 0012 that build the
 // calibration buckets from the rows a database holds: those after its
