@@ -44,7 +44,9 @@
 // methods (Begin, and a transaction's Insert, Update, Query, Commit and
 // Rollback), documented in package [driver] with the errors and concurrency
 // guarantees each must give. It grows through optional interfaces: a driver
-// that keeps times more coarsely says so ([driver.TimePrecisioner]).
+// that keeps times more coarsely says so ([driver.TimePrecisioner]), and
+// one that can count the records in its database does
+// ([driver.IncidentCounter]).
 //
 // # Signed records
 //

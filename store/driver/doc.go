@@ -49,14 +49,19 @@
 // New capabilities arrive as optional interfaces, as
 // database/sql/driver's QueryerContext did: the store checks for them with a
 // type assertion and falls back when they are absent, so adding one never
-// breaks an existing driver. Today there is one: [TimePrecisioner], for a
-// database that keeps times more coarsely than a microsecond. (The
-// calibration aggregates need none: the store keeps them in buckets of its
-// own tables, written through Insert and Update like every other row.)
+// breaks an existing driver. Today there are two: [TimePrecisioner], for a
+// database that keeps times more coarsely than a microsecond, and
+// [IncidentCounter], for a database that can count the calibration
+// aggregates from the deployment and incident rows itself (the maturity
+// engine's recount; the report's aggregates need none: the store keeps them
+// in buckets of its own tables, written through Insert and Update like
+// every other row).
 //
 // # Certifying a driver
 //
 // Run the conformance suite, github.com/buildworksai/trustgate/store/storetest,
 // from the driver's tests. It checks this contract directly on the store's
-// tables, then every behaviour of the store over the driver.
+// tables, then every behaviour of the store over the driver, and it checks
+// an IncidentCounter against the store's own count of the rows on random
+// data.
 package driver

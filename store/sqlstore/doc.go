@@ -134,7 +134,18 @@
 // holds): a range of calibration_days' primary key for the whole days of
 // a period, a range of (finished_at) and of incidents_by_occurrence for
 // the parts of its end days, and a range of calibration_auto_approved's
-// (local, finished_at). The other reads the store's operations make each
+// (local, finished_at).
+//
+// The recount the maturity engine judges on (Store.RecountIncidents) reads
+// the records, never the buckets: a transaction of the driver implements
+// [driver.IncidentCounter] with one SQL statement, the same results as the
+// store's own count of the rows (the conformance suite compares the two on
+// random data). It counts the period's deployments with one index-only
+// probe per class and risk band of the index (class, risk_band,
+// finished_at), an equality-prefixed range that needs no sort whatever the
+// planner's statistics say, and the period's incidents from a range of the
+// covering index (occurred_at, …), joined once to their deployments. Its
+// cost grows with the rows in the period. The other reads the store's operations make each
 // seek an index of their own, such as (finished_at) for the first
 // deployment (migration 0005); the sqlite package's tests check the plan
 // of every statement the store issues.
