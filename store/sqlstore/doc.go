@@ -145,10 +145,12 @@
 // finished_at), an equality-prefixed range that needs no sort whatever the
 // planner's statistics say, and the period's incidents from a range of the
 // covering index (occurred_at, …), joined once to their deployments. Its
-// cost grows with the rows in the period. The other reads the store's operations make each
-// seek an index of their own, such as (finished_at) for the first
-// deployment (migration 0005); the sqlite package's tests check the plan
-// of every statement the store issues.
+// cost grows with the rows in the period.
+//
+// The other reads the store's operations make each seek an index of their
+// own, such as (finished_at) for the first deployment (migration 0005);
+// the sqlite package's tests check the plan of every statement the store
+// issues.
 //
 // # Errors
 //
