@@ -154,7 +154,20 @@ func (g *evGen) ownMembers() []member {
 	return ms
 }
 
+// artifacts writes an evidence package's artifact list.
 func (g *evGen) artifacts() {
+	g.namedDigests("sha256", g.ownDigest, 3, "size", "signed", "signer", "mediaType")
+}
+
+// subjects writes an in-toto Statement's subject list.
+func (g *evGen) subjects() {
+	g.namedDigests("digest", g.digestSet, 4, "uri", "annotations", "mediaType")
+}
+
+// namedDigests writes a list of objects each with a name and a digest
+// (under digestKey, written by digest), one time in extraOdds with one of
+// extras as well; dirty documents lose members, elements or the whole list.
+func (g *evGen) namedDigests(digestKey string, digest func(), extraOdds int, extras ...string) {
 	if g.flaw(12) {
 		g.value(2)
 		return
@@ -170,10 +183,10 @@ func (g *evGen) artifacts() {
 			ms = append(ms, member{"name", func() { g.str(names[i]) }})
 		}
 		if !g.flaw(15) {
-			ms = append(ms, member{"sha256", g.ownDigest})
+			ms = append(ms, member{digestKey, digest})
 		}
-		if g.one(3) {
-			ms = append(ms, member{g.pick("size", "signed", "signer", "mediaType"), func() { g.value(1) }})
+		if g.one(extraOdds) {
+			ms = append(ms, member{g.pick(extras...), func() { g.value(1) }})
 		}
 		g.object(ms)
 	})
@@ -341,31 +354,6 @@ func (g *evGen) statementMembers(bare bool) []member {
 		ms = append(ms, member{g.pick("artifacts", "sbom", "blast_radius_class", "in_toto_statement"), func() { g.value(2) }})
 	}
 	return ms
-}
-
-func (g *evGen) subjects() {
-	if g.flaw(12) {
-		g.value(2)
-		return
-	}
-	names := g.names()
-	g.array(len(names), func(i int) {
-		if g.flaw(20) {
-			g.value(1)
-			return
-		}
-		ms := []member{}
-		if !g.flaw(15) {
-			ms = append(ms, member{"name", func() { g.str(names[i]) }})
-		}
-		if !g.flaw(15) {
-			ms = append(ms, member{"digest", g.digestSet})
-		}
-		if g.one(4) {
-			ms = append(ms, member{g.pick("uri", "annotations", "mediaType"), func() { g.value(1) }})
-		}
-		g.object(ms)
-	})
 }
 
 func (g *evGen) digestSet() {
