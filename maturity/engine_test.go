@@ -170,11 +170,25 @@ func TestTheEngineWalksAFleetUpAndDownAgainstAStore(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after, "a refused approval writes nothing")
 
+	entered := f.state().Since
 	f.week(incident.P1)
 	down, err := f.e.Evaluate(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, maturity.Regression, down.Kind)
+	assert.True(t, down.Ready, "a regression is ready: the engine applies it without approval")
 	assert.True(t, down.Decided(), "a regression is applied at once")
+	// Its headline is what it judged: the two weeks since level 1 was
+	// entered, not the whole four-week period.
+	whole, err := f.s.RecountIncidents(ctx, down.PeriodTo.Add(-4*maturity.Week), down.PeriodTo)
+	require.NoError(t, err)
+	since, err := f.s.RecountIncidents(ctx, entered, down.PeriodTo)
+	require.NoError(t, err)
+	require.Less(t, since.Deployments, whole.Deployments, "the fixture's period reaches back before the level was entered")
+	assert.True(t, down.PeriodFrom.Equal(entered), "judged from %v, entered %v", down.PeriodFrom, entered)
+	assert.Equal(t, since.Deployments, down.Deployments)
+	assert.Equal(t, since.Incidents, down.Incidents)
+	assert.Equal(t, int64(1), down.P1)
+	assert.Equal(t, incident.Rate(since.Incidents, since.Deployments).String(), down.IncidentRate.String())
 	assert.Equal(t, maturity.Baseline, f.level())
 	active, err = f.s.ActiveRiskModel(ctx)
 	require.NoError(t, err)

@@ -123,15 +123,23 @@ type Inputs struct {
 // installation's maturity, with every criterion, and the CAB's decision on
 // it.
 type Evaluation struct {
-	ID                     uuid.UUID
-	Kind                   Kind
-	Level, Target          Level
+	ID            uuid.UUID
+	Kind          Kind
+	Level, Target Level
+	// PeriodFrom and PeriodTo bound what was judged, and Deployments,
+	// Incidents, P1, P2 and IncidentRate are its figures: the whole
+	// period for a progression or a hold; for a regression, the part of
+	// the period since the level was entered, whose figures breached the
+	// level's own limits.
 	PeriodFrom, PeriodTo   time.Time
 	Deployments, Incidents int64
 	P1, P2                 int64
 	IncidentRate           decimal.Decimal
 	Criteria               []Criterion
-	// Ready: every criterion passed (a progression the CAB may approve).
+	// Ready: the evaluation may be acted on. A progression is ready when
+	// every criterion passed (the CAB may approve it); a regression is
+	// always ready (the engine applies it at once, without approval: it
+	// only makes the system stricter); a hold never is.
 	Ready bool
 	// Reason says, for people, what the evaluation found.
 	Reason string
@@ -176,8 +184,17 @@ func Evaluate(levels []Definition, p Policy, in Inputs) Evaluation {
 	}
 	if cur > Baseline && int(cur) < len(levels) {
 		if breached := breaches(levels[cur], p, in.SinceEntry); len(breached) > 0 {
-			e.Kind, e.Target, e.Criteria = Regression, cur-1, breached
-			e.Reason = "level " + levels[cur].Name + "'s own limits were breached in the period: stepping down to " + levels[cur-1].Name
+			// The headline is what was judged: the part of the period
+			// since the level was entered, whose figures caused the step.
+			judged := in.SinceEntry
+			e.Kind, e.Target, e.Criteria, e.Ready = Regression, cur-1, breached, true
+			if since := in.State.Since.UTC(); since.After(from) {
+				e.PeriodFrom = since
+			}
+			e.Deployments, e.Incidents = judged.Deployments, judged.Incidents
+			e.P1, e.P2 = judged.BySeverity[incident.P1], judged.BySeverity[incident.P2]
+			e.IncidentRate = incident.Rate(judged.Incidents, judged.Deployments)
+			e.Reason = "level " + levels[cur].Name + "'s own limits were breached since it was entered: stepping down to " + levels[cur-1].Name
 			return e
 		}
 	}

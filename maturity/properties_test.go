@@ -88,20 +88,40 @@ func TestEvaluationProperties(t *testing.T) {
 		genInputs(),
 	))
 
-	properties.Property("no evaluation with a failing criterion is ready", prop.ForAll(
+	properties.Property("no progression with a failing criterion is ready; a regression (its criteria the breached limits) always is", prop.ForAll(
 		func(in maturity.Inputs) bool {
 			e := maturity.Evaluate(levels, maturity.Policy{}, in)
-			for _, c := range e.Criteria {
-				if !c.Passed && e.Ready {
-					return false
-				}
+			switch e.Kind {
+			case maturity.Regression:
+				return e.Ready && len(e.Criteria) > 0 && !anyPassed(e.Criteria) // applied at once, without approval
+			case maturity.Progression:
+				return e.Ready == allPassed(e.Criteria)
+			default:
+				return !e.Ready
 			}
-			return e.Ready == (e.Kind == maturity.Progression && allPassed(e.Criteria))
 		},
 		genInputs(),
 	))
 
-	properties.Property("adding an incident never makes a not-ready evaluation ready", prop.ForAll(
+	properties.Property("a regression's headline is the part of the period since the level was entered", prop.ForAll(
+		func(in maturity.Inputs) bool {
+			e := maturity.Evaluate(levels, maturity.Policy{}, in)
+			if e.Kind != maturity.Regression {
+				return true
+			}
+			from, _ := maturity.Policy{}.Period(in.Now)
+			if in.State.Since.After(from) {
+				from = in.State.Since
+			}
+			j := in.SinceEntry
+			return e.PeriodFrom.Equal(from) && e.Deployments == j.Deployments && e.Incidents == j.Incidents &&
+				e.P1 == j.BySeverity[incident.P1] && e.P2 == j.BySeverity[incident.P2] &&
+				e.IncidentRate.Equal(incident.Rate(j.Incidents, j.Deployments))
+		},
+		genInputs(),
+	))
+
+	properties.Property("adding an incident never makes a not-ready progression ready (it may make a regression)", prop.ForAll(
 		func(in maturity.Inputs, sev int) bool {
 			before := maturity.Evaluate(levels, maturity.Policy{}, in)
 			s := incident.Severities()[sev]
@@ -111,7 +131,7 @@ func TestEvaluationProperties(t *testing.T) {
 				in.CleanWeeks = 0
 			}
 			after := maturity.Evaluate(levels, maturity.Policy{}, in)
-			return before.Ready || !after.Ready
+			return before.Ready || !after.Ready || after.Kind == maturity.Regression
 		},
 		genInputs(), gen.IntRange(0, 3),
 	))
@@ -162,7 +182,7 @@ func TestEvaluationProperties(t *testing.T) {
 	properties.Property("a transition carries the active model's weights and the target level's mode", prop.ForAll(
 		func(in maturity.Inputs) bool {
 			e := maturity.Evaluate(levels, maturity.Policy{}, in)
-			if !e.Ready {
+			if e.Kind != maturity.Progression || !e.Ready {
 				return true
 			}
 			e.ID = uuid.New()
@@ -185,6 +205,15 @@ func allPassed(cs []maturity.Criterion) bool {
 		}
 	}
 	return len(cs) > 0
+}
+
+func anyPassed(cs []maturity.Criterion) bool {
+	for _, c := range cs {
+		if c.Passed {
+			return true
+		}
+	}
+	return false
 }
 
 func withIncident(c incident.Counts, s incident.Severity) incident.Counts {
