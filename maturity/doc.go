@@ -26,7 +26,10 @@
 // weeks at the current level, a minimum number of deployments in the period
 // (100 by default: a rate over a handful proves nothing), the incident
 // rate, the P1 and P2 counts and, for level 4, consecutive weeks without a
-// P1 or P2. The evaluation is ready only if every criterion passes.
+// P1 or P2. A progression is ready only if every criterion passes. A
+// regression is always ready (the engine applies it at once); its criteria
+// are the limits breached, and its period and figures are the part of the
+// period since the level was entered, which is what it judged.
 //
 // Choices this package makes where the design is silent:
 //
@@ -44,7 +47,12 @@
 //   - The model version a transition creates is named "L<level>-" followed
 //     by the first eight hex digits of the evaluation's id; it carries the
 //     active version's weights and exception threshold and the level's mode
-//     and thresholds.
+//     and thresholds ([Definition.Model] builds it, also for tests and
+//     simulations).
+//   - There is no way to start an installation above the baseline: the
+//     level in force is a [State] signed by the service key, and a level
+//     above 0 is entered only by a CAB-approved progression (or left by a
+//     regression). A scenario that starts at level N walks the ladder.
 //
 // # Engine
 //

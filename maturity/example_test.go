@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 	"github.com/buildworksai/trustgate/store/memstore"
@@ -54,4 +56,27 @@ func ExampleEngine_Evaluate() {
 	// approvals: 1 of 2 applied: false
 	// now at level 1 (Cautious) with productivity threshold 20
 	// the level in force verifies: true
+}
+
+func ExampleDefinition_Model() {
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	mature := maturity.Levels()[maturity.MatureLevel]
+	m, err := mature.Model(riskmodel.Seed(now), "L3-scenario", now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(m.Version, m.Mode, "approved:", m.Approval.Approved)
+	for _, c := range blastradius.Classes() {
+		fmt.Println(c, m.Thresholds[c])
+	}
+	_, err = mature.Model(riskmodel.Seed(now), "", now)
+	fmt.Println("field:", trustgate.AsError(err).Field)
+	// Output:
+	// L3-scenario MATURE approved: false
+	// CRITICAL_INFRASTRUCTURE 0
+	// BUSINESS_CRITICAL 20
+	// PRODUCTIVITY_TOOLS 45
+	// NON_CRITICAL 65
+	// field: version
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"strconv"
+	"time"
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/num"
@@ -113,6 +114,37 @@ func ValidateLevels(levels []Definition) error {
 		}
 	}
 	return nil
+}
+
+// Model returns the risk model of level d, not yet approved: named version,
+// with d's mode and a copy of its thresholds, base's weights and exception
+// threshold, effective at now and due for review 30 days later. It is the
+// model a transition to d creates (approved, in [Progress] and [Regress]),
+// and what a test or a simulation needs to build a scenario at level d.
+// An invalid result (an empty version, a base without weights) is an
+// invalid-input error naming the field.
+//
+// A model alone does not put an installation at a level: the level in force
+// is the signed [State], and a level above the baseline is entered only by
+// a transition (a CAB-approved progression, or a regression), so a scenario
+// that starts at level 3 walks the ladder from level 0 with the CAB's
+// approvals, as the quickstart does for level 1.
+func (d Definition) Model(base riskmodel.Version, version string, now time.Time) (riskmodel.Version, error) {
+	now = now.UTC()
+	m := riskmodel.Version{
+		Version:            version,
+		Mode:               d.Mode,
+		EffectiveAt:        now,
+		ReviewAt:           now.AddDate(0, 0, 30),
+		Thresholds:         d.cloneThresholds(),
+		Weights:            maps.Clone(base.Weights),
+		ExceptionThreshold: base.ExceptionThreshold,
+		CreatedAt:          now,
+	}
+	if err := m.Validate(); err != nil {
+		return riskmodel.Version{}, err
+	}
+	return m, nil
 }
 
 // cloneThresholds returns a copy of the level's thresholds.

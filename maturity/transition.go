@@ -3,7 +3,6 @@ package maturity
 import (
 	"encoding/json"
 	"fmt"
-	"maps"
 	"strings"
 	"time"
 
@@ -148,20 +147,13 @@ func build(levels []Definition, kind Kind, e Evaluation, active riskmodel.Versio
 	if err != nil {
 		return Transition{}, err
 	}
-	m := riskmodel.Version{
-		Version:            fmt.Sprintf("L%d-%s", e.Target, e.ID.String()[:8]),
-		Mode:               target.Mode,
-		EffectiveAt:        now,
-		ReviewAt:           now.AddDate(0, 0, 30),
-		Thresholds:         target.cloneThresholds(),
-		Weights:            maps.Clone(active.Weights),
-		ExceptionThreshold: active.ExceptionThreshold,
-		Approval:           riskmodel.Approval{Approved: true, By: actor, At: now},
-		Calibration:        calibration,
-		CreatedBy:          attest.NormalizeName(actor),
-		CreatedAt:          now,
+	m, err := target.Model(active, fmt.Sprintf("L%d-%s", e.Target, e.ID.String()[:8]), now)
+	if err == nil {
+		m.Approval = riskmodel.Approval{Approved: true, By: actor, At: now}
+		m.Calibration, m.CreatedBy = calibration, attest.NormalizeName(actor)
+		err = m.Validate()
 	}
-	if err := m.Validate(); err != nil {
+	if err != nil {
 		return Transition{}, &TransitionError{EvaluationID: e.ID.String(), Reason: "the new model would be invalid: " + err.Error(),
 			Err: fieldErr("model", "the new model would be invalid: "+err.Error(), err)}
 	}

@@ -90,6 +90,15 @@ func (h *ops) MaturityState(ctx context.Context) (maturity.State, error) {
 // precision; [ErrConflict] if there is one already (a level changes only
 // through the maturity engine's audited transitions). The level must be
 // valid ([trustgate.Invalid]).
+//
+// [Seed] calls it with level 0, signed, when no state exists, and leaves a
+// state set before it alone. The state must carry the service key's
+// signature ([maturity.State.Sign]) for the workflow and the engine to
+// believe it, and only the baseline verifies without a transition
+// ([maturity.VerifyState]): a first state above level 0 makes every
+// submission fail closed. To reach level N, walk the ladder with the CAB's
+// approvals ([maturity.Engine.Approve]); [maturity.Definition.Model] builds
+// a level's model for tests and simulations.
 func (h *ops) InitMaturityState(ctx context.Context, s maturity.State) error {
 	if !s.Level.Valid() {
 		return invalid("level", "store: %v is not a maturity level", s.Level)
