@@ -82,6 +82,24 @@ type Criterion struct {
 	Passed    bool
 }
 
+// String returns the criterion for people, as the quickstart prints it:
+// "incident_rate ≤ 0.02, actual 0.0075: passed", and for a criterion no
+// limit applies to, "p2_incidents ≤ unlimited, actual 3: passed" (its
+// Required is zero and means nothing then).
+func (c Criterion) String() string {
+	op, req, verdict := "≤", c.Required.String(), "failed"
+	if c.AtLeast {
+		op = "≥"
+	}
+	if c.Unlimited {
+		req = "unlimited"
+	}
+	if c.Passed {
+		verdict = "passed"
+	}
+	return string(c.Name) + " " + op + " " + req + ", actual " + c.Actual.String() + ": " + verdict
+}
+
 func criterion(name CriterionName, atLeast bool, required *decimal.Decimal, actual decimal.Decimal) Criterion {
 	c := Criterion{Name: name, AtLeast: atLeast, Actual: actual}
 	switch {

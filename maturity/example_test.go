@@ -80,3 +80,21 @@ func ExampleDefinition_Model() {
 	// NON_CRITICAL 65
 	// field: version
 }
+
+func ExampleCriterion_String() {
+	levels := maturity.Levels()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	ev := maturity.Evaluate(levels, maturity.Policy{}, maturity.Inputs{
+		State: maturity.State{Level: maturity.Baseline, Since: now.Add(-6 * maturity.Week)}, Now: now,
+		Counts: incident.Counts{Deployments: 400, Incidents: 3, BySeverity: map[incident.Severity]int64{incident.P2: 1, incident.P4: 2}},
+	})
+	for _, c := range ev.Criteria {
+		fmt.Println(c)
+	}
+	// Output:
+	// weeks_at_level ≥ 4, actual 6: passed
+	// min_deployments ≥ 100, actual 400: passed
+	// incident_rate ≤ 0.02, actual 0.0075: passed
+	// p1_incidents ≤ 0, actual 0: passed
+	// p2_incidents ≤ unlimited, actual 1: passed
+}
