@@ -457,6 +457,7 @@ func BenchSubmit(b *testing.B, be Backend) {
 	}
 	b.Run("Serial", func(b *testing.B) {
 		b.ReportAllocs()
+		defer cpuPerOp(b)()
 		for b.Loop() {
 			if err := submit(); err != nil {
 				b.Fatal(err)
@@ -466,6 +467,7 @@ func BenchSubmit(b *testing.B, be Backend) {
 	b.Run("Parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(4)
+		defer cpuPerOp(b)()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := submit(); err != nil {

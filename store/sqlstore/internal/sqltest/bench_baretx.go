@@ -191,6 +191,7 @@ func benchBare(b *testing.B, db *sql.DB, dialect sqlstore.Dialect) {
 	defer bt.close()
 	b.Run("Serial", func(b *testing.B) {
 		b.ReportAllocs()
+		defer cpuPerOp(b)()
 		for b.Loop() {
 			if err := bt.run(ctx); err != nil {
 				b.Fatal(err)
@@ -200,6 +201,7 @@ func benchBare(b *testing.B, db *sql.DB, dialect sqlstore.Dialect) {
 	b.Run("Parallel", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(4)
+		defer cpuPerOp(b)()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				if err := bt.run(ctx); err != nil {
