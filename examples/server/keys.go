@@ -1,18 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"crypto"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
+	"github.com/buildworksai/trustgate/examples/internal/keyring"
 	"github.com/buildworksai/trustgate/examples/internal/pemkey"
 	"github.com/buildworksai/trustgate/security/attest"
 )
@@ -23,77 +21,8 @@ import (
 // evidence producers' public keys). Whoever can write the database can
 // change neither.
 
-// keyringFile is the JSON form of -keyring:
-//
-//	{"mode": "member-signed", "model_quorum": 2,
-//	 "members":   {"alice": ["-----BEGIN PUBLIC KEY-----\n…"]},
-//	 "producers": {"packaging-pipeline": ["-----BEGIN PUBLIC KEY-----\n…"]}}
-//
-// mode is "service-attested" (the default) or "member-signed";
-// model_quorum defaults to 2 and is never less. The service's public key
-// is the service key's.
-type keyringFile struct {
-	Mode        attest.Mode         `json:"mode,omitempty"`
-	ModelQuorum int                 `json:"model_quorum,omitempty"`
-	Members     map[string][]string `json:"members"`
-	Producers   map[string][]string `json:"producers,omitempty"`
-}
-
-// parseKeyring reads a keyring file's content into the keyring
-// configuration over the service's public key.
-func parseKeyring(b []byte, service crypto.PublicKey) (attest.Config, error) {
-	var f keyringFile
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		return attest.Config{}, err
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return attest.Config{}, errors.New("trailing data after the keyring object")
-	}
-	c := attest.Config{Service: service, Mode: f.Mode, ModelQuorum: f.ModelQuorum}
-	var err error
-	if c.Members, err = parseKeys("members", f.Members); err != nil {
-		return c, err
-	}
-	if c.Producers, err = parseKeys("producers", f.Producers); err != nil {
-		return c, err
-	}
-	return c, nil
-}
-
-func parseKeys(field string, in map[string][]string) (map[string][]crypto.PublicKey, error) {
-	out := make(map[string][]crypto.PublicKey, len(in))
-	for name, pems := range in {
-		keys := make([]crypto.PublicKey, 0, len(pems))
-		for i, p := range pems {
-			k, err := pemkey.ParsePublicKey([]byte(p))
-			if err != nil {
-				return nil, fmt.Errorf("%s[%s][%d]: %w", field, name, i, err)
-			}
-			keys = append(keys, k)
-		}
-		out[name] = keys
-	}
-	return out, nil
-}
-
-// marshalKeyring writes c (without its service key) in the keyring file's
-// form.
-func marshalKeyring(c attest.Config) ([]byte, error) {
-	f := keyringFile{Mode: c.Mode, ModelQuorum: c.ModelQuorum, Members: map[string][]string{}}
-	for name, keys := range c.Members {
-		f.Members[name] = []string{}
-		for _, k := range keys {
-			p, err := pemkey.MarshalPublicKey(k)
-			if err != nil {
-				return nil, err
-			}
-			f.Members[name] = append(f.Members[name], string(p))
-		}
-	}
-	return json.MarshalIndent(f, "", "  ")
-}
+// The keyring file's form, and its parser, are package keyring's
+// (examples/internal/keyring).
 
 // cabNames returns the names of the principals who sit on the CAB (role
 // cab or admin), in order.
@@ -190,7 +119,7 @@ func setupKeys(cfg config, ps []principal) (keySetup, error) {
 		if err != nil {
 			return out, fmt.Errorf("-keyring: %w", err)
 		}
-		if kc, err = parseKeyring(b, signer.Public()); err != nil {
+		if kc, err = keyring.Parse(b, signer.Public()); err != nil {
 			return out, fmt.Errorf("-keyring %s: %w", cfg.keyring, err)
 		}
 	}
@@ -253,7 +182,7 @@ func (d *devKeyDir) key(name string) (crypto.Signer, error) {
 // writeKeyring writes c as keyring.json unless the file exists: a
 // template for -keyring (change its mode to member-signed, and pass it).
 func (d *devKeyDir) writeKeyring(c attest.Config) error {
-	b, err := marshalKeyring(c)
+	b, err := keyring.Marshal(c)
 	if err != nil {
 		return err
 	}
