@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/buildworksai/trustgate/examples/internal/keyring"
 	"github.com/buildworksai/trustgate/examples/internal/pemkey"
@@ -45,6 +46,19 @@ func loadServicePub(path string) (crypto.PublicKey, error) {
 	k, err := pemkey.ParsePublicKey(b)
 	if err != nil {
 		return nil, cannotRun(fmt.Errorf("-service-pub %s: %w (make it with: openssl pkey -in service.pem -pubout)", path, err))
+	}
+	return k, nil
+}
+
+// loadServiceKey reads -service-key: the service's private key, PEM
+// PKCS #8.
+func loadServiceKey(path string) (crypto.Signer, error) {
+	if _, err := readFile("service-key", path); err != nil {
+		return nil, err
+	}
+	k, err := pemkey.LoadPrivateKey(path)
+	if err != nil {
+		return nil, cannotRun(fmt.Errorf("-service-key: %w", err))
 	}
 	return k, nil
 }
@@ -89,6 +103,34 @@ func serviceTrust(origin string, pub crypto.PublicKey) (auditlog.Trust, string, 
 		return auditlog.Trust{}, "", err
 	}
 	return trustOf(v), vkey, nil
+}
+
+// writeOutput writes b to path whole or not at all: into a temporary file
+// beside it, renamed over it once written.
+func writeOutput(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return cannotRun(fmt.Errorf("-o: %w", err))
+	}
+	tmp := f.Name()
+	if _, err := f.Write(b); err != nil {
+		_ = f.Close()
+		_ = os.Remove(tmp)
+		return cannotRun(fmt.Errorf("-o %s: %w", path, err))
+	}
+	if err := f.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return cannotRun(fmt.Errorf("-o %s: %w", path, err))
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		_ = os.Remove(tmp)
+		return cannotRun(fmt.Errorf("-o %s: %w", path, err))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		_ = os.Remove(tmp)
+		return cannotRun(fmt.Errorf("-o %s: %w", path, err))
+	}
+	return nil
 }
 
 // writeJSON writes v as the one JSON document of -json.

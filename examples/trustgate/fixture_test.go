@@ -53,6 +53,7 @@ type fixture struct {
 	requests    []cab.Request // the submitted requests, as they ended
 	evidence    []security.Evidence
 	validations []int64 // the audit events of the validations
+	rawDB       *sql.DB // the attacker's connection, once opened
 }
 
 // dbArgs are the flags that name the fixture's database.
@@ -190,6 +191,9 @@ func sha(b []byte) string { d := sha256.Sum256(b); return hex.EncodeToString(d[:
 // that keep the log and the evidence append-only dropped.
 func (fx *fixture) raw(t *testing.T) *sql.DB {
 	t.Helper()
+	if fx.rawDB != nil {
+		return fx.rawDB
+	}
 	db, err := sql.Open("sqlite3", sqlite.DSN(fx.db, true))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
@@ -208,6 +212,7 @@ func (fx *fixture) raw(t *testing.T) *sql.DB {
 		_, err := db.ExecContext(context.Background(), "DROP TRIGGER "+trigger)
 		require.NoError(t, err)
 	}
+	fx.rawDB = db
 	return db
 }
 
@@ -228,4 +233,19 @@ func tg(t *testing.T, args ...string) result {
 // with returns args after the fixture's database flags.
 func (fx *fixture) with(cmd string, args ...string) []string {
 	return append(append([]string{cmd}, fx.dbArgs()...), args...)
+}
+
+// grow appends n events to the fixture's log, through the store, as a
+// running installation would.
+func (fx *fixture) grow(t *testing.T, n int) {
+	t.Helper()
+	d, err := sqlite.Open(t.Context(), fx.db, sqlstore.Options{})
+	require.NoError(t, err)
+	defer func() { _ = d.Close() }()
+	s, err := store.New(d, store.Options{})
+	require.NoError(t, err)
+	for i := range n {
+		_, err := s.AppendAudit(t.Context(), security.EventInput{Type: "test.note", Actor: "operator", Subject: fmt.Sprintf("note:%d", i)})
+		require.NoError(t, err)
+	}
 }

@@ -105,6 +105,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"verify", "verify the audit log and every governance record", runVerify},
+		{"checkpoint", "sign and save a checkpoint of the audit log, or print the latest", runCheckpoint},
 	}
 }
 

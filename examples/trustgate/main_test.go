@@ -80,7 +80,8 @@ func TestADatabaseThatIsNotTrustgatesIsRefusedUntouched(t *testing.T) {
 	require.NoError(t, os.WriteFile(text, []byte("just some text, not a database\n"), 0o644))
 
 	argsOf := map[string][]string{
-		"verify": {"-keyring", fx.keyring, "-service-pub", fx.servicePub},
+		"verify":     {"-keyring", fx.keyring, "-service-pub", fx.servicePub},
+		"checkpoint": {"-service-key", fx.serviceKey, "-origin", testOrigin},
 	}
 	for _, c := range commands() {
 		for name, want := range map[string]string{missing: "no such file", empty: "not a trustgate database", text: "not a trustgate database"} {
