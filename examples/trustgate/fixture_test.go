@@ -249,3 +249,11 @@ func (fx *fixture) grow(t *testing.T, n int) {
 		require.NoError(t, err)
 	}
 }
+
+// head is the size of the fixture's log.
+func (fx *fixture) head(t *testing.T) int64 {
+	t.Helper()
+	var n int64
+	require.NoError(t, fx.raw(t).QueryRowContext(t.Context(), `SELECT count(*) FROM audit_events`).Scan(&n))
+	return n
+}

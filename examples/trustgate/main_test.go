@@ -82,6 +82,7 @@ func TestADatabaseThatIsNotTrustgatesIsRefusedUntouched(t *testing.T) {
 	argsOf := map[string][]string{
 		"verify":     {"-keyring", fx.keyring, "-service-pub", fx.servicePub},
 		"checkpoint": {"-service-key", fx.serviceKey, "-origin", testOrigin},
+		"prove":      {"-event", "1"},
 	}
 	for _, c := range commands() {
 		for name, want := range map[string]string{missing: "no such file", empty: "not a trustgate database", text: "not a trustgate database"} {
