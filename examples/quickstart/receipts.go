@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 
+	"github.com/buildworksai/trustgate/examples/internal/receiptdir"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/auditlog"
-	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/buildworksai/trustgate/security/receipt"
 	"github.com/google/uuid"
 )
@@ -30,11 +26,7 @@ import (
 
 // pendingReceipt is a signed statement waiting for the final checkpoint
 // to prove its event against.
-type pendingReceipt struct {
-	kind, name string
-	env        dsse.Envelope
-	seq        int64 // the audit event it records
-}
+type pendingReceipt = receiptdir.Pending
 
 // validationReceipt keeps the receipt of the validation rep reports, which
 // recorded its outcome in event rep.AuditSeq, under the risk model now in
@@ -62,7 +54,7 @@ func (w *walk) validationReceipt(ctx context.Context, app string, rep security.R
 	if err != nil {
 		return err
 	}
-	w.pending = append(w.pending, pendingReceipt{kind: "validation", name: app, env: env, seq: evs[0].Seq})
+	w.pending = append(w.pending, receiptdir.Pending{Kind: receiptdir.KindValidation, Name: app, Envelope: env, Seq: evs[0].Seq})
 	return nil
 }
 
@@ -85,75 +77,27 @@ func (w *walk) authorizationReceipt(ctx context.Context, id uuid.UUID) error {
 	if err != nil {
 		return err
 	}
-	w.pending = append(w.pending, pendingReceipt{kind: "authorization", name: req.Application, env: env, seq: ev.Seq})
+	w.pending = append(w.pending, receiptdir.Pending{Kind: receiptdir.KindAuthorization, Name: req.Application, Envelope: env, Seq: ev.Seq})
 	return nil
 }
 
 // writeReceipts proves each kept receipt's event against checkpoint,
 // checks the receipt as a reader would (receipt.Verify, with the service
 // key and trust), and writes its two files into the receipt directory,
-// which it makes if it is missing. Without -receipts it does nothing.
+// which it makes if it is missing (package receiptdir). Without -receipts
+// it does nothing.
 func (w *walk) writeReceipts(ctx context.Context, checkpoint []byte, trust auditlog.Trust) error {
 	if w.receiptDir == "" {
 		return nil
 	}
-	if err := os.MkdirAll(w.receiptDir, 0o755); err != nil {
+	sum, err := receiptdir.Write(ctx, w.s, w.receiptDir, w.pending, checkpoint, w.svc.Keys(), trust)
+	if err != nil {
 		return err
 	}
-	passed := 0
-	for i, p := range w.pending {
-		proof, err := w.s.ProveEvent(ctx, p.seq, checkpoint)
-		if err != nil {
-			return err
-		}
-		r := receipt.Receipt{Envelope: p.env, Proof: proof}
-		sum, err := receipt.Verify(r, w.svc.Keys(), trust)
-		if err != nil {
-			return fmt.Errorf("receipt of %s %s: %w", p.kind, p.name, err)
-		}
-		if sum.Passed() {
-			passed++
-		}
-		env, err := p.env.Marshal()
-		if err != nil {
-			return err
-		}
-		full, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		base := filepath.Join(w.receiptDir, fmt.Sprintf("%02d-%s-%s", i+1, p.kind, fileName(p.name)))
-		if err := os.WriteFile(base+".dsse.json", append(env, '\n'), 0o644); err != nil {
-			return err
-		}
-		if err := os.WriteFile(base+".receipt.json", append(full, '\n'), 0o644); err != nil {
-			return err
-		}
-	}
 	w.printf("receipts: %d (%d PASSED, %d FAILED), each a DSSE envelope and the inclusion proof of its event, written to %s\n",
-		len(w.pending), passed, len(w.pending)-passed, w.receiptDir)
+		sum.Receipts, sum.Passed, sum.Receipts-sum.Passed, w.receiptDir)
 	return nil
 }
 
-// fileName turns a name into a file name's part: lower case letters,
-// digits and dots, every other run of characters one hyphen.
-func fileName(name string) string {
-	var b strings.Builder
-	hyphen := false
-	for _, r := range strings.ToLower(name) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' {
-			b.WriteRune(r)
-			hyphen = false
-			continue
-		}
-		if !hyphen && b.Len() > 0 {
-			b.WriteByte('-')
-			hyphen = true
-		}
-	}
-	s := strings.Trim(b.String(), "-.")
-	if s == "" {
-		return "unnamed"
-	}
-	return s
-}
+// fileName is the file name's part of name (receiptdir.FileName).
+func fileName(name string) string { return receiptdir.FileName(name) }

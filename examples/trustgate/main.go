@@ -107,6 +107,7 @@ func commands() []command {
 		{"verify", "verify the audit log and every governance record", runVerify},
 		{"checkpoint", "sign and save a checkpoint of the audit log, or print the latest", runCheckpoint},
 		{"prove", "prove an event, a request or a validation in the log, or two checkpoints consistent", runProve},
+		{"export", "export evidence, the log as JSON lines, or receipts", runExport},
 	}
 }
 

@@ -83,6 +83,7 @@ func TestADatabaseThatIsNotTrustgatesIsRefusedUntouched(t *testing.T) {
 		"verify":     {"-keyring", fx.keyring, "-service-pub", fx.servicePub},
 		"checkpoint": {"-service-key", fx.serviceKey, "-origin", testOrigin},
 		"prove":      {"-event", "1"},
+		"export":     {"-log"},
 	}
 	for _, c := range commands() {
 		for name, want := range map[string]string{missing: "no such file", empty: "not a trustgate database", text: "not a trustgate database"} {
