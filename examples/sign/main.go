@@ -42,8 +42,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -52,7 +50,7 @@ import (
 	"strings"
 
 	"github.com/buildworksai/trustgate/examples/internal/pemkey"
-	"github.com/buildworksai/trustgate/security/attest"
+	stmt "github.com/buildworksai/trustgate/examples/internal/statement"
 	"github.com/buildworksai/trustgate/security/dsse"
 )
 
@@ -109,13 +107,10 @@ func generate(path string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// sign signs the statement on stdin with the key at path.
+// sign signs the statement on stdin with the key at path (package
+// statement checks it and shows it on stderr first).
 func sign(path string, wrap bool, stdin io.Reader, stdout, stderr io.Writer) error {
 	key, err := pemkey.LoadPrivateKey(path)
-	if err != nil {
-		return err
-	}
-	signer, err := dsse.NewSigner(key)
 	if err != nil {
 		return err
 	}
@@ -126,19 +121,7 @@ func sign(path string, wrap bool, stdin io.Reader, stdout, stderr io.Writer) err
 	if len(raw) > dsse.MaxPayload {
 		return fmt.Errorf("the statement is larger than %d bytes", dsse.MaxPayload)
 	}
-	// A canonical statement never ends in white space; a terminal or an
-	// editor may have added a line break.
-	payload := bytes.TrimRight(raw, " \t\r\n")
-	st, err := check(payload)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "signing with key %s:\n  %s\n", signer.KeyID(), st.PredicateType)
-	for _, s := range st.Subject {
-		fmt.Fprintf(stderr, "  about %s sha256:%s\n", s.Name, s.Digest["sha256"])
-	}
-	fmt.Fprintf(stderr, "  %s\n", st.Predicate)
-	env, err := dsse.Seal(attest.PayloadType, payload, signer)
+	env, err := stmt.Sign(key, stmt.Trim(raw), stderr)
 	if err != nil {
 		return err
 	}
@@ -147,26 +130,8 @@ func sign(path string, wrap bool, stdin io.Reader, stdout, stderr io.Writer) err
 		return err
 	}
 	if wrap {
-		out = append(append([]byte(`{"envelope":`), out...), '}')
+		out = stmt.Body(out)
 	}
 	_, err = stdout.Write(append(out, '\n'))
 	return err
-}
-
-// check returns the statement payload holds: a canonical in-toto
-// Statement v1 with a trustgate predicate type and a subject.
-func check(payload []byte) (attest.Statement, error) {
-	var st attest.Statement
-	if err := json.Unmarshal(payload, &st); err != nil {
-		return st, fmt.Errorf("stdin is not a JSON statement: %w", err)
-	}
-	if !strings.HasPrefix(st.PredicateType, attest.PredicatePrefix) {
-		return st, fmt.Errorf("predicate type %q is not trustgate's (%s…): refusing to sign it", st.PredicateType, attest.PredicatePrefix)
-	}
-	// Decode checks the framing, the subject and that the bytes are the
-	// statement's canonical form, so that what is signed has one meaning.
-	if _, err := attest.Decode(payload, st.PredicateType, nil); err != nil {
-		return st, fmt.Errorf("not a statement to sign: %w", err)
-	}
-	return st, nil
 }
