@@ -2,7 +2,8 @@
 // trustgate database: it verifies the audit log and every governance
 // record, signs and prints checkpoints, proves that an event, a request or
 // a validation is in the log (and that the log only grew between two
-// checkpoints), and exports evidence, the log and receipts.
+// checkpoints), exports evidence, the log and receipts, and lets a CAB
+// member sign an approval with their own key.
 //
 //	trustgate <subcommand> [flags]
 //
@@ -12,15 +13,18 @@
 //	trustgate prove      -db trustgate.db -event SEQ | -request ID | -validation ID [-checkpoint cp.txt] [-check -verifier log.vkey]
 //	trustgate prove      -db trustgate.db -consistency OLD.txt NEW.txt [-check -verifier log.vkey]
 //	trustgate prove      -check -verifier log.vkey -proof proof.txt [-consistency OLD.txt NEW.txt]
-//	trustgate export     -db trustgate.db -evidence ID | -log | -receipts DIR -service-key service.pem [-o FILE]
+//	trustgate export     -db trustgate.db -evidence ID | -log | -receipts DIR -service-key service.pem -keyring keyring.json [-o FILE]
+//	trustgate sign       -key alice.pem -db trustgate.db -member alice (-request ID [-comment TEXT] | -model VERSION) [-body]
+//	trustgate sign       -key alice.pem < statement.json
 //
 // Every subcommand takes the database as -db PATH (an existing SQLite
-// file) or -postgres DSN (the first schema of the DSN's search_path), and
-// -h, which prints its usage to stdout. trustgate never creates a
+// file) or -postgres DSN (the first schema of the DSN's search_path; sign
+// and prove -check -proof need none), and -h, which prints its usage to
+// stdout with every flag. trustgate never creates a
 // database and never migrates one: a file or schema that is not a
 // trustgate database at the schema version this program knows is refused
 // before anything is read. Subcommands that only read (verify, prove,
-// export, checkpoint -latest) open the database read-only (SQLite's
+// export, sign, checkpoint -latest) open the database read-only (SQLite's
 // query_only, PostgreSQL's default_transaction_read_only), so they write
 // nothing even by mistake; checkpoint adds one row, the checkpoint it
 // signs.
@@ -108,6 +112,7 @@ func commands() []command {
 		{"checkpoint", "sign and save a checkpoint of the audit log, or print the latest", runCheckpoint},
 		{"prove", "prove an event, a request or a validation in the log, or two checkpoints consistent", runProve},
 		{"export", "export evidence, the log as JSON lines, or receipts", runExport},
+		{"sign", "sign an approval or a model approval with a CAB member's own key", runSign},
 	}
 }
 
