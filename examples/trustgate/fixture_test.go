@@ -18,6 +18,7 @@ import (
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/examples/internal/keyring"
 	"github.com/buildworksai/trustgate/examples/internal/pemkey"
+	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/attest"
@@ -52,8 +53,9 @@ type fixture struct {
 	svc         *attest.Service
 	requests    []cab.Request // the submitted requests, as they ended
 	evidence    []security.Evidence
-	validations []int64 // the audit events of the validations
-	rawDB       *sql.DB // the attacker's connection, once opened
+	validations []int64   // the audit events of the validations
+	rawDB       *sql.DB   // the attacker's connection, once opened
+	now         time.Time // the fixture's clock when it was made
 }
 
 // dbArgs are the flags that name the fixture's database.
@@ -173,6 +175,9 @@ func (fx *fixture) build(t *testing.T, d driver.Driver) {
 			if _, err := wf.Authorize(ctx, req.ID, rep.ArtifactDigest); err != nil {
 				t.Fatalf("authorising %s: %v", app, err)
 			}
+			if _, err := wf.RecordDeployment(ctx, req.ID, rep.ArtifactDigest, now); err != nil {
+				t.Fatalf("recording the deployment of %s: %v", app, err)
+			}
 		}
 		if req, err = s.Request(ctx, req.ID); err != nil {
 			t.Fatal(err)
@@ -180,6 +185,12 @@ func (fx *fixture) build(t *testing.T, d driver.Driver) {
 		fx.requests = append(fx.requests, req)
 		now = now.Add(time.Hour)
 	}
+	// The first deployment goes wrong: an incident, linked to it by its
+	// application.
+	_, err = s.CreateIncident(ctx, incident.Incident{CorrelationID: "INC-1", Severity: incident.P3, OccurredAt: now.Add(-time.Hour),
+		Application: "Notepad++ 8.6", AffectedUsers: 12})
+	require.NoError(t, err)
+	fx.now = now
 	_, err = s.SignCheckpoint(ctx)
 	require.NoError(t, err)
 }

@@ -16,6 +16,7 @@
 //	trustgate export     -db trustgate.db -evidence ID | -log | -receipts DIR -service-key service.pem -keyring keyring.json [-o FILE]
 //	trustgate sign       -key alice.pem -db trustgate.db -member alice (-request ID [-comment TEXT] | -model VERSION) [-body]
 //	trustgate sign       -key alice.pem < statement.json
+//	trustgate report     -db trustgate.db [-from 2026-02-01] [-to 2026-03-01]
 //
 // Every subcommand takes the database as -db PATH (an existing SQLite
 // file) or -postgres DSN (the first schema of the DSN's search_path; sign
@@ -113,6 +114,7 @@ func commands() []command {
 		{"prove", "prove an event, a request or a validation in the log, or two checkpoints consistent", runProve},
 		{"export", "export evidence, the log as JSON lines, or receipts", runExport},
 		{"sign", "sign an approval or a model approval with a CAB member's own key", runSign},
+		{"report", "print the calibration report: incident rates by class and risk band", runReport},
 	}
 }
 

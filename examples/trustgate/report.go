@@ -1,0 +1,166 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/store"
+)
+
+const reportAbout = `
+Prints the calibration report over [-from, -to): the deployments that
+finished and the incidents that occurred in the period, the incident rate
+overall, by blast radius class (most severe first) and by risk-score band
+(lowest first; an incident counts in the band of the deployment it is
+linked to), the auto-approved deployments that had incidents (the false
+negatives of auto-approval) and the incidents marked preventable: what a
+CAB reads before it trusts a risk model with more automation
+(incident.NewReport over the store's IncidentCounts).
+
+-from and -to are RFC 3339 times or dates (YYYY-MM-DD, midnight UTC); -to
+defaults to now and -from to four weeks before -to. Rates are incidents per
+deployment, rounded to 6 places; a class or band without deployments has
+rate 0. With -json, decimals are strings and times RFC 3339 UTC.`
+
+// reportDoc is the -json document of report.
+type reportDoc struct {
+	From                      time.Time        `json:"from"`
+	To                        time.Time        `json:"to"`
+	Deployments               int64            `json:"deployments"`
+	Incidents                 int64            `json:"incidents"`
+	IncidentRate              string           `json:"incident_rate"`
+	BySeverity                map[string]int64 `json:"by_severity"`
+	AutoApprovedWithIncidents int64            `json:"auto_approved_with_incidents"`
+	Preventable               int64            `json:"preventable"`
+	ByClass                   []classRow       `json:"by_class"`
+	ByBand                    []bandRow        `json:"by_band"`
+}
+
+type classRow struct {
+	Class       string `json:"class"`
+	Deployments int64  `json:"deployments"`
+	Incidents   int64  `json:"incidents"`
+	Rate        string `json:"rate"`
+}
+
+type bandRow struct {
+	Band        int    `json:"band"`
+	Low         int    `json:"low"`
+	High        int    `json:"high"`
+	Deployments int64  `json:"deployments"`
+	Incidents   int64  `json:"incidents"`
+	Rate        string `json:"rate"`
+}
+
+// parseTime reads a -from or -to value.
+func parseTime(name, s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usageError("-%s %q: want an RFC 3339 time (2026-03-02T09:00:00Z) or a date (2026-03-02)", name, s)
+}
+
+func runReport(ctx context.Context, e *env, args []string) error {
+	fs := flagSet(e, "report", "-db FILE|-postgres DSN [-from TIME] [-to TIME] [-json]", reportAbout)
+	var f dbFlags
+	f.register(fs)
+	fromS := fs.String("from", "", "the period's start, `time` or date (default: four weeks before -to)")
+	toS := fs.String("to", "", "the period's end, excluded, `time` or date (default: now)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := noArgs(fs, pos); err != nil {
+		return err
+	}
+	if err := f.check(fs); err != nil {
+		return err
+	}
+	to := time.Now().UTC()
+	if *toS != "" {
+		if to, err = parseTime("to", *toS); err != nil {
+			return err
+		}
+	}
+	from := to.AddDate(0, 0, -28)
+	if *fromS != "" {
+		if from, err = parseTime("from", *fromS); err != nil {
+			return err
+		}
+	}
+	if !from.Before(to) {
+		return usageError("-from %s is not before -to %s", from.Format(time.RFC3339), to.Format(time.RFC3339))
+	}
+	s, err := f.open(ctx, false, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	c, err := s.IncidentCounts(ctx, from, to)
+	if err != nil {
+		return cannotRun(err)
+	}
+	r := incident.NewReport(c)
+	doc := reportDoc{From: from, To: to, Deployments: r.Deployments, Incidents: r.Incidents, IncidentRate: r.IncidentRate.String(),
+		BySeverity: map[string]int64{}, AutoApprovedWithIncidents: r.AutoApprovedWithIncidents, Preventable: r.Preventable}
+	for sev, n := range r.BySeverity {
+		doc.BySeverity[string(sev)] = n
+	}
+	for _, cr := range r.ByClass {
+		doc.ByClass = append(doc.ByClass, classRow{Class: string(cr.Class), Deployments: cr.Deployments, Incidents: cr.Incidents, Rate: cr.Rate.String()})
+	}
+	for _, br := range r.ByBand {
+		doc.ByBand = append(doc.ByBand, bandRow{Band: br.Band, Low: br.Low, High: br.High, Deployments: br.Deployments, Incidents: br.Incidents, Rate: br.Rate.String()})
+	}
+	if f.json {
+		return writeJSON(e.stdout, doc)
+	}
+	return printReport(e.stdout, doc)
+}
+
+// printReport writes the report as text tables.
+func printReport(w io.Writer, d reportDoc) error {
+	fmt.Fprintf(w, "calibration report, %s to %s\n", d.From.Format(time.RFC3339), d.To.Format(time.RFC3339))
+	fmt.Fprintf(w, "deployments %d, incidents %d, incident rate %s\n", d.Deployments, d.Incidents, d.IncidentRate)
+	sevs := make([]string, 0, len(d.BySeverity))
+	for s := range d.BySeverity {
+		sevs = append(sevs, s)
+	}
+	slices.Sort(sevs)
+	var parts []string
+	for _, s := range sevs {
+		parts = append(parts, fmt.Sprintf("%s %d", s, d.BySeverity[s]))
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "by severity: %s\n", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "auto-approved deployments with incidents %d, preventable incidents %d\n\n", d.AutoApprovedWithIncidents, d.Preventable)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "class\tdeployments\tincidents\trate\t")
+	for _, r := range d.ByClass {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t\n", r.Class, r.Deployments, r.Incidents, r.Rate)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "risk band\tdeployments\tincidents\trate\t")
+	for i, r := range d.ByBand {
+		closing := ")"
+		if i == len(d.ByBand)-1 {
+			closing = "]"
+		}
+		fmt.Fprintf(tw, "[%d, %d%s\t%d\t%d\t%s\t\n", r.Low, r.High, closing, r.Deployments, r.Incidents, r.Rate)
+	}
+	return tw.Flush()
+}
