@@ -17,18 +17,21 @@
 //	trustgate sign       -key alice.pem -db trustgate.db -member alice (-request ID [-comment TEXT] | -model VERSION) [-body]
 //	trustgate sign       -key alice.pem < statement.json
 //	trustgate report     -db trustgate.db [-from 2026-02-01] [-to 2026-03-01]
+//	trustgate evaluate   -db trustgate.db -service-key service.pem -keyring keyring.json
+//	trustgate evaluate   -db trustgate.db -dry-run [-now 2026-03-01]
 //
 // Every subcommand takes the database as -db PATH (an existing SQLite
 // file) or -postgres DSN (the first schema of the DSN's search_path; sign
 // and prove -check -proof need none), and -h, which prints its usage to
-// stdout with every flag. trustgate never creates a
-// database and never migrates one: a file or schema that is not a
-// trustgate database at the schema version this program knows is refused
-// before anything is read. Subcommands that only read (verify, prove,
-// export, sign, checkpoint -latest) open the database read-only (SQLite's
-// query_only, PostgreSQL's default_transaction_read_only), so they write
-// nothing even by mistake; checkpoint adds one row, the checkpoint it
-// signs.
+// stdout with every flag. trustgate never creates a database and never
+// migrates one: a file or schema that is not a trustgate database at the
+// schema version this program knows is refused before anything is read.
+// Subcommands that only read (verify, prove, export, sign, report,
+// evaluate -dry-run, checkpoint -latest) open the database read-only
+// (SQLite's query_only, PostgreSQL's default_transaction_read_only), so
+// they write nothing even by mistake; checkpoint adds one row, the
+// checkpoint it signs, and evaluate the evaluation (and a regression's
+// transition).
 //
 // # Output
 //
@@ -115,6 +118,7 @@ func commands() []command {
 		{"export", "export evidence, the log as JSON lines, or receipts", runExport},
 		{"sign", "sign an approval or a model approval with a CAB member's own key", runSign},
 		{"report", "print the calibration report: incident rates by class and risk band", runReport},
+		{"evaluate", "run a trust maturity evaluation now, or a dry run", runEvaluate},
 	}
 }
 

@@ -88,6 +88,7 @@ func TestADatabaseThatIsNotTrustgatesIsRefusedUntouched(t *testing.T) {
 		"prove":      {"-event", "1"},
 		"export":     {"-log"},
 		"sign":       {"-key", filepath.Join(fx.dir, "alice.pem"), "-member", "alice", "-request", "chg-1"},
+		"evaluate":   {"-dry-run"},
 	}
 	for _, c := range commands() {
 		for name, want := range map[string]string{missing: "no such file", empty: "not a trustgate database", text: "not a trustgate database"} {
