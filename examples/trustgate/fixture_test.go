@@ -268,3 +268,10 @@ func (fx *fixture) head(t *testing.T) int64 {
 	require.NoError(t, fx.raw(t).QueryRowContext(t.Context(), `SELECT count(*) FROM audit_events`).Scan(&n))
 	return n
 }
+
+func parseRFC3339(t testing.TB, s string) time.Time {
+	t.Helper()
+	at, err := time.Parse(time.RFC3339, s)
+	require.NoError(t, err)
+	return at
+}

@@ -19,6 +19,7 @@
 //	trustgate report     -db trustgate.db [-from 2026-02-01] [-to 2026-03-01]
 //	trustgate evaluate   -db trustgate.db -service-key service.pem -keyring keyring.json
 //	trustgate evaluate   -db trustgate.db -dry-run [-now 2026-03-01]
+//	trustgate shadow     -db trustgate.db -model candidate.json [-from 2026-02-01] [-to 2026-03-01]
 //
 // Every subcommand takes the database as -db PATH (an existing SQLite
 // file) or -postgres DSN (the first schema of the DSN's search_path; sign
@@ -27,7 +28,7 @@
 // migrates one: a file or schema that is not a trustgate database at the
 // schema version this program knows is refused before anything is read.
 // Subcommands that only read (verify, prove, export, sign, report,
-// evaluate -dry-run, checkpoint -latest) open the database read-only
+// shadow, evaluate -dry-run, checkpoint -latest) open the database read-only
 // (SQLite's query_only, PostgreSQL's default_transaction_read_only), so
 // they write nothing even by mistake; checkpoint adds one row, the
 // checkpoint it signs, and evaluate the evaluation (and a regression's
@@ -119,6 +120,7 @@ func commands() []command {
 		{"sign", "sign an approval or a model approval with a CAB member's own key", runSign},
 		{"report", "print the calibration report: incident rates by class and risk band", runReport},
 		{"evaluate", "run a trust maturity evaluation now, or a dry run", runEvaluate},
+		{"shadow", "replay the submissions through a candidate risk model: the decisions that would change", runShadow},
 	}
 }
 

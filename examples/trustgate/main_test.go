@@ -89,6 +89,7 @@ func TestADatabaseThatIsNotTrustgatesIsRefusedUntouched(t *testing.T) {
 		"export":     {"-log"},
 		"sign":       {"-key", filepath.Join(fx.dir, "alice.pem"), "-member", "alice", "-request", "chg-1"},
 		"evaluate":   {"-dry-run"},
+		"shadow":     {"-model", writeTemp(t, candidateJSON(t))},
 	}
 	for _, c := range commands() {
 		for name, want := range map[string]string{missing: "no such file", empty: "not a trustgate database", text: "not a trustgate database"} {
@@ -107,4 +108,12 @@ func TestADatabaseThatIsNotTrustgatesIsRefusedUntouched(t *testing.T) {
 			})
 		}
 	}
+}
+
+// writeTemp writes b to a new file and returns its path.
+func writeTemp(t *testing.T, b []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "file")
+	require.NoError(t, os.WriteFile(path, b, 0o644))
+	return path
 }
