@@ -60,4 +60,3 @@ func checkConsistency(text, old, new []byte, trust auditlog.Trust) error {
 	_, _, err = auditlog.VerifyConsistency(p, old, new, trust)
 	return err
 }
-
