@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -152,6 +153,26 @@ func TestExportReceiptsOfEveryVerdict(t *testing.T) {
 		require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
 		assert.Contains(t, r.stdout, "receipts: 6 (5 PASSED, 1 FAILED), proved against the checkpoint of ")
 	})
+}
+
+func TestExportReceiptsLeavesOutVerdictsAfterTheCheckpoint(t *testing.T) {
+	fx := newSQLiteFixture(t)
+	seq := fx.revalidate(t, 0)
+	dir := filepath.Join(t.TempDir(), "receipts")
+	r := tg(t, fx.with("export", "-receipts", dir, "-service-key", fx.serviceKey, "-keyring", fx.keyring)...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "receipts: 6 (")
+	assert.Contains(t, r.stdout, "no receipt: validation of event "+strconv.FormatInt(seq, 10)+": after the checkpoint")
+
+	// Once a checkpoint holds it, it has a receipt too.
+	r = tg(t, fx.with("checkpoint", "-service-key", fx.serviceKey)...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	r = tg(t, fx.with("export", "-receipts", dir, "-service-key", fx.serviceKey, "-keyring", fx.keyring, "-json")...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	var doc exportResult
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc))
+	assert.Equal(t, 7, doc.Receipts)
+	assert.Empty(t, doc.Skipped)
 }
 
 func TestExportReceiptsOfATamperedDatabaseWritesNothing(t *testing.T) {

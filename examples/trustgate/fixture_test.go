@@ -275,3 +275,23 @@ func parseRFC3339(t testing.TB, s string) time.Time {
 	require.NoError(t, err)
 	return at
 }
+
+// revalidate validates the i-th build again, after the fixture's
+// checkpoint, and returns the audit event that recorded it.
+func (fx *fixture) revalidate(t *testing.T, i int) int64 {
+	t.Helper()
+	d, err := sqlite.Open(t.Context(), fx.db, sqlstore.Options{})
+	require.NoError(t, err)
+	defer func() { _ = d.Close() }()
+	s, err := store.New(d, store.Options{Service: fx.svc})
+	require.NoError(t, err)
+	v, err := security.NewValidator(s, security.Options{Keys: fx.svc.Keys()})
+	require.NoError(t, err)
+	ev := fx.evidence[i]
+	app := []string{"Notepad++ 8.6", "Zoom Workplace 6.3", "7-Zip 24.08"}[i]
+	rep, err := v.ValidateDeployment(t.Context(), security.Request{EvidenceID: ev.ID,
+		Artifact: bytes.NewReader([]byte(strings.Repeat("MZ "+app+" ", 500))),
+		SBOM:     bytes.NewReader([]byte(`{"bomFormat":"CycloneDX","specVersion":"1.5"}`)), Actor: "intune-connector"})
+	require.NoError(t, err)
+	return rep.AuditSeq
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -116,4 +118,26 @@ func writeTemp(t *testing.T, b []byte) string {
 	path := filepath.Join(t.TempDir(), "file")
 	require.NoError(t, os.WriteFile(path, b, 0o644))
 	return path
+}
+
+// TestTheReadingSubcommandsStoreCannotWrite opens the store as verify,
+// prove and export do and tries to write through it: the database refuses.
+func TestTheReadingSubcommandsStoreCannotWrite(t *testing.T) {
+	fx := newSQLiteFixture(t)
+	checkReadOnly(t, fx)
+}
+
+func checkReadOnly(t *testing.T, fx *fixture) {
+	t.Helper()
+	f := dbFlags{path: fx.db, dsn: fx.dsn}
+	s, err := f.open(t.Context(), false, store.Options{})
+	require.NoError(t, err)
+	defer s.close()
+	before, err := s.AuditHead(t.Context())
+	require.NoError(t, err)
+	_, err = s.AppendAudit(t.Context(), security.EventInput{Type: "test.note", Actor: "mallory", Subject: "note:x"})
+	assert.Error(t, err, "a write through the read-only store")
+	after, err := s.AuditHead(t.Context())
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
 }

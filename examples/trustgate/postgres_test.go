@@ -72,6 +72,16 @@ func TestVerifyOnPostgreSQL(t *testing.T) {
 	args := fx.with("verify", "-keyring", fx.keyring, "-service-pub", fx.servicePub, "-checkpoint", fx.checkpoint, "-verifier", fx.verifier, "-json")
 	r := tg(t, args...)
 	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	// The other reading subcommands on the read-only connection.
+	r = tg(t, fx.with("prove", "-request", fx.requests[0].CorrelationID, "-check", "-verifier", fx.verifier)...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	r = tg(t, fx.with("export", "-log")...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, `"type":"store.seeded"`)
+	r = tg(t, fx.with("checkpoint", "-latest")...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	assert.Equal(t, string(mustRead(t, fx.checkpoint)), r.stdout)
+	checkReadOnly(t, fx)
 
 	// The attacker, with the schema owner's rights, turns the guard
 	// triggers off and rejects an approved request.
