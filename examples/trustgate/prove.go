@@ -201,8 +201,11 @@ func proveInclusion(ctx context.Context, e *env, s *db, f *proveFlags) error {
 		}
 	}
 	c, _, err := auditlog.ParseNote(cp)
-	if err != nil {
+	switch {
+	case err != nil && f.checkpoint != "":
 		return cannotRun(fmt.Errorf("-checkpoint %s does not hold a checkpoint: %w", f.checkpoint, err))
+	case err != nil:
+		return proveFailed(e, f.db.json, res, fmt.Errorf("the latest checkpoint saved in the database does not parse: %w", err))
 	}
 	res.Checkpoint = describeCheckpoint(source, f.checkpoint, c)
 	evs, err := s.ListAuditEvents(ctx, seq-1, 1)

@@ -37,22 +37,22 @@ Exit status 1 when anything does not verify; with -json the document says
 // verifyResult is the -json document of verify.
 type verifyResult struct {
 	OK         bool            `json:"ok"`
-	Checkpoint *checkpointInfo `json:"checkpoint"`           // nil: none
-	Events     int64           `json:"events"`               // the log's size, when it verified
-	Head       string          `json:"head,omitempty"`       // the hash of its last event
-	Failed     string          `json:"failed,omitempty"`     // "log" or "records"
-	Record     string          `json:"record,omitempty"`     // "cab_requests/<id>", "audit_events/<seq>", …
-	Part       string          `json:"part,omitempty"`       // the part of the record at fault
-	Error      string          `json:"error,omitempty"`      // the whole story
-	Reason     string          `json:"reason,omitempty"`     // the error's stable reason, when it has one
-	Verifier   string          `json:"verified_with"`        // what opened the checkpoint
-	Warning    string          `json:"warning,omitempty"`    // what the check could not see
-	Records    bool            `json:"records_verified"`     // every governance record verified
-	Chain      bool            `json:"log_verified"`         // the log verified
-	Members    []string        `json:"keyring_members"`      // whose approvals count
-	Mode       attest.Mode     `json:"keyring_mode"`         // how approvals are signed
-	KeyID      string          `json:"service_key_id"`       // the service key's id
-	Origin     string          `json:"log_origin,omitempty"` // the log's name
+	Checkpoint *checkpointInfo `json:"checkpoint"`              // nil: none
+	Events     int64           `json:"events,omitempty"`        // the log's size, when it verified
+	Head       string          `json:"head,omitempty"`          // the hash of its last event
+	Failed     string          `json:"failed,omitempty"`        // "log" or "records"
+	Record     string          `json:"record,omitempty"`        // "cab_requests/<id>", "audit_events/<seq>", …
+	Part       string          `json:"part,omitempty"`          // the part of the record at fault
+	Error      string          `json:"error,omitempty"`         // the whole story
+	Reason     string          `json:"reason,omitempty"`        // the error's stable reason, when it has one
+	Verifier   string          `json:"verified_with,omitempty"` // what opened the checkpoint
+	Warning    string          `json:"warning,omitempty"`       // what the check could not see
+	Records    bool            `json:"records_verified"`        // every governance record verified
+	Chain      bool            `json:"log_verified"`            // the log verified
+	Members    []string        `json:"keyring_members"`         // whose approvals count
+	Mode       attest.Mode     `json:"keyring_mode"`            // how approvals are signed
+	KeyID      string          `json:"service_key_id"`          // the service key's id
+	Origin     string          `json:"log_origin,omitempty"`    // the log's name
 }
 
 func runVerify(ctx context.Context, e *env, args []string) error {
@@ -122,8 +122,11 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	var opts store.VerifyOptions
 	if cp != nil {
 		c, _, err := auditlog.ParseNote(cp)
-		if err != nil {
-			return verifyFailed(e, f.json, res, "log", err)
+		switch {
+		case err != nil && *cpPath != "":
+			return cannotRun(fmt.Errorf("-checkpoint %s does not hold a checkpoint: %w", *cpPath, err))
+		case err != nil:
+			return verifyFailed(e, f.json, res, "log", fmt.Errorf("the latest checkpoint saved in the database does not parse: %w", err))
 		}
 		source := "file"
 		if *cpPath == "" {

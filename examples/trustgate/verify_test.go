@@ -106,3 +106,28 @@ func TestVerifyRecordsSignedByAnotherServiceKeyFail(t *testing.T) {
 	assert.Equal(t, exitFailed, r.code, "%s%s", r.stdout, r.stderr)
 	assert.Contains(t, r.stdout, "FAILED records")
 }
+
+func TestVerifyRefusesAFileThatIsNotACheckpoint(t *testing.T) {
+	fx := newSQLiteFixture(t)
+	for name, file := range map[string]string{"the keyring": fx.keyring, "a missing file": fx.checkpoint + ".none"} {
+		t.Run(name, func(t *testing.T) {
+			r := tg(t, fx.with("verify", "-keyring", fx.keyring, "-service-pub", fx.servicePub, "-checkpoint", file, "-verifier", fx.verifier)...)
+			assert.Equal(t, exitRun, r.code, "%s%s", r.stdout, r.stderr)
+			assert.Contains(t, r.stderr, "-checkpoint")
+			assert.Empty(t, r.stdout)
+		})
+	}
+	for name, args := range map[string][]string{
+		"no keyring":                {"-service-pub", fx.servicePub},
+		"no service key":            {"-keyring", fx.keyring},
+		"a checkpoint, no verifier": {"-keyring", fx.keyring, "-service-pub", fx.servicePub, "-checkpoint", fx.checkpoint},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := tg(t, fx.with("verify", args...)...)
+			assert.Equal(t, exitUsage, r.code, "%s%s", r.stdout, r.stderr)
+		})
+	}
+	r := tg(t, fx.with("verify", "-keyring", fx.servicePub, "-service-pub", fx.servicePub)...)
+	assert.Equal(t, exitRun, r.code, "a keyring that is not one")
+	assert.Contains(t, r.stderr, "-keyring")
+}
