@@ -25,7 +25,7 @@ between two checkpoints, with a proof anyone can check offline.
   -validation ID    the latest validation (passed or failed) of an evidence
                     package, by evidence id or correlation id
 
-prove an inclusion against the -checkpoint file or, without it, the latest
+An inclusion is proved against the -checkpoint file or, without it, the latest
 checkpoint saved in the database; the proof is c2sp.org/tlog-proof@v1 text
 with the event's canonical bytes as its extra data (package auditlog), so
 the proof, the checkpoint and the log's verifier key are all a reader
