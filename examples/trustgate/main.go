@@ -16,7 +16,7 @@
 //	trustgate export     -db trustgate.db -evidence ID | -log | -receipts DIR -service-key service.pem -keyring keyring.json [-o FILE]
 //	trustgate sign       -key alice.pem -db trustgate.db -member alice (-request ID [-comment TEXT] | -model VERSION) [-body]
 //	trustgate sign       -key alice.pem < statement.json
-//	trustgate report     -db trustgate.db [-from 2026-02-01] [-to 2026-03-01]
+//	trustgate report     -db trustgate.db [-from 2026-02-01] [-to 2026-03-01] [-html report.html]
 //	trustgate evaluate   -db trustgate.db -service-key service.pem -keyring keyring.json
 //	trustgate evaluate   -db trustgate.db -dry-run [-now 2026-03-01]
 //	trustgate shadow     -db trustgate.db -model candidate.json [-from 2026-02-01] [-to 2026-03-01]
@@ -118,7 +118,7 @@ func commands() []command {
 		{"prove", "prove an event, a request or a validation in the log, or two checkpoints consistent", runProve},
 		{"export", "export evidence, the log as JSON lines, or receipts", runExport},
 		{"sign", "sign an approval or a model approval with a CAB member's own key", runSign},
-		{"report", "print the calibration report: incident rates by class and risk band", runReport},
+		{"report", "print the calibration report: incident rates by class and risk band (-html: a page with charts)", runReport},
 		{"evaluate", "run a trust maturity evaluation now, or a dry run", runEvaluate},
 		{"shadow", "replay the submissions through a candidate risk model: the decisions that would change", runShadow},
 	}

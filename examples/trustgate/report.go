@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/buildworksai/trustgate/examples/internal/htmlreport"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/store"
 )
@@ -26,7 +29,14 @@ CAB reads before it trusts a risk model with more automation
 -from and -to are RFC 3339 times or dates (YYYY-MM-DD, midnight UTC); -to
 defaults to now and -from to four weeks before -to. Rates are incidents per
 deployment, rounded to 6 places; a class or band without deployments has
-rate 0. With -json, decimals are strings and times RFC 3339 UTC.`
+rate 0. With -json, decimals are strings and times RFC 3339 UTC.
+
+-html FILE also writes the report as one self-contained HTML page (inline
+SVG charts, no scripts, nothing loaded from elsewhere): the incident rate
+by risk band and by class, the auto-approved deployments with incidents,
+and the maturity level over time with each transition and who approved it
+(the last store.MaxEvaluationPage evaluations; its time axis starts at the
+first deployment the store holds, or -from if earlier).`
 
 // reportDoc is the -json document of report.
 type reportDoc struct {
@@ -70,11 +80,12 @@ func parseTime(name, s string) (time.Time, error) {
 }
 
 func runReport(ctx context.Context, e *env, args []string) error {
-	fs := flagSet(e, "report", "-db FILE|-postgres DSN [-from TIME] [-to TIME] [-json]", reportAbout)
+	fs := flagSet(e, "report", "-db FILE|-postgres DSN [-from TIME] [-to TIME] [-html FILE] [-json]", reportAbout)
 	var f dbFlags
 	f.register(fs)
 	fromS := fs.String("from", "", "the period's start, `time` or date (default: four weeks before -to)")
 	toS := fs.String("to", "", "the period's end, excluded, `time` or date (default: now)")
+	htmlPath := fs.String("html", "", "also write the report as a self-contained HTML page to `file`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -110,6 +121,11 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return cannotRun(err)
 	}
 	r := incident.NewReport(c)
+	if *htmlPath != "" {
+		if err := writeHTMLReport(ctx, s.Store, *htmlPath, r); err != nil {
+			return err
+		}
+	}
 	doc := reportDoc{From: from, To: to, Deployments: r.Deployments, Incidents: r.Incidents, IncidentRate: r.IncidentRate.String(),
 		BySeverity: map[string]int64{}, AutoApprovedWithIncidents: r.AutoApprovedWithIncidents, Preventable: r.Preventable}
 	for sev, n := range r.BySeverity {
@@ -125,6 +141,35 @@ func runReport(ctx context.Context, e *env, args []string) error {
 		return writeJSON(e.stdout, doc)
 	}
 	return printReport(e.stdout, doc)
+}
+
+// writeHTMLReport writes r and the maturity ladder of s as one HTML page
+// to path, whole or not at all.
+func writeHTMLReport(ctx context.Context, s *store.Store, path string, r incident.Report) error {
+	evs, err := s.ListEvaluations(ctx, store.MaxEvaluationPage)
+	if err != nil {
+		return cannotRun(err)
+	}
+	state, err := s.MaturityState(ctx)
+	if err != nil {
+		return cannotRun(err)
+	}
+	in := htmlreport.Input{Report: r, Evaluations: evs, Start: state.Level, Since: r.From}
+	switch first, err := s.EarliestDeploymentAt(ctx); {
+	case errors.Is(err, store.ErrNotFound): // no deployment yet
+	case err != nil:
+		return cannotRun(err)
+	case first.Before(in.Since):
+		in.Since = first
+	}
+	if steps := htmlreport.Steps(evs); len(steps) > 0 {
+		in.Start = steps[0].From // the level before the first change shown
+	}
+	var b bytes.Buffer
+	if err := htmlreport.Write(&b, in); err != nil {
+		return cannotRun(err)
+	}
+	return writeOutput(path, b.Bytes())
 }
 
 // printReport writes the report as text tables.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -68,4 +70,23 @@ func TestReportUsage(t *testing.T) {
 			assert.Equal(t, exitUsage, r.code, "%s%s", r.stdout, r.stderr)
 		})
 	}
+}
+
+func TestReportWritesTheHTMLPage(t *testing.T) {
+	fx := newSQLiteFixture(t)
+	page := filepath.Join(t.TempDir(), "report.html")
+	r := tg(t, fx.with("report", "-from", "2026-03-01", "-to", "2026-03-05", "-html", page)...)
+	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "deployments 2, incidents 1", "the text report is printed as well")
+	b, err := os.ReadFile(page)
+	require.NoError(t, err)
+	html := string(b)
+	for _, chart := range []string{"rate-by-band", "rate-by-class", "maturity-ladder"} {
+		assert.Contains(t, html, `data-chart="`+chart+`"`)
+	}
+	assert.Contains(t, html, `data-figure="deployments">2<`)
+	assert.NotContains(t, html, "<script")
+
+	r = tg(t, fx.with("report", "-from", "2026-03-01", "-to", "2026-03-05", "-html", filepath.Join(t.TempDir(), "missing", "r.html"))...)
+	assert.Equal(t, exitRun, r.code, "a page that cannot be written: %s", r.stderr)
 }
