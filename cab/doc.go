@@ -64,6 +64,23 @@
 // error naming the field, as are a score outside [0, 100] and an unknown
 // class (see Errors below).
 //
+// # JSON
+//
+// [Decision] and [Reason] marshal to one stable form, pinned by golden
+// files in testdata: snake_case members (outcome, reason {code, text},
+// score, class, threshold, exception_threshold, model_version,
+// model_sha256, quorum); the score and thresholds as decimal strings
+// ("12.5", never a JSON number, whatever shopspring's
+// MarshalJSONWithoutQuotes says); outcomes, reason codes and classes as
+// their string values; the model hash as 64 hex digits, omitted while zero.
+// [Decision.Reasons] is derived, so it is not part of the form. Unmarshal
+// validates: every member but model_sha256 is required, and an unknown
+// member, an unknown enum value, a decimal that is not plain digits with an
+// optional sign and fraction, a member of the wrong JSON type or a null
+// document is an invalid-input error whose Field is the member's path
+// ("reason.code"); an unknown class also wraps a *blastradius.ClassError.
+// A *Decision member that is null stays nil, as encoding/json does.
+//
 // # Errors
 //
 // Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
