@@ -66,7 +66,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, dst any, re
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
-		return decodeError(err)
+		return typeError(err, reflect.TypeOf(dst))
 	}
 	var extra json.RawMessage
 	switch err := dec.Decode(&extra); {
@@ -214,9 +214,15 @@ func decodeError(err error) error {
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return newHTTPError(http.StatusBadRequest, codeMalformedJSON, "", "the JSON body ends early")
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
+		// typeErr.Type is a Go type (main.classifyInputDTO): name the
+		// JSON type the field wants instead, and the body itself when the
+		// wrong value is the whole body.
+		field, where := typeErr.Field, typeErr.Field
+		if where == "" {
+			where = "the request body"
+		}
 		return newHTTPError(http.StatusBadRequest, codeMalformedJSON, field,
-			fmt.Sprintf("%s: a JSON %s cannot be a %s", field, typeErr.Value, typeErr.Type))
+			fmt.Sprintf("%s: got a JSON %s, want %s", where, typeErr.Value, jsonKind(typeErr.Type)))
 	}
 	// encoding/json has no typed error for an unknown member.
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
@@ -228,6 +234,113 @@ func decodeError(err error) error {
 		return newHTTPError(http.StatusBadRequest, codeMalformedJSON, "", "a time is not RFC 3339: "+timeErr.Error())
 	}
 	return newHTTPError(http.StatusBadRequest, codeMalformedJSON, "", "the request body is not valid JSON for this endpoint")
+}
+
+// typeError is decodeError, completing a wrong-type problem whose field is a map or an
+// array: encoding/json names the member (factors) but not the key or
+// index within it, and the type it wants is its values' ("factors: got a
+// JSON object, want a string" reads as if factors were one string).
+func typeError(jsonErr error, dst reflect.Type) error {
+	err := decodeError(jsonErr)
+	var (
+		he      *httpError
+		typeErr *json.UnmarshalTypeError
+	)
+	if !errors.As(jsonErr, &typeErr) || !errors.As(err, &he) || he.field == "" {
+		return err
+	}
+	t := dst
+	for name := range strings.SplitSeq(he.field, ".") {
+		t = memberType(t, name)
+		if t == nil {
+			return err
+		}
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == typeErr.Type { // the member itself has the wrong type
+		return err
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		he.detail = strings.Replace(he.detail, he.field+": ", he.field+": a member's value: ", 1)
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() != reflect.Uint8 {
+			he.detail = strings.Replace(he.detail, he.field+": ", he.field+": an element: ", 1)
+		}
+	}
+	return err
+}
+
+// memberType is the Go type of the member name of the JSON object t
+// decodes, or nil.
+func memberType(t reflect.Type, name string) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	for f := range t.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type
+		}
+	}
+	return nil
+}
+
+// jsonKind names, in JSON's terms, the kind of value a Go type decodes
+// from: "an object", "an array of strings", "a string (RFC 3339 time)".
+// It never names the Go type.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another JSON value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		return "a string (an RFC 3339 time)"
+	case t == reflect.TypeFor[decimal.Decimal]():
+		return "a string (a decimal such as \"42.50\")"
+	case t == rawMessageType:
+		return "a JSON value"
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		if e := jsonKind(t.Elem()); e != "a JSON value" {
+			return "an array of " + plural(e)
+		}
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a JSON value"
+}
+
+// plural turns "an object" into "objects", "a string (…)" into "strings (…)".
+func plural(kind string) string {
+	kind = strings.TrimPrefix(strings.TrimPrefix(kind, "an "), "a ")
+	head, rest, _ := strings.Cut(kind, " ")
+	if rest != "" {
+		rest = " " + rest
+	}
+	return head + "s" + rest
 }
 
 // writeJSON writes v as application/json with the given status.
