@@ -28,8 +28,10 @@ type digestRequest struct {
 }
 
 func (s *Server) digestGates(ctx context.Context, req digestRequest) (security.Report, error) {
-	return s.validator.ValidateDigests(ctx, security.DigestRequest{
+	rep, err := s.validator.ValidateDigests(ctx, security.DigestRequest{
 		EvidenceID: req.EvidenceID, ArtifactName: req.ArtifactName, ArtifactDigest: req.ArtifactDigest,
 		SBOMDigest: req.SBOMDigest, Actor: req.Actor, CorrelationID: req.CorrelationID,
 	})
+	s.metrics.validated(rep, err)
+	return rep, err
 }

@@ -45,6 +45,8 @@ func (s *Server) submitRequest(w http.ResponseWriter, r *http.Request, p *princi
 	status := http.StatusCreated
 	if existed {
 		status = http.StatusOK
+	} else {
+		s.metrics.decided(req)
 	}
 	w.Header().Set("Location", "/api/v1/cab/requests/"+req.ID.String())
 	writeJSON(w, status, toRequestDTO(req))
@@ -109,6 +111,16 @@ func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request, p *princ
 // approveStep records an approval of kind (of the request or of its
 // exception), member-signed when the body carries an envelope.
 func (s *Server) approveStep(ctx context.Context, p *principal, id uuid.UUID, kind cab.ApprovalKind, b signedApprovalDTO) (cab.Request, error) {
+	req, err := s.recordApproval(ctx, p, id, kind, b)
+	metricKind := "request"
+	if kind != cab.KindApproval {
+		metricKind = "exception"
+	}
+	s.metrics.approved(metricKind, err)
+	return req, err
+}
+
+func (s *Server) recordApproval(ctx context.Context, p *principal, id uuid.UUID, kind cab.ApprovalKind, b signedApprovalDTO) (cab.Request, error) {
 	env, signed, err := s.memberEnvelope(p, b.Envelope)
 	if err != nil {
 		return cab.Request{}, err

@@ -222,6 +222,7 @@ func (s *Server) approveEvaluation(w http.ResponseWriter, r *http.Request, p *pr
 		got, err = s.engine.Approve(r.Context(), id, p.Name)
 		err = withStatementHint(err, "/api/v1/maturity/evaluations/"+id.String()+"/approval-statement")
 	}
+	s.metrics.approved("evaluation", err)
 	if err != nil {
 		return err
 	}

@@ -244,6 +244,7 @@ func (s *Server) approveRiskModel(w http.ResponseWriter, r *http.Request, p *pri
 		v, err = s.workflow.ApproveModel(r.Context(), version, p.Name)
 		err = withStatementHint(err, "/api/v1/risk-models/"+url.PathEscape(version)+"/approval-statement")
 	}
+	s.metrics.approved("model", err)
 	if err != nil {
 		return err
 	}

@@ -57,8 +57,9 @@ func checkCABMembers(ps []principal, keys *attest.Keyring) error {
 // keySetup is the service and what was made for development.
 type keySetup struct {
 	service *attest.Service
-	devDir  string   // where development keys are, when -dev-tokens made them
-	devKeys []string // their files, relative to devDir
+	public  crypto.PublicKey // the service key's, which also signs the log's checkpoints
+	devDir  string           // where development keys are, when -dev-tokens made them
+	devKeys []string         // their files, relative to devDir
 }
 
 // setupKeys loads (or, with -dev-tokens, makes) the service key and the
@@ -130,6 +131,7 @@ func setupKeys(cfg config, ps []principal) (keySetup, error) {
 	if err := checkCABMembers(ps, keys); err != nil {
 		return out, err
 	}
+	out.public = signer.Public()
 	if out.service, err = attest.NewService(signer, keys); err != nil {
 		return out, fmt.Errorf("-service-key: %w", err)
 	}

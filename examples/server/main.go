@@ -276,6 +276,9 @@ type config struct {
 	suppliedScore  bool
 	maxBody        int64
 	requestTimeout time.Duration
+	auditSink      string
+	auditAfter     int64
+	metricsToken   bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -295,11 +298,17 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.sbomOptional, "sbom-optional", false, "let deployments through without an SBOM when the evidence declares none")
 	fs.Int64Var(&c.maxBody, "max-body", defaultMaxBody, "largest request body in bytes (evidence uploads excepted)")
 	fs.DurationVar(&c.requestTimeout, "request-timeout", defaultRequestTimeout, "longest a request may work")
+	fs.StringVar(&c.auditSink, "audit-sink", "", "stream every committed audit event as JSON lines to this file (appended to; - for stdout)")
+	fs.Int64Var(&c.auditAfter, "audit-sink-after", 0, "with -audit-sink: stream the events after this sequence number (the last one shipped, to resume)")
+	fs.BoolVar(&c.metricsToken, "metrics-token", false, "make /metrics need the bearer token of any principal")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	if c.auditAfter < 0 {
+		return c, fmt.Errorf("-audit-sink-after: %d is not a sequence number (0 or more)", c.auditAfter)
 	}
 	return c, nil
 }
@@ -354,9 +363,33 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	srv, err := newServer(deps{
 		Store: st, Principals: principals, Service: keys.service, Logger: log, SBOMOptional: cfg.sbomOptional,
 		AllowSuppliedScore: cfg.suppliedScore, MaxBody: cfg.maxBody, RequestTimeout: cfg.requestTimeout,
+		Migrated: true, LogKey: keys.public, MetricsAuth: cfg.metricsToken, // openStore migrated the schema
 	})
 	if err != nil {
 		return err
+	}
+	// The log's check at start: /readyz answers 503 until it passed. A
+	// log that fails it is logged, and the server serves (an auditor
+	// needs the audit routes most then) but is never ready.
+	if err := srv.verifyLog(ctx); err != nil {
+		log.Error("the audit log does not verify", slog.String("error", err.Error()))
+	} else {
+		log.Info("audit log verified")
+	}
+	if cfg.auditSink != "" {
+		w, closeSink, err := openSink(cfg.auditSink, stdout)
+		if err != nil {
+			return err
+		}
+		defer closeSink()
+		sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
+		wait := srv.startSink(sinkCtx, w, cfg.auditAfter)
+		defer func() {
+			stopSink()
+			if err := wait(); err != nil {
+				log.Error(err.Error())
+			}
+		}()
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -441,6 +474,18 @@ func openStore(ctx context.Context, cfg config, svc *attest.Service, log *slog.L
 		return nil, nil, err
 	}
 	return s, func() { _ = closeDB() }, nil
+}
+
+// openSink opens the audit sink's file for appending, or stdout for "-".
+func openSink(path string, stdout io.Writer) (io.Writer, func(), error) {
+	if path == "-" {
+		return stdout, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-audit-sink: %w", err)
+	}
+	return f, func() { _ = f.Close() }, nil
 }
 
 // serve runs srv on ln until ctx ends, then shuts down gracefully.

@@ -107,16 +107,23 @@ func (w *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// accessLog writes one record per request.
+// accessLog writes one record per request and observes its latency.
 func (s *Server) accessLog(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
+		took := time.Since(start)
+		if rec.status == 0 {
+			rec.status = http.StatusOK // net/http's answer to a handler that wrote nothing
+		}
+		// The route pattern, never the raw path, labels the latency.
+		_, pattern := s.mux.Handler(r)
+		s.metrics.observe(pattern, rec.status, took)
 		attrs := []slog.Attr{
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", took),
 		}
 		if info := infoFrom(r.Context()); info != nil && info.principal != "" {
 			attrs = append(attrs, slog.String("principal", info.principal))

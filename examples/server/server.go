@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,7 @@ type storage interface {
 	UpdateIncident(ctx context.Context, id uuid.UUID, u incident.Update) (incident.Incident, error)
 	ListEvaluations(ctx context.Context, limit int) ([]maturity.Evaluation, error)
 	RequestByCorrelationID(ctx context.Context, correlationID string) (cab.Request, error)
+	auditStorage
 }
 
 var _ storage = (*store.Store)(nil)
@@ -84,6 +86,17 @@ type deps struct {
 	MaxBody int64
 	// RequestTimeout bounds each request's work; default 15s.
 	RequestTimeout time.Duration
+	// Migrated reports that the store's schema was migrated to this
+	// build's migrations when it was opened (sqlite.Open and
+	// postgres.Open do, or fail); /readyz is 503 without it.
+	Migrated bool
+	// LogKey is the public key the log's checkpoints are signed with (the
+	// service key's, as go run ./examples/trustgate checkpoint signs):
+	// it opens the latest saved checkpoint at start. Without it a saved
+	// checkpoint fails the check, and /readyz is 503.
+	LogKey crypto.PublicKey
+	// MetricsAuth makes /metrics need the bearer token of any principal.
+	MetricsAuth bool
 }
 
 // Server is the HTTP API over one trustgate store.
@@ -104,6 +117,14 @@ type Server struct {
 	sbomOptional bool
 	maxBody      int64
 	timeout      time.Duration
+
+	migrated    bool
+	logKey      crypto.PublicKey
+	logState    logCheck
+	metrics     *metrics
+	metricsAuth bool
+	sinkNudge   chan struct{} // set by startSink
+	openapi     []byte        // the OpenAPI description, served as is
 
 	mux     *http.ServeMux
 	handler http.Handler
@@ -127,6 +148,7 @@ func newServer(d deps) (*Server, error) {
 	s := &Server{
 		store: d.Store, service: d.Service, keys: d.Service.Keys(), auth: auth, now: d.Now, newID: d.NewID, classifier: d.Classifier,
 		sbomOptional: d.SBOMOptional, maxBody: d.MaxBody, timeout: d.RequestTimeout,
+		migrated: d.Migrated, logKey: d.LogKey, metrics: newMetrics(), metricsAuth: d.MetricsAuth, openapi: openAPIDocument,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -252,6 +274,23 @@ func (s *Server) routeTable() []route {
 		r("POST "+v1+"/cab/requests/{id}/exception", s.requestException, sub),
 		r("POST "+v1+"/cab/requests/{id}/exception/approve", s.approveException, cabR),
 		r("POST "+v1+"/cab/requests/{id}/deployments", s.recordDeployment, sub),
+		r("GET "+v1+"/cab/requests/{id}/receipt", s.requestReceipt, sub, cabR),
+
+		// The audit log.
+		r("GET "+v1+"/audit/checkpoint", s.getCheckpoint, cabR),
+		r("GET "+v1+"/audit/events/{seq}/proof", s.proveEvent, cabR),
+		r("POST "+v1+"/audit/consistency", s.proveConsistency, cabR),
+	}
+}
+
+// publicRoutes are the endpoints outside the API, which need no token
+// (/metrics, unless deps.MetricsAuth).
+func (s *Server) publicRoutes() map[string]http.Handler {
+	return map[string]http.Handler{
+		"GET /healthz":      http.HandlerFunc(s.healthz),
+		"GET /readyz":       http.HandlerFunc(s.readyz),
+		"GET /metrics":      s.metricsHandler(),
+		"GET /openapi.json": http.HandlerFunc(s.serveOpenAPI),
 	}
 }
 
@@ -259,6 +298,9 @@ func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	for _, rt := range s.routeTable() {
 		s.mux.Handle(rt.pattern, s.endpoint(rt))
+	}
+	for pattern, h := range s.publicRoutes() {
+		s.mux.Handle(pattern, h)
 	}
 	// Everything else: 404, or 405 when the path exists for other methods.
 	s.mux.HandleFunc("/", s.notFound)
@@ -279,6 +321,9 @@ func (s *Server) endpoint(rt route) http.Handler {
 		}
 		if err == nil {
 			err = rt.handler(w, r, p)
+			if r.Method != http.MethodGet {
+				s.nudgeSink() // it may have appended audit events
+			}
 		}
 		if err != nil {
 			s.writeProblem(w, r, err)

@@ -55,6 +55,10 @@ func endpointCases() []endpointCase {
 		{"POST /api/v1/cab/requests/{id}/exception", "/api/v1/cab/requests/" + id + "/exception", tokCAB},
 		{"POST /api/v1/cab/requests/{id}/exception/approve", "/api/v1/cab/requests/" + id + "/exception/approve", tokSubmitter},
 		{"POST /api/v1/cab/requests/{id}/deployments", "/api/v1/cab/requests/" + id + "/deployments", tokReporter},
+		{"GET /api/v1/cab/requests/{id}/receipt", "/api/v1/cab/requests/" + id + "/receipt", tokReporter},
+		{"GET /api/v1/audit/checkpoint", "/api/v1/audit/checkpoint", tokSubmitter},
+		{"GET /api/v1/audit/events/{seq}/proof", "/api/v1/audit/events/1/proof", tokSubmitter},
+		{"POST /api/v1/audit/consistency", "/api/v1/audit/consistency", tokReporter},
 	}
 }
 

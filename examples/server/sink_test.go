@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/store"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// sinkLines parses the sink's output.
+func sinkLines(t *testing.T, out string) []eventLine {
+	t.Helper()
+	var lines []eventLine
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l eventLine
+		dec := json.NewDecoder(strings.NewReader(sc.Text()))
+		dec.DisallowUnknownFields()
+		require.NoError(t, dec.Decode(&l), "line %q", sc.Text())
+		lines = append(lines, l)
+	}
+	require.NoError(t, sc.Err())
+	return lines
+}
+
+func TestAuditSinkWritesEveryEventOnceInOrder(t *testing.T) {
+	e := newTestEnv(t)
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := e.srv.startSink(ctx, out, 0)
+
+	e.submit(tokSubmitter, "sink-1", "10", "PRODUCTIVITY_TOOLS")
+	// Another writer of the same database, which never nudges the sink.
+	other, err := store.New(e.store.Driver(), store.Options{Now: e.clock.Now, Service: e.svc})
+	require.NoError(t, err)
+	for range 3 {
+		_, err := other.AppendAudit(context.Background(), security.EventInput{Type: "test.other_writer", Actor: "batch"})
+		require.NoError(t, err)
+	}
+	e.submit(tokSubmitter, "sink-2", "10", "PRODUCTIVITY_TOOLS")
+	// The nudge after each write ships them without waiting for the ticker.
+	head, err := e.store.AuditHead(context.Background())
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		ls := sinkLines(t, out.String())
+		return len(ls) > 0 && ls[len(ls)-1].Seq == head.Size
+	}, sinkInterval/2, 5*time.Millisecond, "nudged")
+
+	// Written after the last nudge, shipped on shutdown.
+	_, err = other.AppendAudit(context.Background(), security.EventInput{Type: "test.last", Actor: "batch"})
+	require.NoError(t, err)
+	cancel()
+	require.NoError(t, wait())
+
+	events := e.auditEvents()
+	lines := sinkLines(t, out.String())
+	require.Len(t, lines, len(events))
+	for i, ev := range events {
+		assert.Equal(t, toEventLine(ev), lines[i], "line %d", i+1)
+	}
+	assert.Equal(t, "test.last", lines[len(lines)-1].Type)
+}
+
+func TestAuditSinkResumesAfterASequenceNumber(t *testing.T) {
+	e := newTestEnv(t)
+	e.submit(tokSubmitter, "resume-1", "10", "PRODUCTIVITY_TOOLS")
+	events := e.auditEvents()
+	after := events[len(events)-3].Seq
+	out := &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := e.srv.startSink(ctx, out, after)
+	cancel()
+	require.NoError(t, wait())
+	lines := sinkLines(t, out.String())
+	require.Len(t, lines, 2)
+	assert.Equal(t, after+1, lines[0].Seq)
+	assert.Equal(t, after+2, lines[1].Seq)
+}
