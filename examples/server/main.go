@@ -65,7 +65,8 @@
 //
 // # Authentication and roles
 //
-// Every endpoint needs "Authorization: Bearer <token>". Tokens come from a
+// Every endpoint of /api/v1 needs "Authorization: Bearer <token>" (the
+// probes, /metrics and /openapi.json do not; see Operation). Tokens come from a
 // JSON token file (-token-file) that holds only their SHA-256:
 //
 //	{"principals": [
@@ -120,8 +121,18 @@
 //	POST    /api/v1/cab/requests/{id}/exception               submitter             200
 //	POST    /api/v1/cab/requests/{id}/exception/approve       cab                   200
 //	POST    /api/v1/cab/requests/{id}/deployments             submitter             201 (200 on repeat)
+//	GET     /api/v1/cab/requests/{id}/receipt                 submitter,cab         200 (409 NOT_IN_CHECKPOINT before a checkpoint holds its event)
+//	GET     /api/v1/audit/checkpoint                          cab                   200 text/plain
+//	GET     /api/v1/audit/events/{seq}/proof                  cab                   200 text/plain (409 NOT_IN_CHECKPOINT)
+//	POST    /api/v1/audit/consistency                         cab                   200 text/plain
+//	GET     /healthz                                          (none)                200
+//	GET     /readyz                                           (none)                200, 503 NOT_READY
+//	GET     /metrics                                          (none; any with -metrics-token) 200
+//	GET     /openapi.json                                     (none)                200
 //
-// Admins may call every endpoint. A risk model version named "active" is
+// Admins may call every endpoint. /openapi.json is the OpenAPI 3.1
+// description of all of them (openapi.json, embedded; a test keeps it and
+// the routes in step both ways). A risk model version named "active" is
 // shadowed by /risk-models/active.
 //
 // A submission (POST /cab/requests) gives facts: classify, the classifier
@@ -232,6 +243,48 @@
 // IdleTimeout, bounds each request's work with -request-timeout, logs JSON
 // with log/slog to stderr (the library's records included), and shuts down
 // gracefully on SIGINT or SIGTERM.
+//
+// GET /healthz answers 200 {"status":"ok"} while the process serves. GET
+// /readyz answers 200 {"status":"ready","log_size":N,"checkpoint":"M"|"none"}
+// only when the store answers, its schema is current, and the audit log
+// verified at start, and 503 NOT_READY naming what is not otherwise. The
+// SQL drivers have no "are migrations current" question: sqlite.Open and
+// postgres.Open apply every migration of this build or fail, so the
+// schema is current when the store opened. At start the server runs
+// store.VerifyLog (the chain, every event's hash, the stored Merkle tree)
+// against the latest saved checkpoint, opened with the service key under
+// the checkpoint's origin (go run ./examples/trustgate checkpoint signs
+// them so); a log that fails is logged, and the server serves (the audit
+// routes are what an auditor needs then) but is never ready.
+//
+// GET /metrics is the Prometheus text format, from a registry the server
+// owns: trustgate_decisions_total{outcome,class},
+// trustgate_validations_total{reason} (PASSED, or each failed check's
+// reason code), trustgate_approvals_total{kind} (request, exception,
+// model, evaluation), trustgate_http_request_duration_seconds{route,status}
+// labelled by the route pattern, never the raw path, and the Go and
+// process collectors. It needs no token, as scrapers expect, unless the
+// server runs with -metrics-token (then any principal's token).
+//
+// The audit routes serve what the database holds for checking with
+// standard tools; the server signs no checkpoint itself. The checkpoint is
+// the signed note (c2sp.org/tlog-checkpoint); an event's proof is a
+// c2sp.org/tlog-proof@v1 text against the latest saved checkpoint, the
+// event's canonical bytes as its extra data; POST /audit/consistency
+// takes {"old": note, "new": note} (new defaults to the latest saved) and
+// answers the consistency proof (auditlog.ConsistencyProof's text); a
+// request's receipt is the security/receipt JSON (the authorisation
+// statement signed by the service key, and its event's inclusion proof),
+// which receipt.Verify checks.
+//
+// -audit-sink PATH (appended to; "-" for stdout) streams every committed
+// audit event as a JSON line (the shape of trustgate export -log), in
+// sequence order, each once per run, from the event after
+// -audit-sink-after N (0: the whole log; the last seq shipped, to
+// resume). It tails the log (every second, and at once after each write
+// request), so events other writers of the database append are shipped
+// too, and on shutdown it ships what is committed and flushes before the
+// server exits.
 package main
 
 import (

@@ -84,3 +84,22 @@ func TestAuditSinkResumesAfterASequenceNumber(t *testing.T) {
 	assert.Equal(t, after+1, lines[0].Seq)
 	assert.Equal(t, after+2, lines[1].Seq)
 }
+
+func TestAuditSinkFlags(t *testing.T) {
+	var stderr strings.Builder
+	_, err := parseFlags([]string{"-audit-sink", "-", "-audit-sink-after", "-1"}, &stderr)
+	require.ErrorContains(t, err, "-audit-sink-after")
+	c, err := parseFlags([]string{"-audit-sink", "events.jsonl", "-audit-sink-after", "42", "-metrics-token"}, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, "events.jsonl", c.auditSink)
+	assert.Equal(t, int64(42), c.auditAfter)
+	assert.True(t, c.metricsToken)
+
+	var stdout strings.Builder
+	w, closeSink, err := openSink("-", &stdout)
+	require.NoError(t, err)
+	closeSink()
+	assert.Same(t, &stdout, w)
+	_, _, err = openSink(t.TempDir(), &stdout) // a directory cannot be appended to
+	require.ErrorContains(t, err, "-audit-sink")
+}
