@@ -113,3 +113,32 @@ func TestRequestReceiptVerifies(t *testing.T) {
 	ok[requestDTO](t, e.do(call{method: "POST", path: "/api/v1/cab/requests/" + req.ID + "/approve", token: tokCAB}), http.StatusOK)
 	requireProblem(t, e.do(call{method: "GET", path: path, token: tokCAB}), http.StatusConflict, codeNotInCheckpoint)
 }
+
+func TestValidationReceiptVerifies(t *testing.T) {
+	e := newTestEnv(t)
+	ev := e.uploadEvidence("vr-1")
+	validate := func(content string) int64 {
+		r := e.do(call{method: "POST", path: "/api/v1/evidence/" + ev.ID + "/validate", token: tokSubmitter, body: map[string]string{
+			"artifact_name": zoom.name, "artifact_sha256": digestOf(content), "sbom_sha256": digestOf(zoomSBOM)}})
+		if r.Status == http.StatusOK {
+			return ok[reportDTO](t, r, http.StatusOK).AuditSeq
+		}
+		requireProblem(t, r, http.StatusUnprocessableEntity, "ARTIFACT_HASH_MISMATCH")
+		events := e.auditEvents()
+		return events[len(events)-1].Seq
+	}
+	passed, failed := validate(zoom.content), validate("swapped")
+	e.signCheckpoint(nil)
+	for seq, result := range map[int64]string{passed: receipt.Passed, failed: receipt.Failed} {
+		r := e.do(call{method: "GET", path: "/api/v1/audit/events/" + strconv.FormatInt(seq, 10) + "/receipt", token: tokSubmitter})
+		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+		rc, err := receipt.ParseReceipt(r.Body)
+		require.NoError(t, err)
+		sum, err := receipt.Verify(rc, e.svc.Keys(), logTrustOf(t))
+		require.NoError(t, err)
+		assert.Equal(t, result, sum.Result)
+		assert.Equal(t, "trustgate:evidence/"+ev.ID, sum.ResourceURI)
+	}
+	p := requireProblem(t, e.do(call{method: "GET", path: "/api/v1/audit/events/1/receipt", token: tokCAB}), http.StatusNotFound, codeNotFound)
+	assert.Contains(t, p.Detail, "not a validation")
+}

@@ -22,9 +22,9 @@ import (
 //	GET  /api/v1/audit/events/{seq}/proof          the event's inclusion proof against it (c2sp.org/tlog-proof@v1 text, the event's canonical bytes as its extra data)
 //	POST /api/v1/audit/consistency                 {"old": "<note>", "new": "<note>"}: the consistency proof between two checkpoints of this log (new defaults to the latest saved), text/plain
 //	GET  /api/v1/cab/requests/{id}/receipt         the request's authorisation receipt (security/receipt): the DSSE envelope and its event's inclusion proof, application/json
+//	GET  /api/v1/audit/events/{seq}/receipt        the receipt of the validation event seq records, the same way
 //
-// Each needs role cab (or admin); a submitter may fetch the receipt of a
-// request as well. No checkpoint saved is 404 NOT_FOUND; an event after the
+// Each needs role cab (or admin); a submitter may fetch receipts as well. No checkpoint saved is 404 NOT_FOUND; an event after the
 // latest checkpoint, 409 NOT_IN_CHECKPOINT (sign a checkpoint and ask
 // again); a checkpoint of another log or a fork, 409 CONFLICT; a note
 // that does not parse, 422 naming old or new.
@@ -76,10 +76,9 @@ func (s *Server) getCheckpoint(w http.ResponseWriter, r *http.Request, _ *princi
 
 // proveEvent: GET /api/v1/audit/events/{seq}/proof.
 func (s *Server) proveEvent(w http.ResponseWriter, r *http.Request, _ *principal) error {
-	raw := r.PathValue("seq")
-	seq, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || seq < 1 || strconv.FormatInt(seq, 10) != raw {
-		return newHTTPError(http.StatusNotFound, codeNotFound, "", "no event with sequence number "+strconv.Quote(raw))
+	seq, err := pathSeq(r)
+	if err != nil {
+		return err
 	}
 	proof, err := s.proveAgainstLatest(r.Context(), seq)
 	if err != nil {

@@ -124,6 +124,7 @@
 //	GET     /api/v1/cab/requests/{id}/receipt                 submitter,cab         200 (409 NOT_IN_CHECKPOINT before a checkpoint holds its event)
 //	GET     /api/v1/audit/checkpoint                          cab                   200 text/plain
 //	GET     /api/v1/audit/events/{seq}/proof                  cab                   200 text/plain (409 NOT_IN_CHECKPOINT)
+//	GET     /api/v1/audit/events/{seq}/receipt                submitter,cab         200 (a validation event's receipt)
 //	POST    /api/v1/audit/consistency                         cab                   200 text/plain
 //	GET     /healthz                                          (none)                200
 //	GET     /readyz                                           (none)                200, 503 NOT_READY
@@ -275,7 +276,9 @@
 // answers the consistency proof (auditlog.ConsistencyProof's text); a
 // request's receipt is the security/receipt JSON (the authorisation
 // statement signed by the service key, and its event's inclusion proof),
-// which receipt.Verify checks.
+// which receipt.Verify checks; GET /audit/events/{seq}/receipt is the
+// same for the validation event seq (a validation answer's audit_seq),
+// under the risk model in force when it ran.
 //
 // -audit-sink PATH (appended to; "-" for stdout) streams every committed
 // audit event as a JSON line (the shape of trustgate export -log), in

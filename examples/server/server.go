@@ -279,6 +279,7 @@ func (s *Server) routeTable() []route {
 		// The audit log.
 		r("GET "+v1+"/audit/checkpoint", s.getCheckpoint, cabR),
 		r("GET "+v1+"/audit/events/{seq}/proof", s.proveEvent, cabR),
+		r("GET "+v1+"/audit/events/{seq}/receipt", s.validationReceipt, sub, cabR),
 		r("POST "+v1+"/audit/consistency", s.proveConsistency, cabR),
 	}
 }

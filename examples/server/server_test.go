@@ -58,6 +58,7 @@ func endpointCases() []endpointCase {
 		{"GET /api/v1/cab/requests/{id}/receipt", "/api/v1/cab/requests/" + id + "/receipt", tokReporter},
 		{"GET /api/v1/audit/checkpoint", "/api/v1/audit/checkpoint", tokSubmitter},
 		{"GET /api/v1/audit/events/{seq}/proof", "/api/v1/audit/events/1/proof", tokSubmitter},
+		{"GET /api/v1/audit/events/{seq}/receipt", "/api/v1/audit/events/1/receipt", tokReporter},
 		{"POST /api/v1/audit/consistency", "/api/v1/audit/consistency", tokReporter},
 	}
 }
