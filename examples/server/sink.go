@@ -1,7 +1,7 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,8 +22,8 @@ import (
 // sinkInterval and at once after each write request this server serves,
 // so events other writers of the same database append are shipped too.
 // Only committed events can be read, so only committed events are
-// written. On shutdown it drains the log to its head and flushes before
-// the server exits.
+// written. On shutdown it drains the log to its head before the server
+// exits. Each page of events reaches the writer in one Write.
 //
 // A line is the same shape go run ./examples/trustgate export -log writes:
 //
@@ -61,7 +61,8 @@ type sink struct {
 	events interface {
 		ListAuditEvents(ctx context.Context, after int64, limit int) ([]security.Event, error)
 	}
-	out   *bufio.Writer
+	out   io.Writer
+	buf   bytes.Buffer // one page's lines, written whole
 	enc   *json.Encoder
 	after int64 // the last seq written
 	nudge chan struct{}
@@ -81,12 +82,12 @@ func (s *Server) nudgeSink() {
 }
 
 // startSink streams the events after seq after to w until ctx ends, then
-// writes what the log holds up to its head, flushes and returns; wait
+// writes what the log holds up to its head and returns; wait
 // returns the error that stopped it (nil after a clean stop). Call it
 // before serving.
 func (s *Server) startSink(ctx context.Context, w io.Writer, after int64) (wait func() error) {
-	k := &sink{events: s.store, out: bufio.NewWriter(w), after: after, nudge: make(chan struct{}, 1), log: s.log}
-	k.enc = json.NewEncoder(k.out)
+	k := &sink{events: s.store, out: w, after: after, nudge: make(chan struct{}, 1), log: s.log}
+	k.enc = json.NewEncoder(&k.buf)
 	k.enc.SetEscapeHTML(false)
 	s.sinkNudge = k.nudge
 	done := make(chan error, 1)
@@ -107,7 +108,7 @@ func (k *sink) run(ctx context.Context) error {
 		case <-k.nudge:
 		}
 	}
-	// The server has stopped serving: ship what is committed, then flush.
+	// The server has stopped serving: ship what is committed.
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := k.drain(stop); err != nil {
@@ -116,25 +117,34 @@ func (k *sink) run(ctx context.Context) error {
 	return nil
 }
 
-// drain writes every event after k.after, page by page, and flushes.
+// drain writes every event after k.after, a page at a time: the page's
+// lines in one Write, after which k.after moves to its last event. A
+// failed Write leaves k.after where it was, so the page is tried again
+// (a writer that failed part-way may then hold some lines twice; the
+// error is logged naming the last seq written whole).
 func (k *sink) drain(ctx context.Context) error {
 	for {
 		evs, err := k.events.ListAuditEvents(ctx, k.after, sinkPage)
 		if err != nil {
 			return err
 		}
+		k.buf.Reset()
+		next := k.after
 		for _, ev := range evs {
-			if ev.Seq != k.after+1 {
-				return fmt.Errorf("event %d follows %d: the log has a gap", ev.Seq, k.after)
+			if ev.Seq != next+1 {
+				return fmt.Errorf("event %d follows %d: the log has a gap", ev.Seq, next)
 			}
 			if err := k.enc.Encode(toEventLine(ev)); err != nil {
 				return err
 			}
-			k.after = ev.Seq
+			next = ev.Seq
 		}
-		if err := k.out.Flush(); err != nil {
-			return err
+		if k.buf.Len() > 0 {
+			if _, err := k.out.Write(k.buf.Bytes()); err != nil {
+				return err
+			}
 		}
+		k.after = next
 		if len(evs) < sinkPage {
 			return nil
 		}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,4 +104,42 @@ func TestAuditSinkFlags(t *testing.T) {
 	assert.Same(t, &stdout, w)
 	_, _, err = openSink(t.TempDir(), &stdout) // a directory cannot be appended to
 	require.ErrorContains(t, err, "-audit-sink")
+}
+
+// flakyWriter refuses its first writes whole, as a full disk would.
+type flakyWriter struct {
+	syncBuffer
+	mu       sync.Mutex
+	failures int
+}
+
+func (w *flakyWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	fail := w.failures > 0
+	if fail {
+		w.failures--
+	}
+	w.mu.Unlock()
+	if fail {
+		return 0, errors.New("no space left on device")
+	}
+	return w.syncBuffer.Write(p)
+}
+
+func TestAuditSinkRetriesAPageItCouldNotWrite(t *testing.T) {
+	e := newTestEnv(t)
+	e.submit(tokSubmitter, "flaky-1", "10", "PRODUCTIVITY_TOOLS")
+	out := &flakyWriter{failures: 2}
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := e.srv.startSink(ctx, out, 0)
+	e.submit(tokSubmitter, "flaky-2", "10", "PRODUCTIVITY_TOOLS") // a nudge: the second failure
+	require.Eventually(t, func() bool { return len(sinkLines(t, out.String())) == len(e.auditEvents()) },
+		3*sinkInterval, 10*time.Millisecond, "the ticker retries")
+	cancel()
+	require.NoError(t, wait())
+	lines := sinkLines(t, out.String())
+	for i, ev := range e.auditEvents() {
+		assert.Equal(t, ev.Seq, lines[i].Seq)
+	}
+	assert.Contains(t, e.logs.String(), "no space left on device")
 }
