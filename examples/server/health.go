@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/store"
@@ -59,7 +60,7 @@ type readyDTO struct {
 }
 
 // verifyLog verifies the audit log against the latest saved checkpoint
-// and keeps the result for /readyz. run calls it once, before serving.
+// and keeps the result for /readyz. run calls it once, as serving starts.
 func (s *Server) verifyLog(ctx context.Context) error {
 	head, size, err := s.checkLog(ctx)
 	s.logState.mu.Lock()
@@ -142,7 +143,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		notReady("audit log: not verified yet")
 		return
 	case lerr != nil:
-		notReady("audit log: the check at start failed: " + lerr.Error())
+		// What does not verify is named; any other failure (a database
+		// error, whose text may name hosts) is in the server's log only.
+		if e := trustgate.AsError(lerr); e != nil && e.Code == trustgate.Tampered {
+			notReady("audit log: the check at start failed: " + lerr.Error())
+		} else {
+			notReady("audit log: the check at start could not run; see the server's log")
+		}
 		return
 	}
 	out := readyDTO{Status: "ready", LogSize: head.Size, Checkpoint: "none"}

@@ -114,3 +114,18 @@ func TestReadyzRefusesAStoreThatDoesNotAnswer(t *testing.T) {
 	assert.Equal(t, "store: the store does not answer", p.Detail)
 	assert.NotContains(t, string(r.Body), "hunter2")
 }
+
+// failingLog is a store whose log cannot be read at start.
+type failingLog struct{ *testStore }
+
+func (failingLog) LatestCheckpoint(context.Context) ([]byte, error) { return nil, errSecret }
+
+func TestReadyzKeepsADatabaseErrorToTheLog(t *testing.T) {
+	base := newTestEnv(t)
+	e := newTestEnv(t, ready, func(d *deps) { d.Store = failingLog{base.store} })
+	require.ErrorIs(t, e.srv.verifyLog(context.Background()), errSecret)
+	r := e.do(call{method: "GET", path: "/readyz"})
+	p := requireProblem(t, r, http.StatusServiceUnavailable, codeServiceNotReady)
+	assert.Equal(t, "audit log: the check at start could not run; see the server's log", p.Detail)
+	assert.NotContains(t, string(r.Body), "hunter2")
+}

@@ -251,12 +251,13 @@
 // verified at start, and 503 NOT_READY naming what is not otherwise. The
 // SQL drivers have no "are migrations current" question: sqlite.Open and
 // postgres.Open apply every migration of this build or fail, so the
-// schema is current when the store opened. At start the server runs
-// store.VerifyLog (the chain, every event's hash, the stored Merkle tree)
-// against the latest saved checkpoint, opened with the service key under
-// the checkpoint's origin (go run ./examples/trustgate checkpoint signs
-// them so); a log that fails is logged, and the server serves (the audit
-// routes are what an auditor needs then) but is never ready.
+// schema is current when the store opened. At start, while it already
+// serves, the server runs store.VerifyLog (the chain, every event's hash,
+// the stored Merkle tree) against the latest saved checkpoint, opened with
+// the service key under the checkpoint's origin (go run
+// ./examples/trustgate checkpoint signs them so); until it passed /readyz
+// is 503, and a log that fails is logged, and the server serves on (the
+// audit routes are what an auditor needs then) but is never ready.
 //
 // GET /metrics is the Prometheus text format, from a registry the server
 // owns: trustgate_decisions_total{outcome,class},
@@ -305,6 +306,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -424,28 +426,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	// The log's check at start: /readyz answers 503 until it passed. A
-	// log that fails it is logged, and the server serves (an auditor
-	// needs the audit routes most then) but is never ready.
-	if err := srv.verifyLog(ctx); err != nil {
-		log.Error("the audit log does not verify", slog.String("error", err.Error()))
-	} else {
-		log.Info("audit log verified")
-	}
+	var sinkOut io.Writer
 	if cfg.auditSink != "" {
 		w, closeSink, err := openSink(cfg.auditSink, stdout)
 		if err != nil {
 			return err
 		}
 		defer closeSink()
-		sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
-		wait := srv.startSink(sinkCtx, w, cfg.auditAfter)
-		defer func() {
-			stopSink()
-			if err := wait(); err != nil {
-				log.Error(err.Error())
-			}
-		}()
+		sinkOut = w
 	}
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -466,6 +454,32 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		fmt.Fprintf(stdout, "sign a statement as a member: go run ./examples/sign -key %s < statement.json\n",
 			filepath.Join(keys.devDir, "dev-cab.pem"))
+	}
+	// The log's check at start runs while the server serves: /healthz
+	// answers at once, /readyz 503 until the check passed. A log that
+	// fails it is logged, and the server serves on (an auditor needs the
+	// audit routes most then) but is never ready.
+	var verifying sync.WaitGroup
+	defer verifying.Wait() // before the store closes; ctx's end stops it
+	verifying.Go(func() {
+		start := time.Now()
+		if err := srv.verifyLog(ctx); err != nil {
+			log.Error("the audit log does not verify", slog.String("error", err.Error()))
+			return
+		}
+		log.Info("audit log verified", slog.Duration("took", time.Since(start)))
+	})
+	// The sink starts last, so that on stdout its lines follow what was
+	// printed above.
+	if sinkOut != nil {
+		sinkCtx, stopSink := context.WithCancel(context.WithoutCancel(ctx))
+		wait := srv.startSink(sinkCtx, sinkOut, cfg.auditAfter)
+		defer func() {
+			stopSink()
+			if err := wait(); err != nil {
+				log.Error(err.Error())
+			}
+		}()
 	}
 	return serve(ctx, ln, srv, cfg.requestTimeout, log)
 }

@@ -63,8 +63,8 @@ func TestRunInProductionOnSQLite(t *testing.T) {
 	}
 	status, _, b := get("/healthz")
 	assert.Equal(t, http.StatusOK, status, "%s", b)
-	status, _, b = get("/readyz")
-	require.Equal(t, http.StatusOK, status, "%s", b)
+	require.Eventually(t, func() bool { status, _, b = get("/readyz"); return status == http.StatusOK },
+		30*time.Second, 10*time.Millisecond, "the log is verified at start")
 	var rd readyDTO
 	require.NoError(t, json.Unmarshal(b, &rd))
 	assert.Equal(t, "none", rd.Checkpoint)
@@ -72,7 +72,7 @@ func TestRunInProductionOnSQLite(t *testing.T) {
 	status, ct, b := get("/metrics")
 	assert.Equal(t, http.StatusOK, status)
 	assert.True(t, strings.HasPrefix(ct, "text/plain"), ct)
-	assert.Contains(t, string(b), `trustgate_http_request_duration_seconds_count{route="GET /readyz",status="200"} 1`)
+	assert.Contains(t, string(b), `trustgate_http_request_duration_seconds_count{route="GET /readyz",status="200"} 1`+"\n")
 	status, _, b = get("/openapi.json")
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, openAPIDocument, b)
