@@ -197,7 +197,7 @@
 //
 // Problems of the HTTP layer come first, each with its own status:
 //
-//	malformed JSON, trailing data, wrong JSON type     400 MALFORMED_JSON
+//	malformed JSON, trailing data, wrong JSON type     400 MALFORMED_JSON (a wrong type names the field path and the JSON type wanted)
 //	a DSSE envelope that cannot be parsed              400 ENVELOPE_MALFORMED (+ field, "envelope.signatures[0].sig")
 //	unknown JSON member                                400 UNKNOWN_FIELD
 //	malformed query parameter                          400 INVALID_PARAMETER
@@ -208,6 +208,8 @@
 //	body too large                                     413 PAYLOAD_TOO_LARGE
 //	wrong Content-Type                                 415 UNSUPPORTED_MEDIA_TYPE
 //	missing evidence or deployment named in a body     422 EVIDENCE_NOT_FOUND / VALIDATION_FAILED
+//	event after the latest saved checkpoint            409 NOT_IN_CHECKPOINT (proofs and receipts)
+//	not ready (GET /readyz)                            503 NOT_READY
 //
 // Every library error carries a trustgate.Code (trustgate.AsError), and
 // one table maps the code to the status; the problem's code is the error's
