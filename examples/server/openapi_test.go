@@ -23,7 +23,8 @@ type (
 		OpenAPI    string                          `json:"openapi"`
 		Paths      map[string]map[string]operation `json:"paths"`
 		Components struct {
-			Schemas map[string]apiSchema `json:"schemas"`
+			Schemas   map[string]apiSchema   `json:"schemas"`
+			Responses map[string]apiResponse `json:"responses"`
 		} `json:"components"`
 	}
 	operation struct {
@@ -31,11 +32,13 @@ type (
 		RequestBody *struct {
 			Required bool `json:"required"`
 		} `json:"requestBody"`
-		Responses map[string]struct {
-			Content map[string]struct {
-				Schema apiSchema `json:"schema"`
-			} `json:"content"`
-		} `json:"responses"`
+		Responses map[string]apiResponse `json:"responses"`
+	}
+	apiResponse struct {
+		Ref     string `json:"$ref"`
+		Content map[string]struct {
+			Schema apiSchema `json:"schema"`
+		} `json:"content"`
 	}
 	apiSchema struct {
 		Ref      string   `json:"$ref"`
@@ -59,6 +62,14 @@ func (d apiDoc) required(s apiSchema) []string {
 		return d.Components.Schemas[name].Required
 	}
 	return s.Required
+}
+
+// response resolves a response that refers to a component.
+func (d apiDoc) response(r apiResponse) apiResponse {
+	if name, ok := strings.CutPrefix(r.Ref, "#/components/responses/"); ok {
+		return d.Components.Responses[name]
+	}
+	return r
 }
 
 // servedPatterns are the patterns the server's mux serves, public ones
@@ -187,7 +198,7 @@ func TestOpenAPIOperationsAnswerAsWritten(t *testing.T) {
 		require.True(t, ok, "%s answered %d, which the description does not list: %s", pattern, r.Status, r.Body)
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		require.NoError(t, err, "%s: Content-Type %q", pattern, r.Header.Get("Content-Type"))
-		content, ok := resp.Content[mt]
+		content, ok := d.response(resp).Content[mt]
 		require.True(t, ok, "%s %d: media type %s is not the described one", pattern, r.Status, mt)
 		if want := d.required(content.Schema); len(want) > 0 {
 			var body map[string]json.RawMessage
