@@ -54,13 +54,18 @@
 // strings without escapes, integers, literals, punctuation) and writing
 // only what changes: a 20 KB document takes tens of microseconds and,
 // given an output buffer with room, one or two allocations (the parser and
-// its first scratch space; no pools, no state kept between calls). An
+// its first scratch space; no pools, no state kept between calls). A
+// [Canonicalizer] keeps that scratch space from one call to the next, for
+// a caller that canonicalises many documents on one goroutine (a worker
+// checking an audit log's events owns one): once its space has grown it
+// allocates nothing, and its output and errors are the functions'. An
 // object whose members are out of order is put in order when it closes, by
 // rotating each member to its place or, when that would move more than
 // twice the object's bytes, by rewriting it once, so the worst case is a
 // few times the input size times the nesting depth of such objects (at
 // most [MaxDepth]); callers taking untrusted input should bound
-// its size. The functions are safe for concurrent use.
+// its size. The functions are safe for concurrent use; a Canonicalizer is
+// not.
 //
 // Every rejection is reported as a [*SyntaxError] carrying the byte offset
 // of the problem and a reason; it wraps one of the sentinel errors above for

@@ -9,18 +9,7 @@ import (
 )
 
 func FuzzCanonicalize(f *testing.F) {
-	seeds := []string{
-		rfcSample, rfcSorting,
-		`{}`, `[]`, `""`, `0`, `-0`, `true`, `null`,
-		`{"a":1,"\u0061":2}`, `"\ud800"`, `"\ud83d\ude00"`, `"\udc00\ud800"`,
-		`{"\ue000":1,"\ud800\udc00":2}`, "{\"\U0001F600\":0,\"\uffff\":1}",
-		`[1e400]`, `[1e-400]`, `1.7976931348623157e308`, `5e-324`, `9007199254740993`,
-		`[01]`, `[1.]`, `[.5]`, `[+1]`, `-`, `0x1`, `NaN`, `[1,]`, `{"a":1,}`,
-		"\"\xff\"", "\"\t\"", "\ufeff{}", `{'a':1}`, `{} x`, `"\u0000\u001f\u007f"`,
-		strings.Repeat("[", 1001) + strings.Repeat("]", 1001),
-		`{"b":{"d":[1,2,{"f":null,"e":true}],"c":"x"},"a":-1.5e-7}`,
-	}
-	for _, s := range seeds {
+	for _, s := range fuzzSeeds() {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -54,4 +43,20 @@ func FuzzCanonicalize(f *testing.F) {
 			t.Fatalf("CanonicalizeObject disagrees on %q: %q, %v", in, objOut, objErr)
 		}
 	})
+}
+
+// fuzzSeeds are the fuzz targets' seed inputs: the RFC's samples and the
+// corners of the grammar and of I-JSON.
+func fuzzSeeds() []string {
+	return []string{
+		rfcSample, rfcSorting,
+		`{}`, `[]`, `""`, `0`, `-0`, `true`, `null`,
+		`{"a":1,"\u0061":2}`, `"\ud800"`, `"\ud83d\ude00"`, `"\udc00\ud800"`,
+		`{"\ue000":1,"\ud800\udc00":2}`, "{\"\U0001F600\":0,\"\uffff\":1}",
+		`[1e400]`, `[1e-400]`, `1.7976931348623157e308`, `5e-324`, `9007199254740993`,
+		`[01]`, `[1.]`, `[.5]`, `[+1]`, `-`, `0x1`, `NaN`, `[1,]`, `{"a":1,}`,
+		"\"\xff\"", "\"\t\"", "\ufeff{}", `{'a':1}`, `{} x`, `"\u0000\u001f\u007f"`,
+		strings.Repeat("[", 1001) + strings.Repeat("]", 1001),
+		`{"b":{"d":[1,2,{"f":null,"e":true}],"c":"x"},"a":-1.5e-7}`,
+	}
 }

@@ -72,8 +72,21 @@ type parser struct {
 }
 
 func canonicalize(dst, src []byte, wantObject bool, v Visitor, root int) ([]byte, error) {
-	p := &parser{src: src, v: v}
-	p.members, p.keys, p.tmp = p.membersSpace[:0], p.keysSpace[:0], p.tmpSpace[:0]
+	var p parser
+	return p.canonicalize(dst, src, wantObject, v, root)
+}
+
+// canonicalize runs one canonicalisation on p, from any state a previous
+// one left it in: every field but the scratch space is reset, and the
+// scratch space is kept (see [Canonicalizer]). It lets go of src and v
+// when it returns.
+func (p *parser) canonicalize(dst, src []byte, wantObject bool, v Visitor, root int) ([]byte, error) {
+	p.src, p.pos, p.run, p.depth, p.v, p.state = src, 0, 0, 0, v, 0
+	defer func() { p.src, p.v = nil, nil }()
+	// The scratch space is the parser's own arrays unless a document has
+	// outgrown them; a parser copied by value gets its own back here.
+	p.members, p.keys, p.tmp = ownOr(p.members[:0], p.membersSpace[:0]), ownOr(p.keys[:0], p.keysSpace[:0]),
+		ownOr(p.tmp[:0], p.tmpSpace[:0])
 	if v != nil {
 		p.state = root
 	}
