@@ -170,12 +170,26 @@ func (e Event) Canonical() ([]byte, error) {
 // does it canonicalise the whole object, which yields the same bytes
 // whenever the fast form is right.
 func (e Event) AppendCanonical(dst []byte) ([]byte, error) {
-	data := e.Data
+	return e.appendCanonical(dst, nil)
+}
+
+// canonScratch is what writing events' canonical forms reuses from one
+// event to the next: the canonicaliser that checks each event's data, and
+// the buffer it writes the data's canonical form to, to compare.
+type canonScratch struct {
+	jcs  jcs.Canonicalizer
+	data []byte
+}
+
+// appendCanonical is AppendCanonical on the scratch space of s; a nil s
+// is a canonicaliser for this call alone.
+func (e *Event) appendCanonical(dst []byte, s *canonScratch) ([]byte, error) {
+	data := []byte(e.Data)
 	if len(data) == 0 {
-		data = json.RawMessage("{}")
+		data = []byte("{}")
 	}
 	start := len(dst)
-	if out, ok := e.appendFast(dst, data); ok {
+	if out, ok := e.appendFast(dst, data, s); ok {
 		return out, nil
 	}
 	return e.appendSlow(dst[:start], data)
@@ -185,33 +199,33 @@ func (e Event) AppendCanonical(dst []byte) ([]byte, error) {
 // on what it cannot write exactly as RFC 8785 would: text that is not
 // valid UTF-8, a sequence number beyond 2⁵³, or data that is not already
 // canonical.
-func (e Event) appendFast(dst []byte, data []byte) ([]byte, bool) {
+func (e *Event) appendFast(dst []byte, data []byte, s *canonScratch) ([]byte, bool) {
 	const maxExact = 1 << 53
-	if e.Seq > maxExact || e.Seq < -maxExact || !isCanonicalObject(data) {
+	if e.Seq > maxExact || e.Seq < -maxExact || !isCanonicalObject(data, s) {
 		return dst, false
 	}
-	ok := true
-	field := func(name string, value string) {
-		dst = append(dst, name...)
-		var good bool
-		dst, good = jcs.AppendString(dst, value)
-		ok = ok && good
-	}
-	field(`{"actor":`, e.Actor)
-	field(`,"correlation_id":`, e.CorrelationID)
+	var ok, good bool
+	dst = append(dst, `{"actor":`...)
+	dst, ok = jcs.AppendString(dst, e.Actor)
+	dst = append(dst, `,"correlation_id":`...)
+	dst, good = jcs.AppendString(dst, e.CorrelationID)
+	ok = ok && good
 	dst = append(dst, `,"data":`...)
 	dst = append(dst, data...)
 	var idBuf [36]byte
-	id := e.ID
-	hexID(idBuf[:], id)
+	hexID(idBuf[:], e.ID)
 	dst = append(dst, `,"id":"`...)
 	dst = append(dst, idBuf[:]...)
 	dst = append(dst, `","occurred_at":"`...)
 	dst = e.OccurredAt.UTC().AppendFormat(dst, timeLayout)
 	dst = append(dst, `","seq":`...)
 	dst = strconv.AppendInt(dst, e.Seq, 10)
-	field(`,"subject":`, e.Subject)
-	field(`,"type":`, string(e.Type))
+	dst = append(dst, `,"subject":`...)
+	dst, good = jcs.AppendString(dst, e.Subject)
+	ok = ok && good
+	dst = append(dst, `,"type":`...)
+	dst, good = jcs.AppendString(dst, string(e.Type))
+	ok = ok && good
 	return append(dst, '}'), ok
 }
 
@@ -231,19 +245,28 @@ func hexID(dst []byte, id uuid.UUID) {
 }
 
 // isCanonicalObject reports whether data is a JSON object already in its
-// RFC 8785 form. Event data is short, so canonicalising it to compare is
-// cheap next to canonicalising the whole event through encoding/json.
-func isCanonicalObject(data []byte) bool {
+// RFC 8785 form: it canonicalises data, on s's scratch space when s is not
+// nil, and compares. Event data is short, so that is cheap next to
+// canonicalising the whole event through encoding/json.
+func isCanonicalObject(data []byte, s *canonScratch) bool {
 	if len(data) == 2 && data[0] == '{' && data[1] == '}' {
 		return true
 	}
-	var buf [512]byte
-	c, err := jcs.CanonicalizeObject(buf[:0], data)
-	return err == nil && bytes.Equal(c, data)
+	if s == nil {
+		var buf [512]byte
+		c, err := jcs.CanonicalizeObject(buf[:0], data)
+		return err == nil && bytes.Equal(c, data)
+	}
+	c, err := s.jcs.CanonicalizeObject(s.data[:0], data)
+	if err != nil {
+		return false
+	}
+	s.data = c
+	return bytes.Equal(c, data)
 }
 
 // appendSlow canonicalises the whole object through encoding/json.
-func (e Event) appendSlow(dst []byte, data []byte) ([]byte, error) {
+func (e *Event) appendSlow(dst []byte, data []byte) ([]byte, error) {
 	obj := struct {
 		Actor         string          `json:"actor"`
 		CorrelationID string          `json:"correlation_id"`

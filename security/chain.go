@@ -100,7 +100,7 @@ type ChainVerifier struct {
 	head        Head
 	tree        *auditlog.Tree
 	checkpoints []auditlog.Verified // sorted by size, not yet reached
-	buf         []byte
+	check       EventChecker
 }
 
 // NewChainVerifier opens opts.Checkpoints under opts.Trust (an
@@ -133,9 +133,7 @@ func ResumeChain(head Head, tree *auditlog.Tree) (*ChainVerifier, error) {
 // valid until the next call. The first failure is a [*ChainError]; after
 // one, the verifier must not be used.
 func (v *ChainVerifier) Add(e *Event) ([]tlog.Hash, error) {
-	c, buf := CheckEvent(e, v.buf)
-	v.buf = buf
-	return v.AddChecked(c)
+	return v.AddChecked(v.check.Check(e))
 }
 
 // CheckedEvent is an event whose own hash [CheckEvent] has checked, ready
@@ -152,17 +150,41 @@ type CheckedEvent struct {
 // sums), so a verifier that reads many events at once can check them in
 // parallel and then add them in order, which checks what links each to
 // the one before. buf is scratch space, returned for reuse. e must not
-// change before it is added.
+// change before it is added. An [EventChecker] does the same with all its
+// scratch space reused, which a loop over many events should use.
 func CheckEvent(e *Event, buf []byte) (CheckedEvent, []byte) {
-	buf = append(buf[:0], e.PrevHash[:]...)
-	b, err := e.AppendCanonical(buf)
+	c := EventChecker{buf: buf}
+	checked := c.Check(e)
+	return checked, c.buf
+}
+
+// An EventChecker is [CheckEvent] with scratch space of its own, kept
+// from one event to the next: the buffer the canonical event is written
+// to and the canonicaliser that checks its data, so that checking an
+// event allocates nothing once the space has grown to the events' size.
+// It checks exactly what CheckEvent checks. The zero value is ready to
+// use. An EventChecker is not safe for concurrent use: a verifier that
+// checks events on several goroutines gives each its own. Do not copy
+// one that has been used.
+type EventChecker struct {
+	canon canonScratch
+	buf   []byte // PrevHash ‖ the canonical event
+}
+
+// Check is [CheckEvent] on c's scratch space. e must not change before
+// it is added.
+func (c *EventChecker) Check(e *Event) CheckedEvent {
+	buf := append(c.buf[:0], e.PrevHash[:]...)
+	b, err := e.appendCanonical(buf, &c.canon)
 	if err != nil {
-		return CheckedEvent{event: e, err: &ChainError{Seq: e.Seq, Reason: "content cannot be canonicalised: " + err.Error()}}, buf
+		c.buf = buf
+		return CheckedEvent{event: e, err: &ChainError{Seq: e.Seq, Reason: "content cannot be canonicalised: " + err.Error()}}
 	}
+	c.buf = b
 	if !Digest(sha256.Sum256(b)).Equal(e.Hash) {
-		return CheckedEvent{event: e, err: &ChainError{Seq: e.Seq, Reason: "content does not match its hash: the event was edited"}}, b
+		return CheckedEvent{event: e, err: &ChainError{Seq: e.Seq, Reason: "content does not match its hash: the event was edited"}}
 	}
-	return CheckedEvent{event: e, leaf: tlog.RecordHash(b[len(e.PrevHash):])}, b
+	return CheckedEvent{event: e, leaf: tlog.RecordHash(b[len(e.PrevHash):])}
 }
 
 // AddChecked is [ChainVerifier.Add] for an event [CheckEvent] has
