@@ -46,3 +46,6 @@ func BenchmarkProveConsistencySQLite(b *testing.B) { sqltest.BenchProveConsisten
 
 // BenchmarkAppendAuditSQLite: see sqltest.BenchAppendAudit.
 func BenchmarkAppendAuditSQLite(b *testing.B) { sqltest.BenchAppendAudit(b, backend()) }
+
+// BenchmarkReadLogSQLite: see sqltest.BenchReadLog.
+func BenchmarkReadLogSQLite(b *testing.B) { sqltest.BenchReadLog(b, backend()) }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -70,6 +71,169 @@ func BenchVerifyLog(b *testing.B, be Backend) {
 	perOp := b.Elapsed().Seconds() / float64(b.N)
 	b.ReportMetric(float64(head.Size)/perOp, "events/s")
 	b.ReportMetric(perOp*1e9/float64(head.Size), "ns/event")
+}
+
+// BenchReadLog is BenchVerifyLog's floor: it reads every event of the
+// log and its tree row as Store.VerifyLog reads them, and checks nothing.
+// The same queries (a page of events after a seq, then the tree rows from
+// there, one beyond), one read transaction a page, a reader a CPU (up to
+// four) each reading every stride-th page, the pages taken in order; each
+// row decoded into a security.Event with the conversions the store makes
+// (the typed values, the two hex digests parsed, the time in UTC). What
+// it measures against BenchVerifyLog is the part of a verification that
+// is the read.
+func BenchReadLog(b *testing.B, be Backend) {
+	f, _ := be.logStore(b)
+	ctx := context.Background()
+	d, closeDriver, err := f.db.Open(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = closeDriver() })
+	tables := store.Tables()
+	events := tables[slices.IndexFunc(tables, func(t *driver.Table) bool { return t.Name == "audit_events" })]
+	tree := tables[slices.IndexFunc(tables, func(t *driver.Table) bool { return t.Name == "audit_tree" })]
+	var n int64
+	b.ReportAllocs()
+	for b.Loop() {
+		if n, err = readLog(ctx, d, events, tree, verifyPage); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n < logEvents {
+		b.Fatalf("read %d events, want at least %d", n, logEvents)
+	}
+	perOp := b.Elapsed().Seconds() / float64(b.N)
+	b.ReportMetric(float64(n)/perOp, "events/s")
+	b.ReportMetric(perOp*1e9/float64(n), "ns/event")
+}
+
+// verifyPage is the page Store.VerifyLog reads when the options do not
+// say.
+const verifyPage = 1000
+
+// logPage is one page as BenchReadLog reads it.
+type logPage struct {
+	events []security.Event
+	rows   [][]byte
+	err    error
+}
+
+// readLog reads the whole log of d as Store.VerifyLog does and returns
+// how many events it read.
+func readLog(ctx context.Context, d driver.Driver, events, tree *driver.Table, size int) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readers := make([]chan logPage, max(1, min(runtime.GOMAXPROCS(0), 4)))
+	for r := range readers {
+		readers[r] = make(chan logPage, 1)
+		go func() {
+			defer close(readers[r])
+			for k := r; ; k += len(readers) {
+				p := readLogPage(ctx, d, events, tree, int64(k)*int64(size), size)
+				select {
+				case readers[r] <- p:
+				case <-ctx.Done():
+					return
+				}
+				if p.err != nil || len(p.events) < size {
+					return
+				}
+			}
+		}()
+	}
+	var n int64
+	for k := 0; ; k++ {
+		p, ok := <-readers[k%len(readers)]
+		if !ok {
+			return n, fmt.Errorf("reading stopped after event %d", n)
+		}
+		if p.err != nil {
+			return n, p.err
+		}
+		if len(p.events) > 0 && p.events[0].Seq != n+1 || len(p.rows) < len(p.events) {
+			return n, fmt.Errorf("page after %d out of place", n)
+		}
+		n += int64(len(p.events))
+		if len(p.events) < size {
+			return n, nil
+		}
+	}
+}
+
+// readLogPage reads the events after seq after and their tree rows.
+func readLogPage(ctx context.Context, d driver.Driver, events, tree *driver.Table, after int64, size int) (p logPage) {
+	tx, err := d.Begin(ctx, driver.TxOptions{})
+	if err != nil {
+		return logPage{err: err}
+	}
+	defer func() { p.err = errors.Join(p.err, tx.Rollback()) }()
+	p.events = make([]security.Event, 0, size)
+	var data []byte // the chunk of the page's events' data, as VerifyLog keeps them
+	p.err = tx.Query(ctx, &driver.Query{Table: events, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
+		Order: []driver.Order{{Column: "seq"}}, Limit: size}, func(row []any) error {
+		var (
+			e   security.Event
+			err error
+		)
+		e, data, err = decodeLogEvent(row, data)
+		p.events = append(p.events, e)
+		return err
+	})
+	if p.err != nil {
+		return p
+	}
+	p.err = tx.Query(ctx, &driver.Query{Table: tree, Where: []driver.Cond{driver.Where("seq", driver.Gt, after)},
+		Order: []driver.Order{{Column: "seq"}}, Limit: len(p.events) + 1}, func(row []any) error {
+		seq, ok1 := row[0].(int64)
+		b, ok2 := row[1].([]byte)
+		if !ok1 || !ok2 || seq != after+int64(len(p.rows))+1 {
+			return fmt.Errorf("tree row after %d: %T %T", after, row[0], row[1])
+		}
+		p.rows = append(p.rows, b)
+		return nil
+	})
+	return p
+}
+
+// decodeLogEvent converts a row of audit_events as VerifyLog's decoder
+// does, the event's data appended to the page's chunk data.
+func decodeLogEvent(row []any, data []byte) (security.Event, []byte, error) {
+	if len(row) != 10 {
+		return security.Event{}, data, fmt.Errorf("%d values for 10 columns", len(row))
+	}
+	var (
+		e  security.Event
+		ok [8]bool
+	)
+	e.Seq, ok[0] = row[0].(int64)
+	e.ID, ok[1] = row[1].(uuid.UUID)
+	var typ, text, prev, hash string
+	typ, ok[2] = row[2].(string)
+	e.Actor, ok[3] = row[3].(string)
+	e.Subject, ok[4] = row[4].(string)
+	e.CorrelationID, ok[5] = row[5].(string)
+	e.OccurredAt, ok[6] = row[6].(time.Time)
+	text, ok[7] = row[7].(string)
+	prev, _ = row[8].(string)
+	hash, _ = row[9].(string)
+	for i, good := range ok {
+		if !good && row[i] != nil {
+			return e, data, fmt.Errorf("column %d holds %T", i, row[i])
+		}
+	}
+	if cap(data)-len(data) < len(text) { // a new chunk, as VerifyLog starts one
+		data = make([]byte, 0, max(32<<10, len(text)))
+	}
+	start := len(data)
+	data = append(data, text...)
+	e.Type, e.Data, e.OccurredAt = security.EventType(typ), data[start:len(data):len(data)], e.OccurredAt.UTC()
+	var err error
+	if e.PrevHash, err = security.ParseDigest("prev_hash", prev); err != nil {
+		return e, data, err
+	}
+	e.Hash, err = security.ParseDigest("hash", hash)
+	return e, data, err
 }
 
 // BenchProveEvent measures what proving one event takes, end to end: the
