@@ -113,6 +113,20 @@
 // The canonical form of an event is pinned by a test against an independent
 // computation: changing it would make every stored chain fail to verify.
 //
+// # JSON
+//
+// [Report] and [Check] marshal to one stable form, pinned by golden files
+// in testdata: snake_case members (evidence_id, correlation_id,
+// artifact_name, artifact_sha256, passed, checks, audit_seq; a check's gate,
+// passed, skipped, code, detail), the evidence id in the 36-character UUID
+// form, the digest as 64 hex digits (omitted while zero), gates and reason
+// codes as their string values, skipped omitted while false and code while
+// empty. passed is [Report.Passed], written for readers; on reading it must
+// agree with the checks. Unmarshal validates: an unknown member, gate or
+// reason code, a missing required member, a malformed UUID or digest, a
+// member of the wrong JSON type or a null document is an invalid-input
+// error whose Field is the member's path ("checks[2].gate").
+//
 // # Errors
 //
 // Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
