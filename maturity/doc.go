@@ -65,6 +65,25 @@
 // appended; the store re-checks the stored evaluation and the current level
 // inside that transaction, so concurrent approvals apply once.
 //
+// # JSON
+//
+// [Evaluation], [Criterion], [Decision] and [Approval] marshal to one
+// stable form, pinned by golden files in testdata: snake_case members,
+// levels as their numbers 0 to 4 (they are ordered, and the signed content
+// hash uses the numbers too), kinds and criterion names as their string
+// values, times RFC 3339 in UTC, the rate and the criteria's values as
+// decimal strings. A criterion no limit applies to is written
+// "required": null, "unlimited": true, never "required": "0". The
+// decision is omitted while zero, its at while zero; criteria and
+// approvals are always arrays; an approval's envelope is its DSSE JSON
+// form. Unmarshal validates: every member of an evaluation but decision
+// and approvals is required, and an unknown member, kind or criterion, a
+// level outside 0 to 4, a negative count, a malformed UUID, time, decimal
+// or envelope (parsed as strictly as dsse.Parse does, and not verified), a
+// member of the wrong JSON type or a null document is an invalid-input
+// error whose Field is the member's path ("criteria[2].required",
+// "approvals[0].envelope.payload").
+//
 // # Errors
 //
 // Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
