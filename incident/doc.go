@@ -39,6 +39,24 @@
 // position after which the next page starts, stable under concurrent
 // inserts.
 //
+// # JSON
+//
+// [Report], [Counts], [ClassRate] and [BandRate] marshal to one stable
+// form, pinned by golden files in testdata. A report is one object: the
+// members of its counts (from, to, deployments, incidents, by_severity,
+// deployments_by_class, incidents_by_class, deployments_by_band,
+// incidents_by_band, auto_approved_with_incidents, preventable), then
+// incident_rate, by_class and by_band. Times are RFC 3339 in UTC, rates
+// decimal strings, the severity and class maps objects keyed by the enum
+// names (an empty object for a nil map; a key with a zero count is kept as
+// written), the band counts arrays of exactly [Bands] integers. Unmarshal
+// validates: every member is required, and an unknown member, severity or
+// class, a negative count, a band array of another length, a band outside
+// 0 to Bands-1, a malformed time or decimal, a member of the wrong JSON type
+// or a null document is an invalid-input error whose Field is the
+// member's path ("by_severity[P5]", "by_band[3].rate"). The rates are
+// read as written, not recomputed from the counts.
+//
 // # Errors
 //
 // Every validation error is a *trustgate.Error with code trustgate.Invalid
