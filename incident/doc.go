@@ -57,6 +57,12 @@
 // member's path ("by_severity[P5]", "by_band[3].rate"). The rates are
 // read as written, not recomputed from the counts.
 //
+// [Deployment] has a JSON form too, in the field names Validate reports
+// (id, application, evidence_id, request_id, class, auto_approved,
+// risk_score, model_version, finished_at, created_at; the optional ids and
+// created_at omitted while zero). Reading it checks the form only: call
+// Validate, which needs the clock, before recording what was read.
+//
 // # Errors
 //
 // Every validation error is a *trustgate.Error with code trustgate.Invalid

@@ -273,3 +273,66 @@ func decodeReport(data []byte, path string) (Report, error) {
 	}
 	return r, nil
 }
+
+type deploymentJSON struct {
+	ID           string            `json:"id"`
+	Application  string            `json:"application"`
+	EvidenceID   string            `json:"evidence_id,omitempty"`
+	RequestID    string            `json:"request_id,omitempty"`
+	Class        blastradius.Class `json:"class"`
+	AutoApproved bool              `json:"auto_approved"`
+	RiskScore    string            `json:"risk_score"`
+	ModelVersion string            `json:"model_version"`
+	FinishedAt   string            `json:"finished_at"`
+	CreatedAt    string            `json:"created_at,omitempty"`
+}
+
+// MarshalJSON writes d in the package's JSON form: snake_case members in
+// the names [Deployment.Validate] reports, ids as UUID strings (evidence_id
+// and request_id omitted while nil), the risk score a decimal string,
+// times RFC 3339 in UTC (created_at omitted while zero, before the store
+// records it).
+func (d Deployment) MarshalJSON() ([]byte, error) {
+	return json.Marshal(deploymentJSON{
+		ID: d.ID.String(), Application: d.Application, EvidenceID: wire.OptUUIDString(d.EvidenceID),
+		RequestID: wire.OptUUIDString(d.RequestID), Class: d.Class, AutoApproved: d.AutoApproved,
+		RiskScore: wire.Decimal(d.RiskScore), ModelVersion: d.ModelVersion, FinishedAt: wire.Time(d.FinishedAt),
+		CreatedAt: wire.OptTime(d.CreatedAt),
+	})
+}
+
+// UnmarshalJSON reads the form [Deployment.MarshalJSON] writes. Every
+// member but evidence_id, request_id and created_at is required; an
+// unknown member or class, a malformed UUID, decimal or time, a member of
+// the wrong JSON type or null is an invalid-input *trustgate.Error whose
+// Field names the member. It checks the form, not the rules of
+// [Deployment.Validate] (a score in [0, 100], a finish time not in the
+// future), which need the clock: call Validate before recording it. On
+// error d is unchanged.
+func (d *Deployment) UnmarshalJSON(data []byte) error { return into(d, decodeDeployment, data) }
+
+func decodeDeployment(data []byte, path string) (Deployment, error) {
+	o, err := wire.Read("incident", data, path, "id", "application", "evidence_id", "request_id", "class",
+		"auto_approved", "risk_score", "model_version", "finished_at", "created_at")
+	if err != nil {
+		return Deployment{}, err
+	}
+	d := Deployment{ID: o.UUID("id"), Application: o.String("application"), EvidenceID: o.OptUUID("evidence_id"),
+		RequestID: o.OptUUID("request_id")}
+	if s := o.String("class"); o.Err() == nil {
+		c, err := blastradius.Parse(s)
+		if err != nil {
+			o.Fail("class", fmt.Sprintf("unknown class %q", s), err)
+		}
+		d.Class = c
+	}
+	d.AutoApproved = o.Bool("auto_approved")
+	d.RiskScore = o.Decimal("risk_score")
+	d.ModelVersion = o.String("model_version")
+	d.FinishedAt = o.Time("finished_at")
+	d.CreatedAt = o.OptTime("created_at")
+	if err := o.Err(); err != nil {
+		return Deployment{}, err
+	}
+	return d, nil
+}

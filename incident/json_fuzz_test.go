@@ -34,3 +34,16 @@ func FuzzCountsUnmarshalJSON(f *testing.F) {
 		wiretest.Stable[incident.Counts](t, data)
 	})
 }
+
+func FuzzDeploymentUnmarshalJSON(f *testing.F) {
+	for _, d := range jsonDeployments() {
+		b, err := json.Marshal(d)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		wiretest.Stable[incident.Deployment](t, data)
+	})
+}

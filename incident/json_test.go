@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 
 	"github.com/buildworksai/trustgate/blastradius"
@@ -161,6 +162,82 @@ func TestReportJSONRejectsBadDocuments(t *testing.T) {
 			wiretest.Invalid(t, got.UnmarshalJSON([]byte(c.doc)), c.field)
 			if !sameReport(got, before) {
 				t.Errorf("a failed decode changed the report to %+v", got)
+			}
+		})
+	}
+}
+
+func jsonDeployments() map[string]incident.Deployment {
+	finished := jsonFrom.Add(3*time.Hour + 250*time.Millisecond)
+	return map[string]incident.Deployment{
+		"deployment_auto_approved": {
+			ID: uuid.MustParse("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"), Application: "zoom",
+			EvidenceID: uuid.MustParse("2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"), RequestID: uuid.MustParse("3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f"),
+			Class: blastradius.ProductivityTools, AutoApproved: true, RiskScore: decimal.RequireFromString("12.5"),
+			ModelVersion: "1.2", FinishedAt: finished, CreatedAt: finished.Add(time.Second),
+		},
+		"deployment_unrecorded": {
+			ID: uuid.MustParse("4d5e6f7a-8b9c-4d0e-9f2a-3b4c5d6e7f80"), Application: "sap-gui",
+			Class: blastradius.BusinessCritical, RiskScore: decimal.RequireFromString("41"), ModelVersion: "1.2", FinishedAt: finished,
+		},
+	}
+}
+
+func sameDeployment(a, b incident.Deployment) bool {
+	if !a.RiskScore.Equal(b.RiskScore) {
+		return false
+	}
+	a.RiskScore, b.RiskScore = decimal.Zero, decimal.Zero
+	return a == b
+}
+
+func TestDeploymentJSONGolden(t *testing.T) {
+	for name, want := range jsonDeployments() {
+		t.Run(name, func(t *testing.T) {
+			b := wiretest.Golden(t, *update, name, want)
+			var back incident.Deployment
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatalf("the golden form does not decode: %v", err)
+			}
+			if !sameDeployment(back, want) {
+				t.Errorf("decoded %+v, want %+v", back, want)
+			}
+		})
+	}
+}
+
+func TestDeploymentJSONRejectsBadDocuments(t *testing.T) {
+	good, err := json.Marshal(jsonDeployments()["deployment_auto_approved"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(good)
+	edit := func(old, new string) string {
+		if !strings.Contains(doc, old) {
+			t.Fatalf("%q not in %s", old, doc)
+		}
+		return strings.Replace(doc, old, new, 1)
+	}
+	for _, c := range []struct {
+		name, doc, field string
+	}{
+		{"null", `null`, ""},
+		{"an unknown member", edit(`"application"`, `"app":"x","application"`), "app"},
+		{"a missing id", edit(`"id":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",`, ``), "id"},
+		{"a braced evidence id", edit(`"2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"`, `"{2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e}"`), "evidence_id"},
+		{"a malformed request id", edit(`"3c4d5e6f-7a8b-4c9d-8e1f-2a3b4c5d6e7f"`, `"3c4d5e6f"`), "request_id"},
+		{"an unknown class", edit(`"PRODUCTIVITY_TOOLS"`, `"TOOLS"`), "class"},
+		{"a number for the score", edit(`"risk_score":"12.5"`, `"risk_score":12.5`), "risk_score"},
+		{"a missing finish time", edit(`"finished_at":"2026-03-02T03:00:00.25Z",`, ``), "finished_at"},
+		{"a malformed created_at", edit(`"created_at":"2026-03-02T03:00:01.25Z"`, `"created_at":"yesterday"`), "created_at"},
+		{"a string auto_approved", edit(`"auto_approved":true`, `"auto_approved":"yes"`), "auto_approved"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := jsonDeployments()["deployment_unrecorded"]
+			got := before
+			wiretest.Invalid(t, got.UnmarshalJSON([]byte(c.doc)), c.field)
+			if !sameDeployment(got, before) {
+				t.Errorf("a failed decode changed the deployment to %+v", got)
 			}
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate"
+	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 )
 
@@ -312,4 +313,34 @@ func (o *Object) Map(key string, required bool, fn func(k, path string, raw json
 			return
 		}
 	}
+}
+
+// UUID returns the required UUID member key, in the 36-character form
+// uuid.UUID.String writes (no braces, no urn:uuid: prefix).
+func (o *Object) UUID(key string) uuid.UUID { return o.uuid(key, true) }
+
+// OptUUID returns the UUID member key, or uuid.Nil when it is absent or
+// null.
+func (o *Object) OptUUID(key string) uuid.UUID { return o.uuid(key, false) }
+
+func (o *Object) uuid(key string, required bool) uuid.UUID {
+	var s string
+	if !o.value(key, required, &s, "a UUID as a JSON string") {
+		return uuid.Nil
+	}
+	id, err := uuid.Parse(s)
+	if err != nil || len(s) != 36 {
+		o.Fail(key, fmt.Sprintf("malformed UUID %q (want the 36-character form)", s), err)
+		return uuid.Nil
+	}
+	return id
+}
+
+// OptUUIDString is id's wire form, or "" for uuid.Nil (written with
+// omitempty).
+func OptUUIDString(id uuid.UUID) string {
+	if id == uuid.Nil {
+		return ""
+	}
+	return id.String()
 }
