@@ -84,6 +84,11 @@
 // error whose Field is the member's path ("criteria[2].required",
 // "approvals[0].envelope.payload").
 //
+// [State] has a JSON form too: level, since, model_version, reason, kind,
+// evaluation_id and evaluation_sha256 (the last three omitted for the
+// seed's baseline), approvals and attestation (omitted while unsigned).
+// Reading a state does not verify it: [VerifyState] does.
+//
 // # Errors
 //
 // Every error is a *trustgate.Error or wraps one; trustgate.AsError gives

@@ -10,6 +10,7 @@ import (
 
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/internal/wire"
+	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/dsse"
 )
 
@@ -315,4 +316,89 @@ func decodeEvaluation(data []byte, path string) (Evaluation, error) {
 		return Evaluation{}, err
 	}
 	return e, nil
+}
+
+type stateJSON struct {
+	Level            int             `json:"level"`
+	Since            string          `json:"since"`
+	ModelVersion     string          `json:"model_version"`
+	Reason           string          `json:"reason"`
+	Kind             Kind            `json:"kind,omitempty"`
+	EvaluationID     string          `json:"evaluation_id,omitempty"`
+	EvaluationSHA256 string          `json:"evaluation_sha256,omitempty"`
+	Approvals        []approvalJSON  `json:"approvals"`
+	Attestation      json.RawMessage `json:"attestation,omitempty"`
+}
+
+// MarshalJSON writes s in the package's JSON form: the level as its
+// number, since RFC 3339 in UTC, kind, evaluation_id and
+// evaluation_sha256 omitted while zero (the seed's baseline), approvals an
+// array, the attestation in its DSSE JSON form, omitted while it has no
+// signature.
+func (s State) MarshalJSON() ([]byte, error) {
+	w := stateJSON{Level: int(s.Level), Since: wire.Time(s.Since), ModelVersion: s.ModelVersion, Reason: s.Reason,
+		Kind: s.Kind, EvaluationID: wire.OptUUIDString(s.Evaluation), Approvals: make([]approvalJSON, len(s.Approvals))}
+	if !s.EvaluationHash.IsZero() {
+		w.EvaluationSHA256 = s.EvaluationHash.String()
+	}
+	for i, a := range s.Approvals {
+		var err error
+		if w.Approvals[i], err = a.wire(); err != nil {
+			return nil, err
+		}
+	}
+	if len(s.Attestation.Signatures) > 0 {
+		env, err := s.Attestation.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		w.Attestation = env
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON reads the form [State.MarshalJSON] writes. level, since,
+// model_version and reason are required. A level outside 0 to 4, a kind
+// other than progression or regression, a malformed UUID, digest, time or
+// envelope, an unknown member, a member of the wrong JSON type or null is
+// an invalid-input *trustgate.Error whose Field is the member's path
+// ("attestation.signatures[0].sig"). It does not verify the attestation:
+// [VerifyState] does. On error s is unchanged.
+func (s *State) UnmarshalJSON(data []byte) error { return into(s, decodeState, data) }
+
+func decodeState(data []byte, path string) (State, error) {
+	o, err := wire.Read("maturity", data, path, "level", "since", "model_version", "reason", "kind",
+		"evaluation_id", "evaluation_sha256", "approvals", "attestation")
+	if err != nil {
+		return State{}, err
+	}
+	s := State{Level: decodeLevel(o, "level"), Since: o.Time("since"), ModelVersion: o.String("model_version"),
+		Reason: o.String("reason"), Kind: Kind(o.OptString("kind"))}
+	if o.Err() == nil && s.Kind != "" && s.Kind != Progression && s.Kind != Regression {
+		o.Fail("kind", fmt.Sprintf("unknown kind %q (want progression, regression or none)", s.Kind), nil)
+	}
+	s.Evaluation = o.OptUUID("evaluation_id")
+	if h := o.OptString("evaluation_sha256"); h != "" {
+		d, err := security.ParseDigest(o.Path("evaluation_sha256"), h)
+		if err != nil {
+			o.Fail("evaluation_sha256", "malformed SHA-256 digest (want 64 hex digits)", err)
+		}
+		s.EvaluationHash = d
+	}
+	o.Array("approvals", false, func(path string, raw json.RawMessage) error {
+		a, err := decodeApproval(raw, path)
+		s.Approvals = append(s.Approvals, a)
+		return err
+	})
+	if raw := o.Raw("attestation", false); raw != nil {
+		env, err := dsse.Parse(raw)
+		if err != nil {
+			o.FailWith(envelopeErr(o.Path("attestation"), err))
+		}
+		s.Attestation = env
+	}
+	if err := o.Err(); err != nil {
+		return State{}, err
+	}
+	return s, nil
 }

@@ -29,3 +29,16 @@ func FuzzCriterionUnmarshalJSON(f *testing.F) {
 		wiretest.Stable[maturity.Criterion](t, data)
 	})
 }
+
+func FuzzStateUnmarshalJSON(f *testing.F) {
+	for _, s := range jsonStates(f) {
+		b, err := json.Marshal(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		wiretest.Stable[maturity.State](t, data)
+	})
+}

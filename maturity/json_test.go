@@ -225,3 +225,74 @@ func TestApprovalJSONMalformedEnvelopeKeepsDSSEsError(t *testing.T) {
 	}
 	wiretest.Invalid(t, err, "envelope.signatures")
 }
+
+func jsonStates(t testing.TB) map[string]maturity.State {
+	return map[string]maturity.State{
+		"state_seed": {Level: maturity.Baseline, Since: jsonEpoch.Add(-10 * maturity.Week), ModelVersion: "1.0", Reason: "seed"},
+		"state_progression": {
+			Level: maturity.CautiousLevel, Since: jsonEpoch.Add(26 * time.Hour), ModelVersion: "L1-6b1e2f3a",
+			Reason: "progression to Cautious: every criterion for level 1 (Cautious) passed", Kind: maturity.Progression,
+			Evaluation:     uuid.MustParse("6b1e2f3a-4c5d-4e6f-9a0b-1c2d3e4f5a6b"),
+			EvaluationHash: [32]byte{0xde, 0xad, 0xbe, 0xef},
+			Approvals: []maturity.Approval{
+				{By: "alice", At: jsonEpoch.Add(25 * time.Hour), Envelope: approvalEnvelope(t, "alice")},
+				{By: "bob", At: jsonEpoch.Add(26 * time.Hour), Envelope: approvalEnvelope(t, "bob")},
+			},
+			Attestation: approvalEnvelope(t, "trustgate"),
+		},
+	}
+}
+
+func TestStateJSONGolden(t *testing.T) {
+	for name, want := range jsonStates(t) {
+		t.Run(name, func(t *testing.T) {
+			b := wiretest.Golden(t, *update, name, want)
+			var back maturity.State
+			if err := json.Unmarshal(b, &back); err != nil {
+				t.Fatalf("the golden form does not decode: %v", err)
+			}
+			if len(want.Approvals) == 0 {
+				want.Approvals = nil
+			}
+			if !reflect.DeepEqual(back, want) {
+				t.Errorf("decoded %+v\nwant %+v", back, want)
+			}
+		})
+	}
+}
+
+func TestStateJSONRejectsBadDocuments(t *testing.T) {
+	good, err := json.Marshal(jsonStates(t)["state_progression"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(good)
+	edit := func(old, new string) string {
+		if !strings.Contains(doc, old) {
+			t.Fatalf("%q not in %s", old, doc)
+		}
+		return strings.Replace(doc, old, new, 1)
+	}
+	for _, c := range []struct {
+		name, doc, field string
+	}{
+		{"null", `null`, ""},
+		{"an unknown member", edit(`"reason"`, `"why":"","reason"`), "why"},
+		{"a level above 4", edit(`"level":1`, `"level":7`), "level"},
+		{"a hold kind", edit(`"kind":"progression"`, `"kind":"hold"`), "kind"},
+		{"a missing since", edit(`"since":"2026-04-07T11:30:00Z",`, ``), "since"},
+		{"a malformed evaluation id", edit(`"evaluation_id":"6b1e2f3a-`, `"evaluation_id":"6b1e2f3a`), "evaluation_id"},
+		{"a malformed evaluation hash", edit(`"evaluation_sha256":"deadbeef`, `"evaluation_sha256":"deadbeer`), "evaluation_sha256"},
+		{"an attestation with an unknown member", edit(`"attestation":{`, `"attestation":{"x":1,`), "attestation"},
+		{"an approval with a bad envelope", edit(`"envelope":{"payloadType":"`, `"envelope":{"payloadType":"","x":"`), "approvals[0].envelope.payloadType"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := jsonStates(t)["state_seed"]
+			got := before
+			wiretest.Invalid(t, got.UnmarshalJSON([]byte(c.doc)), c.field)
+			if !reflect.DeepEqual(got, before) {
+				t.Errorf("a failed decode changed the state to %+v", got)
+			}
+		})
+	}
+}
