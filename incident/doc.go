@@ -63,6 +63,14 @@
 // created_at omitted while zero). Reading it checks the form only: call
 // Validate, which needs the clock, before recording what was read.
 //
+// So does [Incident]: one flat object with its [Resolution]'s members
+// inline, in the field names Validate reports; the linked ids,
+// attribution, blast_radius, resolved_at, created_at, updated_at,
+// was_preventable (while unknown), control_improvements (while nil) and
+// the attestation (while unsigned) omitted. control_improvements must be a
+// JSON array or object and is kept compacted; the attestation is parsed as
+// strictly as dsse.Parse does, not verified ([Incident.Verify] does).
+//
 // # Errors
 //
 // Every validation error is a *trustgate.Error with code trustgate.Invalid
