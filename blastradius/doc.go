@@ -128,5 +128,14 @@ call. An unknown class ([Parse]) has Field "class" and wraps a
 ("rules[2].keywords[0]", "rules[1].max_target_users") and wraps a
 [*RuleError] with the rule's index and name and [ErrInvalidRule]; an
 invalid Options.Default has Field "default" and wraps a [*ClassError].
+
+# JSON
+
+[Result] marshals to one stable form, pinned by golden files in testdata:
+{"class", "rule", "reason", "floor"}, the class by its name and floor
+omitted while no floor raised the class. Unmarshal validates: class, rule
+and reason are required, and an unknown member, class or floor, a member
+of the wrong JSON type or a null document is an invalid-input error whose
+Field names the member; an unknown class also wraps a [*ClassError].
 */
 package blastradius
