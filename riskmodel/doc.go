@@ -37,6 +37,20 @@
 // in [0, 100] for exactly the factors the version weighs: a missing or
 // unknown factor is an error, never a silent 0.
 //
+// # JSON
+//
+// [Score] and [Contribution] marshal to one stable form, pinned by a golden
+// file in testdata: {"value", "model_version", "contributions"}, each
+// contribution {"factor", "value", "weight", "points"}, every number a
+// decimal string (never a JSON number, whatever shopspring's
+// MarshalJSONWithoutQuotes says). Unmarshal validates the form: every
+// member is required, and an unknown member, a factor name that is not a
+// lower-case identifier, a malformed decimal, a member of the wrong JSON
+// type or a null document is an invalid-input error whose Field is the
+// member's path ("contributions[2].weight"). It does not recompute the
+// score. A [Version] has no JSON form here: its canonical content is what
+// approvals sign (see [Version.ContentHash]).
+//
 // # Errors
 //
 // Every error is a *trustgate.Error; trustgate.AsError (or errors.As)
