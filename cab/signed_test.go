@@ -297,6 +297,22 @@ func TestTheStoredStatusIsNeverBelieved(t *testing.T) {
 	assert.Contains(t, verr.Error(), "cab_requests/"+r.ID.String())
 }
 
+// TestAnEnvelopeThatIsNotDSSENamesItsRow: an attestation edited into
+// JSON the store never writes cannot be decoded, so the request cannot be
+// used, and Verify names the row rather than only its table.
+func TestAnEnvelopeThatIsNotDSSENamesItsRow(t *testing.T) {
+	f := newFixture(t)
+	r := f.submit("chg-25", "42", blastradius.BusinessCritical)
+	f.tamper("cab_requests", r.ID, []string{"attestation"}, `{"payloadType":"application/vnd.in-toto+json","payload":"not base64!","signatures":[]}`)
+	_, err := f.w.Authorize(f.ctx, r.ID, r.ArtifactDigest)
+	require.Error(t, err)
+	verr := f.s.Verify(f.ctx, f.keys, store.VerifyOptions{})
+	var re *attest.RecordError
+	require.ErrorAs(t, verr, &re)
+	assert.Equal(t, "cab_requests/"+r.ID.String(), re.Record)
+	assert.Equal(t, "row", re.Part)
+}
+
 func TestApprovalsAddedToTheRowCountForNothing(t *testing.T) {
 	f := newFixture(t)
 	other := f.submit("chg-21", "42", blastradius.BusinessCritical)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -175,7 +176,7 @@ func (o *op) verify(keys *attest.Keyring, levels []maturity.Definition, last gov
 		func(row []any) error {
 			r, err := decodeRequest(o.t.requests, row)
 			if err != nil {
-				return attest.Tampered("cab_requests", "row", err.Error())
+				return unreadable(o.t.requests, row, err)
 			}
 			if err := r.Verify(keys); err != nil {
 				return err
@@ -193,7 +194,7 @@ func (o *op) verify(keys *attest.Keyring, levels []maturity.Definition, last gov
 		func(row []any) error {
 			e, err := decodeEvidence(o.t.evidence, row)
 			if err != nil {
-				return attest.Tampered("evidence_packages", "row", err.Error())
+				return unreadable(o.t.evidence, row, err)
 			}
 			return e.Verify(keys)
 		})
@@ -204,10 +205,33 @@ func (o *op) verify(keys *attest.Keyring, levels []maturity.Definition, last gov
 		func(row []any) error {
 			in, _, err := decodeIncident(o.t.incidents, row)
 			if err != nil {
-				return attest.Tampered("incidents", "row", err.Error())
+				return unreadable(o.t.incidents, row, err)
 			}
 			return in.Verify(keys)
 		})
+}
+
+// unreadable reports a row that does not decode (a column edited into
+// something the store never writes, such as an envelope that is not
+// DSSE), naming the row by its primary key so the report points at the
+// record, as every other failure does.
+func unreadable(t *driver.Table, row []any, err error) error {
+	record := t.Name
+	for _, k := range t.Key {
+		if i := t.Column(k); i >= 0 && i < len(row) {
+			switch v := row[i].(type) {
+			case string:
+				record += "/" + v
+			case []byte:
+				record += "/" + string(v)
+			case int64:
+				record += "/" + strconv.FormatInt(v, 10)
+			case fmt.Stringer: // a uuid.UUID
+				record += "/" + v.String()
+			}
+		}
+	}
+	return attest.Tampered(record, "row", err.Error())
 }
 
 // verifyModelRecord checks one stored version: every signoff is a valid

@@ -42,6 +42,8 @@ func TestVerifyNamesTheRecordAnAttackerEdited(t *testing.T) {
 	}{
 		{"a request's status set to rejected", `UPDATE cab_requests SET status = 'rejected' WHERE id = ?`, "records", "cab_requests/"},
 		{"an audit event's actor changed", `UPDATE audit_events SET actor = 'mallory' WHERE seq = 3 AND ? <> ''`, "log", "audit_events/3"},
+		{"a request's signature replaced by another's bytes", `UPDATE cab_requests SET attestation = json_set(attestation, '$.signatures[0].sig', 'c2lnbmVkIGJ5IG1hbGxvcnkgYW5kIG5vdCB0aGUgc2VydmljZSBrZXkgYXQgYWxsIDY0IGJ5dGVzIGxvbmcgeA==') WHERE id = ?`, "records", "cab_requests/"},
+		{"a request's envelope corrupted", `UPDATE cab_requests SET attestation = json_set(attestation, '$.payload', 'not base64 at all!') WHERE id = ?`, "records", "cab_requests/"},
 		{"the evidence's data edited", `UPDATE evidence_packages SET data = CAST(replace(CAST(data AS TEXT), 'Notepad', 'Notepod') AS BLOB) WHERE id = (SELECT evidence_id FROM cab_requests WHERE id = ?)`, "records", "evidence_packages/"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
