@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/auditlog"
 	"github.com/buildworksai/trustgate/security/receipt"
 	"github.com/stretchr/testify/assert"
@@ -121,7 +122,7 @@ func TestValidationReceiptVerifies(t *testing.T) {
 		r := e.do(call{method: "POST", path: "/api/v1/evidence/" + ev.ID + "/validate", token: tokSubmitter, body: map[string]string{
 			"artifact_name": zoom.name, "artifact_sha256": digestOf(content), "sbom_sha256": digestOf(zoomSBOM)}})
 		if r.Status == http.StatusOK {
-			return ok[reportDTO](t, r, http.StatusOK).AuditSeq
+			return ok[security.Report](t, r, http.StatusOK).AuditSeq
 		}
 		requireProblem(t, r, http.StatusUnprocessableEntity, "ARTIFACT_HASH_MISMATCH")
 		events := e.auditEvents()

@@ -314,7 +314,7 @@ func TestRecordDeployment(t *testing.T) {
 		assert.Equal(t, req.ID, got.Deployment.RequestID)
 		assert.False(t, got.Deployment.AutoApproved)
 		assert.Equal(t, "10.00", got.Deployment.RiskScore)
-		assert.True(t, got.Validation.Passed)
+		assert.True(t, got.Validation.Passed())
 		assert.Equal(t, "corr-deploy", got.Validation.CorrelationID)
 		stored, err := e.store.Deployment(context.Background(), uuid.MustParse(req.DeploymentIntentID))
 		require.NoError(t, err)

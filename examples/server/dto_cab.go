@@ -12,6 +12,7 @@ import (
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/buildworksai/trustgate/security"
 	"github.com/shopspring/decimal"
 )
 
@@ -223,8 +224,8 @@ func toDeploymentDTO(d incident.Deployment) deploymentDTO {
 
 // recordedDeploymentDTO answers POST …/deployments.
 type recordedDeploymentDTO struct {
-	Deployment deploymentDTO `json:"deployment"`
-	Validation reportDTO     `json:"validation"`
+	Deployment deploymentDTO   `json:"deployment"`
+	Validation security.Report `json:"validation"`
 }
 
 // checkName refuses an identifier (a correlation id, an application or

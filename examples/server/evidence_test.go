@@ -125,8 +125,8 @@ func TestValidateEvidence(t *testing.T) {
 	}
 
 	t.Run("happy path", func(t *testing.T) {
-		got := ok[reportDTO](t, validate(ev.ID, digests(zoom, zoom.content)), http.StatusOK)
-		assert.True(t, got.Passed)
+		got := ok[security.Report](t, validate(ev.ID, digests(zoom, zoom.content)), http.StatusOK)
+		assert.True(t, got.Passed())
 		assert.Equal(t, "corr-validate", got.CorrelationID)
 		require.Len(t, got.Checks, 6) // evidence, attestation, artifact, sbom, sbom_signature, blast_radius
 		for _, c := range got.Checks {
@@ -140,8 +140,8 @@ func TestValidateEvidence(t *testing.T) {
 	})
 
 	t.Run("idempotent repeat gives the same verdict", func(t *testing.T) {
-		a := ok[reportDTO](t, validate(ev.ID, digests(other, other.content)), http.StatusOK)
-		b := ok[reportDTO](t, validate(ev.ID, digests(other, other.content)), http.StatusOK)
+		a := ok[security.Report](t, validate(ev.ID, digests(other, other.content)), http.StatusOK)
+		b := ok[security.Report](t, validate(ev.ID, digests(other, other.content)), http.StatusOK)
 		a.AuditSeq, b.AuditSeq = 0, 0 // each attempt is audited
 		assert.Equal(t, a, b)
 	})
@@ -206,8 +206,8 @@ func TestValidateEvidenceSBOMOptional(t *testing.T) {
 	r := e.do(call{method: "POST", path: "/api/v1/evidence", token: tokSubmitter, body: evidenceBody("nosbom", "NON_CRITICAL", "", zoom)})
 	ev := ok[evidenceDTO](t, r, http.StatusCreated)
 	body, _ := json.Marshal(map[string]string{"artifact_sha256": digestOf(zoom.content)})
-	got := ok[reportDTO](t, e.do(call{method: "POST", path: "/api/v1/evidence/" + ev.ID + "/validate", token: tokSubmitter, body: body}), http.StatusOK)
-	assert.True(t, got.Passed)
+	got := ok[security.Report](t, e.do(call{method: "POST", path: "/api/v1/evidence/" + ev.ID + "/validate", token: tokSubmitter, body: body}), http.StatusOK)
+	assert.True(t, got.Passed())
 }
 
 // TestEvidenceFromTrustedProducers: when the keyring names trusted
@@ -258,8 +258,8 @@ func TestEvidenceFromTrustedProducers(t *testing.T) {
 	// And the validator checks the package against both signatures.
 	r := e.do(call{method: "POST", path: "/api/v1/evidence/" + got.ID + "/validate", token: tokSubmitter,
 		body: map[string]string{"artifact_name": zoom.name, "artifact_sha256": digestOf(zoom.content), "sbom_sha256": digestOf(zoomSBOM)}})
-	rep := ok[reportDTO](t, r, http.StatusOK)
-	assert.True(t, rep.Passed)
+	rep := ok[security.Report](t, r, http.StatusOK)
+	assert.True(t, rep.Passed())
 }
 
 func mustProducerPayload(t *testing.T, data string) []byte {

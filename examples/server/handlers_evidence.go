@@ -140,42 +140,9 @@ func (d *digestsDTO) parse() (art security.Digest, sbom *security.Digest, err er
 	return art, sbom, nil
 }
 
-// checkDTO is one gate's check.
-type checkDTO struct {
-	Gate    security.Gate       `json:"gate"`
-	Passed  bool                `json:"passed"`
-	Skipped bool                `json:"skipped,omitempty"`
-	Code    security.ReasonCode `json:"code,omitempty"`
-	Detail  string              `json:"detail"`
-}
-
-func toCheckDTO(c security.Check) checkDTO {
-	return checkDTO{Gate: c.Gate, Passed: c.Passed, Skipped: c.Skipped, Code: c.Code, Detail: c.Detail}
-}
-
-// reportDTO is a passed validation.
-type reportDTO struct {
-	EvidenceID     string     `json:"evidence_id"`
-	CorrelationID  string     `json:"correlation_id"`
-	ArtifactName   string     `json:"artifact_name"`
-	ArtifactSHA256 string     `json:"artifact_sha256"`
-	Passed         bool       `json:"passed"`
-	Checks         []checkDTO `json:"checks"`
-	AuditSeq       int64      `json:"audit_seq"`
-}
-
-func toReportDTO(rep security.Report) reportDTO {
-	d := reportDTO{EvidenceID: rep.EvidenceID.String(), CorrelationID: rep.CorrelationID, ArtifactName: rep.ArtifactName,
-		ArtifactSHA256: rep.ArtifactDigest.String(), Passed: rep.Passed(), AuditSeq: rep.AuditSeq}
-	for _, c := range rep.Checks {
-		d.Checks = append(d.Checks, toCheckDTO(c))
-	}
-	return d
-}
-
 // validateEvidence: POST /api/v1/evidence/{id}/validate. Runs the digest
 // gates (see digestGates) against the evidence package with id {id}: 200
-// with the report when every gate passes, 422 with the library's reason
+// with the report (security.Report's JSON form) when every gate passes, 422 with the library's reason
 // code and the failed checks otherwise; 404 with code EVIDENCE_NOT_FOUND
 // (and the audit event the validator would write) for an unknown id.
 func (s *Server) validateEvidence(w http.ResponseWriter, r *http.Request, p *principal) error {
@@ -198,7 +165,7 @@ func (s *Server) validateEvidence(w http.ResponseWriter, r *http.Request, p *pri
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toReportDTO(rep))
+	writeJSON(w, http.StatusOK, rep)
 	return nil
 }
 

@@ -174,6 +174,16 @@
 // enumerations are strings (privilege "user", criticality "HIGH", tier
 // "Tier1"); RTO and RPO are whole minutes.
 //
+// # Wire format
+//
+// Where a library type has a JSON form (its package doc's JSON section,
+// pinned by golden files) and the answer is that value, the server writes
+// the form as it is, so a client reads it with the library's
+// UnmarshalJSON and openapi.json describes one shape: a validation
+// (POST /evidence/{id}/validate, and the validation of POST
+// …/deployments) is security.Report, a blocked deployment's failed_checks
+// are security.Check.
+//
 // # Artifact digests
 //
 // Over HTTP the server never sees artifact bytes: the client hashes the

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,8 +44,9 @@ type (
 		} `json:"content"`
 	}
 	apiSchema struct {
-		Ref      string   `json:"$ref"`
-		Required []string `json:"required"`
+		Ref        string                     `json:"$ref"`
+		Required   []string                   `json:"required"`
+		Properties map[string]json.RawMessage `json:"properties"`
 	}
 )
 
@@ -236,4 +240,64 @@ func TestOpenAPIOperationsAnswerAsWritten(t *testing.T) {
 			checkAnswer(t, pattern, op, r)
 		})
 	}
+}
+
+// members returns the top-level members v marshals to.
+func members(t *testing.T, v any) []string {
+	t.Helper()
+	data, err := json.Marshal(v)
+	require.NoError(t, err)
+	var obj map[string]json.RawMessage
+	require.NoError(t, json.Unmarshal(data, &obj), "%s", data)
+	return slices.Sorted(maps.Keys(obj))
+}
+
+// wireForm is a component schema with two values of what it describes:
+// least writes only the members always written (every optional one
+// zero), most writes every member.
+type wireForm struct {
+	schema      string
+	least, most any
+}
+
+// TestOpenAPISchemasDescribeTheWireForms checks the component schemas of
+// the answers against what the server marshals, both ways: a schema's
+// required list is exactly the members its least value writes, and its
+// properties exactly the members its fullest value writes. Most of these
+// are the library's JSON forms (security.Report, …), which the server
+// writes as they are.
+func TestOpenAPISchemasDescribeTheWireForms(t *testing.T) {
+	d := loadAPIDoc(t)
+	for _, f := range wireForms(t) {
+		t.Run(f.schema, func(t *testing.T) {
+			s, ok := d.Components.Schemas[f.schema]
+			require.True(t, ok, "no schema %s", f.schema)
+			assert.Equal(t, members(t, f.least), slices.Sorted(slices.Values(s.Required)), "required: what the least value writes")
+			assert.Equal(t, members(t, f.most), slices.Sorted(maps.Keys(s.Properties)), "properties: what the fullest value writes")
+		})
+	}
+}
+
+func wireForms(t *testing.T) []wireForm {
+	t.Helper()
+	art := security.Digest(sha256.Sum256([]byte("artifact")))
+	failed := security.Check{Gate: security.GateArtifact, Code: security.ArtifactHashMismatch, Detail: "swapped"}
+	skipped := security.Check{Gate: security.GateSBOMSignature, Skipped: true, Detail: "skipped"}
+	return []wireForm{
+		{"Check", security.Check{}, security.Check{Gate: security.GateSBOM, Skipped: true, Code: security.SBOMMissing}},
+		{"Report", security.Report{}, security.Report{EvidenceID: uuid.New(), ArtifactDigest: art, Checks: []security.Check{failed, skipped}}},
+		{"RecordedDeployment", recordedDeploymentDTO{}, recordedDeploymentDTO{}},
+	}
+}
+
+// TestReportWithoutChecksWritesAnArray: openapi.json says a report's
+// checks are an array, never null, even when there are none.
+func TestReportWithoutChecksWritesAnArray(t *testing.T) {
+	data, err := json.Marshal(recordedDeploymentDTO{})
+	require.NoError(t, err)
+	var got struct {
+		Validation map[string]json.RawMessage `json:"validation"`
+	}
+	require.NoError(t, json.Unmarshal(data, &got))
+	assert.JSONEq(t, `[]`, string(got.Validation["checks"]))
 }

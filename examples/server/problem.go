@@ -74,7 +74,7 @@ type problem struct {
 	CorrelationID string            `json:"correlation_id,omitempty"`
 	Field         string            `json:"field,omitempty"`
 	EvidenceID    string            `json:"evidence_id,omitempty"`
-	FailedChecks  []checkDTO        `json:"failed_checks,omitempty"`
+	FailedChecks  []security.Check  `json:"failed_checks,omitempty"`
 	headers       map[string]string // response headers to add, not serialised
 	cause         error             // logged for 5xx, never serialised
 }
@@ -172,9 +172,7 @@ func problemFor(err error) problem {
 	if errors.As(err, &ve) {
 		p.Title = "Deployment blocked"
 		p.EvidenceID = ve.EvidenceID.String()
-		for _, c := range ve.Failed {
-			p.FailedChecks = append(p.FailedChecks, toCheckDTO(c))
-		}
+		p.FailedChecks = ve.Failed
 	}
 	switch {
 	case p.Status == http.StatusServiceUnavailable:
