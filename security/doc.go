@@ -127,6 +127,14 @@
 // member of the wrong JSON type or a null document is an invalid-input
 // error whose Field is the member's path ("checks[2].gate").
 //
+// An [Event] marshals to the line an audit log export or sink writes: seq,
+// id, type, actor, subject and correlation_id (omitted while empty),
+// occurred_at, data (its canonical JSON object) and prev_hash and hash as
+// hex. Reading one back checks the form (text rules as for an
+// [EventInput], data a JSON object, kept compacted so a pretty-printed line
+// reads back to the bytes its hash covers), not the hash: a
+// [ChainVerifier] does that.
+//
 // # Errors
 //
 // Every error is a *trustgate.Error or wraps one; trustgate.AsError gives
