@@ -131,8 +131,8 @@
 // id, type, actor, subject and correlation_id (omitted while empty),
 // occurred_at, data (its canonical JSON object) and prev_hash and hash as
 // hex. Reading one back checks the form (text rules as for an
-// [EventInput], data a JSON object, kept compacted so a pretty-printed line
-// reads back to the bytes its hash covers), not the hash: a
+// [EventInput], data a JSON object, put back into canonical form so a
+// reformatted or HTML-escaped line reads back to the bytes its hash covers), not the hash: a
 // [ChainVerifier] does that.
 //
 // # Errors

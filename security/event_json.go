@@ -1,10 +1,10 @@
 package security
 
 import (
-	"bytes"
 	"encoding/json"
 	"time"
 
+	"github.com/buildworksai/trustgate/internal/jcs"
 	"github.com/buildworksai/trustgate/internal/wire"
 )
 
@@ -40,9 +40,10 @@ func (e Event) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads the form [Event.MarshalJSON] writes. seq (1 or
 // more), id, type, actor, occurred_at, prev_hash and hash are required;
 // type, actor, subject and correlation_id follow [EventInput.Validate]'s
-// rules for text; data, when present, is a JSON object, kept compacted so
-// that a line reformatted by a pretty-printer reads back to the bytes it
-// was written from. A malformed UUID, time or digest, a member of the
+// rules for text; data, when present, is a JSON object, put back into its
+// canonical form (RFC 8785), so that a line reformatted by a pretty-printer,
+// or written by an encoder that escapes "<", ">" and "&" as encoding/json
+// does, reads back to the bytes the event's hash covers. A malformed UUID, time or digest, a member of the
 // wrong JSON type, any other member or a null document is an
 // invalid-input *trustgate.Error naming the member. On error e is
 // unchanged.
@@ -78,12 +79,10 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	if raw := o.Raw("data", false); raw != nil {
 		if raw[0] != '{' {
 			o.Fail("data", "want a JSON object", nil)
+		} else if c, err := jcs.CanonicalizeObject(nil, raw); err != nil {
+			o.Fail("data", err.Error(), err)
 		} else {
-			var b bytes.Buffer
-			if err := json.Compact(&b, raw); err != nil {
-				o.Fail("data", "malformed JSON", err)
-			}
-			v.Data = b.Bytes()
+			v.Data = c
 		}
 	}
 	v.PrevHash = readDigest(o, "prev_hash")

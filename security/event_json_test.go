@@ -21,7 +21,7 @@ func jsonEvents(t testing.TB) []security.Event {
 	inputs := []security.EventInput{
 		{Type: "store.seeded", Actor: "trustgate-seed", Data: json.RawMessage(`{"level":0,"model":"1.0"}`)},
 		{Type: "cab.submitted", Actor: "ci-release", Subject: "cab-request:0190f5a4-0000-7000-8000-000000000001",
-			CorrelationID: "chg-1001", Data: json.RawMessage(`{"outcome":"manual_review","score":"42.5","note":"naïve \u00e9t\u00e9"}`)},
+			CorrelationID: "chg-1001", Data: json.RawMessage(`{"outcome":"manual_review","score":"42.5","note":"naïve \u00e9t\u00e9 <b> & more"}`)},
 		{Type: "cab.approved", Actor: "alice", Subject: "cab-request:0190f5a4-0000-7000-8000-000000000001", CorrelationID: "chg-1001"},
 	}
 	var head security.Head
