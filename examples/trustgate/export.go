@@ -170,20 +170,6 @@ func exportEvidence(ctx context.Context, e *env, s *db, f *exportFlags) error {
 	return exportDone(e, f, res, b.Bytes(), fmt.Sprintf("evidence %s (%s) written to %s", ev.ID, ev.CorrelationID, f.out))
 }
 
-// eventLine is the JSON form of an audit event, one a line.
-type eventLine struct {
-	Seq           int64           `json:"seq"`
-	ID            uuid.UUID       `json:"id"`
-	Type          string          `json:"type"`
-	Actor         string          `json:"actor"`
-	Subject       string          `json:"subject,omitempty"`
-	CorrelationID string          `json:"correlation_id,omitempty"`
-	OccurredAt    time.Time       `json:"occurred_at"`
-	Data          json.RawMessage `json:"data,omitempty"`
-	PrevHash      string          `json:"prev_hash"`
-	Hash          string          `json:"hash"`
-}
-
 func exportLog(ctx context.Context, e *env, s *db, f *exportFlags) error {
 	res := exportResult{Kind: "log", Path: f.out}
 	var b bytes.Buffer
@@ -196,12 +182,7 @@ func exportLog(ctx context.Context, e *env, s *db, f *exportFlags) error {
 			return cannotRun(err)
 		}
 		for _, ev := range page {
-			line := eventLine{Seq: ev.Seq, ID: ev.ID, Type: string(ev.Type), Actor: ev.Actor, Subject: ev.Subject,
-				CorrelationID: ev.CorrelationID, OccurredAt: ev.OccurredAt.UTC(), PrevHash: ev.PrevHash.String(), Hash: ev.Hash.String()}
-			if len(ev.Data) > 0 {
-				line.Data = ev.Data
-			}
-			if err := enc.Encode(line); err != nil {
+			if err := enc.Encode(ev); err != nil { // security.Event's JSON form
 				return cannotRun(err)
 			}
 			after = ev.Seq

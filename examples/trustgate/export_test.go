@@ -14,6 +14,7 @@ import (
 
 	"github.com/buildworksai/trustgate/examples/internal/keyring"
 	"github.com/buildworksai/trustgate/examples/internal/pemkey"
+	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/security/receipt"
 	"github.com/stretchr/testify/assert"
@@ -67,21 +68,21 @@ func TestExportTheLogAsJSONLines(t *testing.T) {
 	defer func() { _ = f.Close() }()
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
-	var lines []eventLine
+	var lines []security.Event
 	for sc.Scan() {
-		var l eventLine
-		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
-		dec.DisallowUnknownFields()
-		require.NoError(t, dec.Decode(&l), sc.Text())
+		var l security.Event // its UnmarshalJSON refuses any member it does not know
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &l), sc.Text())
 		lines = append(lines, l)
 	}
 	require.NoError(t, sc.Err())
 	require.Len(t, lines, int(n))
-	for i, l := range lines {
-		assert.EqualValues(t, i+1, l.Seq)
-		if i > 0 {
-			assert.Equal(t, lines[i-1].Hash, l.PrevHash, "event %d chains to the one before", l.Seq)
-		}
+	// The lines are the log: they verify as a chain, each hash recomputed.
+	v, err := security.NewChainVerifier(security.VerifyOptions{})
+	require.NoError(t, err)
+	for i := range lines {
+		assert.EqualValues(t, i+1, lines[i].Seq)
+		_, err := v.Add(&lines[i])
+		require.NoError(t, err, "event %d", lines[i].Seq)
 	}
 	assert.GreaterOrEqual(t, firstOf(lines, "store.seeded"), 0)
 	assert.Equal(t, fx.validations[0], lines[firstOf(lines, "validation.passed")].Seq)
@@ -93,9 +94,9 @@ func TestExportTheLogAsJSONLines(t *testing.T) {
 	assert.Equal(t, string(b), r.stdout, "stdout holds the same lines")
 }
 
-func firstOf(lines []eventLine, typ string) int {
+func firstOf(lines []security.Event, typ string) int {
 	for i, l := range lines {
-		if l.Type == typ {
+		if string(l.Type) == typ {
 			return i
 		}
 	}
