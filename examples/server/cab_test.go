@@ -30,13 +30,14 @@ func TestSubmitRequest(t *testing.T) {
 		assert.Equal(t, cab.StatusPendingReview, got.Status)
 		assert.Equal(t, cab.ManualReview, got.Decision.Outcome)
 		assert.Equal(t, cab.ReasonAutomationNotEarned, got.Decision.Reason.Code)
-		assert.Equal(t, "18.50", got.Decision.Score, "scored by the active model from the factor values")
+		assert.Equal(t, []cab.Reason{got.Decision.Reason}, got.Reasons, "the one reason that applies")
+		assert.Equal(t, "18.5", got.Decision.Score.String(), "scored by the active model from the factor values")
 		assert.Equal(t, factorsAt("18.5"), got.Factors, "the factor values are recorded with the request")
 		assert.False(t, got.ScoreSupplied)
 		assert.Equal(t, "productivity-keyword", got.ClassRule, "the class is the classifier's")
 		assert.Empty(t, got.DeclaredClass)
 		assert.Equal(t, "1.1", got.Decision.ModelVersion)
-		assert.Len(t, got.Decision.ModelSHA256, 64, "the decision names the content hash of the model it was made with")
+		assert.False(t, got.Decision.ModelHash.IsZero(), "the decision names the content hash of the model it was made with")
 		assert.Equal(t, 1, got.Decision.Quorum)
 		assert.Equal(t, digestOf(zoom.content), got.ArtifactSHA256, "the evidence's artifact digest is pinned")
 		assert.Empty(t, got.Approvals)
@@ -51,7 +52,7 @@ func TestSubmitRequest(t *testing.T) {
 			"classify": map[string]any{"app_name": "Windows Security Update", "privilege": "system"},
 		}
 		got := ok[requestDTO](t, submit(tokSubmitter, body), http.StatusCreated)
-		assert.Equal(t, "44.50", got.Decision.Score)
+		assert.Equal(t, "44.5", got.Decision.Score.String())
 		assert.Equal(t, blastradius.CriticalInfrastructure, got.Decision.Class)
 		assert.Equal(t, 3, got.Decision.Quorum)
 		assert.Equal(t, cab.ReasonClassNeverAuto, got.Decision.Reason.Code)
@@ -152,7 +153,7 @@ func TestSubmitASuppliedScore(t *testing.T) {
 	b["score"] = "12.5"
 	got := ok[requestDTO](t, e.do(call{method: "POST", path: "/api/v1/cab/requests", token: tokSubmitter, body: b}), http.StatusCreated)
 	assert.True(t, got.ScoreSupplied, "the decision says the score was supplied")
-	assert.Equal(t, "12.50", got.Decision.Score)
+	assert.Equal(t, "12.5", got.Decision.Score.String())
 	assert.Nil(t, got.Factors)
 	evs := e.auditEvents()
 	last := evs[len(evs)-1]
@@ -244,6 +245,10 @@ func TestExceptions(t *testing.T) {
 	}
 	req := e.submit(tokSubmitter, "exc-1", "85", "PRODUCTIVITY_TOOLS")
 	require.Equal(t, cab.StatusExceptionRequired, req.Status)
+	require.Len(t, req.Reasons, 2, "every reason that applies: %+v", req.Reasons)
+	assert.Equal(t, req.Decision.Reason, req.Reasons[0], "the deciding reason first")
+	assert.Equal(t, cab.ReasonExceptionThreshold, req.Reasons[0].Code)
+	assert.Equal(t, cab.ReasonAutomationNotEarned, req.Reasons[1].Code, "and that the level has not earned automation")
 
 	t.Run("request: validation error", func(t *testing.T) {
 		p := requireProblem(t, ask(req.ID, tokSubmitter, inDays(120)), http.StatusUnprocessableEntity, codeExpiryOutOfRange)

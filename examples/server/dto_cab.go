@@ -79,26 +79,6 @@ func (d *submitDTO) toSubmission(key, submitter string) (cab.Submission, error) 
 	return sub, nil
 }
 
-// reasonDTO is a decision reason code with its text.
-type reasonDTO struct {
-	Code cab.ReasonCode `json:"code"`
-	Text string         `json:"text"`
-}
-
-// decisionDTO is the decision a request was submitted with.
-type decisionDTO struct {
-	Outcome            cab.Outcome       `json:"outcome"`
-	Reason             reasonDTO         `json:"reason"`
-	Reasons            []reasonDTO       `json:"reasons"`
-	Score              string            `json:"score"`
-	Class              blastradius.Class `json:"class"`
-	Threshold          string            `json:"threshold"`
-	ExceptionThreshold string            `json:"exception_threshold"`
-	ModelVersion       string            `json:"model_version"`
-	ModelSHA256        string            `json:"model_sha256"`
-	Quorum             int               `json:"quorum"`
-}
-
 type cabApprovalDTO struct {
 	By      string    `json:"by"`
 	At      time.Time `json:"at"`
@@ -120,7 +100,10 @@ type exceptionDTO struct {
 	Approvals      []cabApprovalDTO `json:"approvals"`
 }
 
-// requestDTO is a CAB request with everything that happened to it.
+// requestDTO is a CAB request with everything that happened to it. The
+// decision is cab.Decision's JSON form; reasons, the server's addition, is
+// cab.Decision.Reasons: every reason that applies, the deciding one (the
+// decision's reason) first.
 type requestDTO struct {
 	ID                 string            `json:"id"`
 	CorrelationID      string            `json:"correlation_id"`
@@ -133,7 +116,8 @@ type requestDTO struct {
 	ScoreSupplied      bool              `json:"score_supplied"`
 	DeclaredClass      string            `json:"declared_class,omitempty"`
 	ClassRule          string            `json:"class_rule"`
-	Decision           decisionDTO       `json:"decision"`
+	Decision           cab.Decision      `json:"decision"`
+	Reasons            []cab.Reason      `json:"reasons"`
 	Status             cab.Status        `json:"status"`
 	Approvals          []cabApprovalDTO  `json:"approvals"`
 	Rejection          *rejectionDTO     `json:"rejection,omitempty"`
@@ -156,12 +140,7 @@ func toRequestDTO(r cab.Request) requestDTO {
 		DeploymentIntentID: r.DeploymentIntentID.String(), Application: r.Application,
 		ArtifactSHA256: r.ArtifactDigest.String(), Submitter: r.Submitter, Status: r.Status,
 		Approvals: toApprovalDTOs(r.Approvals), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
-		Decision: decisionDTO{
-			Outcome: r.Decision.Outcome, Reason: reasonDTO{r.Decision.Reason.Code, r.Decision.Reason.Text},
-			Score: fixed2(r.Decision.Score), Class: r.Decision.Class, Threshold: r.Decision.Threshold.String(),
-			ExceptionThreshold: r.Decision.ExceptionThreshold.String(), ModelVersion: r.Decision.ModelVersion,
-			ModelSHA256: r.Decision.ModelHash.String(), Quorum: r.Decision.Quorum,
-		},
+		Decision: r.Decision, Reasons: r.Decision.Reasons(),
 		ScoreSupplied: r.ScoreSupplied, DeclaredClass: string(r.DeclaredClass), ClassRule: r.ClassRule,
 	}
 	if r.Factors != nil {
@@ -169,9 +148,6 @@ func toRequestDTO(r cab.Request) requestDTO {
 		for f, v := range r.Factors {
 			d.Factors[string(f)] = v.String()
 		}
-	}
-	for _, rs := range r.Decision.Reasons() {
-		d.Decision.Reasons = append(d.Decision.Reasons, reasonDTO{rs.Code, rs.Text})
 	}
 	if r.Rejection != nil {
 		d.Rejection = &rejectionDTO{By: r.Rejection.By, At: r.Rejection.At.UTC(), Reason: r.Rejection.Reason}

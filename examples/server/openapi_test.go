@@ -14,8 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate/blastradius"
+	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/google/uuid"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -287,6 +291,14 @@ func wireForms(t *testing.T) []wireForm {
 		{"Check", security.Check{}, security.Check{Gate: security.GateSBOM, Skipped: true, Code: security.SBOMMissing}},
 		{"Report", security.Report{}, security.Report{EvidenceID: uuid.New(), ArtifactDigest: art, Checks: []security.Check{failed, skipped}}},
 		{"RecordedDeployment", recordedDeploymentDTO{}, recordedDeploymentDTO{}},
+		{"Reason", cab.Reason{}, cab.Reason{}},
+		{"Decision", cab.Decision{}, cab.Decision{ModelHash: art}},
+		{"CABApproval", cabApprovalDTO{}, cabApprovalDTO{Comment: "lgtm"}},
+		{"Rejection", rejectionDTO{}, rejectionDTO{}},
+		{"Exception", exceptionDTO{}, exceptionDTO{}},
+		{"Request", toRequestDTO(cab.Request{}), toRequestDTO(cab.Request{
+			Factors: map[riskmodel.Factor]decimal.Decimal{"vendor_history": decimal.New(1, 0)}, DeclaredClass: blastradius.NonCritical,
+			Rejection: &cab.Rejection{By: "carol"}, Exception: &cab.Exception{Justification: "zero-day fix"}})},
 	}
 }
 

@@ -191,7 +191,7 @@ func TestOneCABMemberCannotLoosenTheModel(t *testing.T) {
 	decision := func(key string) requestDTO {
 		t.Helper()
 		req := e.submit(tokSubmitter, key, "79", "BUSINESS_CRITICAL")
-		require.Equal(t, "79.00", req.Decision.Score)
+		require.Equal(t, "79", req.Decision.Score.String())
 		require.Equal(t, blastradius.BusinessCritical, req.Decision.Class)
 		return req
 	}

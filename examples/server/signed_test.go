@@ -78,7 +78,7 @@ func TestMemberSignedApproval(t *testing.T) {
 	parsed, err := attest.Decode(stmt, cab.PredicateApproval, &st)
 	require.NoError(t, err, "the body is the canonical statement: %s", stmt)
 	assert.Equal(t, cab.ApprovalStatement{Kind: cab.KindApproval, RequestID: req.ID, Decision: st.Decision,
-		ModelHash: req.Decision.ModelSHA256, Member: "carol", Comment: "tested on the pilot ring"}, st)
+		ModelHash: req.Decision.ModelHash.String(), Member: "carol", Comment: "tested on the pilot ring"}, st)
 	assert.Equal(t, req.ArtifactSHA256, parsed.Subject[0].Digest["sha256"], "the statement is about the pinned build")
 
 	got := ok[requestDTO](t, e.approveAs(req.ID, tokCAB, sealedBody(t, testkeys.MemberKey("carol"), stmt)), http.StatusOK)
