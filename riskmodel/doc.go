@@ -48,8 +48,21 @@
 // lower-case identifier, a malformed decimal, a member of the wrong JSON
 // type or a null document is an invalid-input error whose Field is the
 // member's path ("contributions[2].weight"). It does not recompute the
-// score. A [Version] has no JSON form here: its canonical content is what
-// approvals sign (see [Version.ContentHash]).
+// score.
+//
+// A [Version] marshals to {"version", "mode", "effective_at", "review_at",
+// "thresholds", "weights", "exception_threshold", "approval", "signoffs",
+// "calibration", "created_by", "created_at", "active"}, thresholds by class
+// and weights by factor as decimal strings, each signoff {"by", "at",
+// "envelope"} with its DSSE envelope (pinned by golden files). Reading one
+// needs only the numbers (a candidate file a CAB member writes), reads
+// envelopes as strictly as dsse.Parse, and holds the result to
+// [Version.Validate], so its errors name the member
+// ("thresholds[CRITICAL_INFRASTRUCTURE]"). A version read back has the
+// content hash of the one written. The JSON form is for people and
+// programs; what approvals sign is the canonical content
+// ([Version.ContentHash]), and nothing read is believed until its signoffs
+// verify.
 //
 // # Errors
 //

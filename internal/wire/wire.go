@@ -207,16 +207,42 @@ func (o *Object) decimal(key string, required bool) (decimal.Decimal, bool) {
 	if !o.value(key, required, &s, "a decimal as a JSON string") {
 		return decimal.Decimal{}, false
 	}
-	if !plainDecimal(s) {
-		o.Fail(key, fmt.Sprintf("malformed decimal %q (want digits with an optional sign and fraction, such as \"-12.5\")", s), nil)
-		return decimal.Decimal{}, false
-	}
-	d, err := decimal.NewFromString(s)
+	d, err := parseDecimal(o.pkg, o.Path(key), s)
 	if err != nil {
-		o.Fail(key, fmt.Sprintf("malformed decimal %q", s), err)
+		o.FailWith(err)
 		return decimal.Decimal{}, false
 	}
 	return d, true
+}
+
+// Decimals returns the object member key, whose members are decimals as
+// JSON strings, by name; absent or null, it is empty (recorded as missing
+// when required). A member's error names it as key[name]:
+// "thresholds[BUSINESS_CRITICAL]".
+func (o *Object) Decimals(key string, required bool) map[string]decimal.Decimal {
+	out := map[string]decimal.Decimal{}
+	o.Map(key, required, func(k, path string, raw json.RawMessage) error {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return Err(o.pkg, path, "want a decimal as a JSON string", err)
+		}
+		d, err := parseDecimal(o.pkg, path, s)
+		out[k] = d
+		return err
+	})
+	return out
+}
+
+// parseDecimal reads s, the decimal at path, as [Decimal] writes one.
+func parseDecimal(pkg, path, s string) (decimal.Decimal, error) {
+	if !plainDecimal(s) {
+		return decimal.Decimal{}, Err(pkg, path, fmt.Sprintf("malformed decimal %q (want digits with an optional sign and fraction, such as \"-12.5\")", s), nil)
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Decimal{}, Err(pkg, path, fmt.Sprintf("malformed decimal %q", s), err)
+	}
+	return d, nil
 }
 
 // plainDecimal reports whether s is a decimal as [Decimal] writes one: an
