@@ -9,14 +9,17 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
 )
 
 const shadowAbout = `
 Replays the CAB submissions of [-from, -to) through a candidate risk model
-(-model, a JSON file: the body of the reference server's POST
-/api/v1/risk-models, decimals as strings), which need not be stored,
+(-model, a JSON file: a risk model version in the library's JSON form,
+riskmodel.Version's, of which only the numbers are needed: version,
+mode, effective_at, review_at, thresholds, weights, exception_threshold,
+decimals as strings), which need not be stored,
 approved or active (cab.Workflow.Shadow): each submission is rescored from
 its recorded factor values under the candidate's weights and decided with
 its class under the candidate's thresholds. It lists the decisions that
@@ -154,4 +157,14 @@ func readOnlyWorkflow(s *store.Store) (*cab.Workflow, error) {
 		return nil, err
 	}
 	return cab.NewWorkflow(s, cab.Options{Service: svc})
+}
+
+// parseCandidate reads a candidate model file in riskmodel.Version's JSON
+// form: strictly (no unknown member, nothing after the object, every
+// decimal a string) and validated, its errors *trustgate.Error values of
+// code Invalid naming the member.
+func parseCandidate(b []byte) (riskmodel.Version, error) {
+	var v riskmodel.Version
+	err := v.UnmarshalJSON(b)
+	return v, err
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/riskmodel"
+	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -19,17 +20,14 @@ import (
 // but critical infrastructure at any score below 100.
 func candidateJSON(t testing.TB) []byte {
 	t.Helper()
-	f := candidateFile{Version: "9.0", Mode: string(riskmodel.Moderate), ExceptionThreshold: "100",
-		Thresholds: map[string]string{}, Weights: map[string]string{}}
-	f.EffectiveAt, f.ReviewAt = parseRFC3339(t, "2026-03-01T00:00:00Z"), parseRFC3339(t, "2026-06-01T00:00:00Z")
+	v := riskmodel.Version{Version: "9.0", Mode: riskmodel.Moderate, ExceptionThreshold: decimal.NewFromInt(100),
+		EffectiveAt: parseRFC3339(t, "2026-03-01T00:00:00Z"), ReviewAt: parseRFC3339(t, "2026-06-01T00:00:00Z"),
+		Thresholds: map[blastradius.Class]decimal.Decimal{}, Weights: riskmodel.DefaultWeights()}
 	for _, c := range blastradius.Classes() {
-		f.Thresholds[string(c)] = "99"
+		v.Thresholds[c] = decimal.NewFromInt(99)
 	}
-	f.Thresholds[string(blastradius.CriticalInfrastructure)] = "0"
-	for k, w := range riskmodel.DefaultWeights() {
-		f.Weights[string(k)] = w.String()
-	}
-	b, err := json.Marshal(f)
+	v.Thresholds[blastradius.CriticalInfrastructure] = decimal.Zero
+	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return b
 }
@@ -71,7 +69,7 @@ func TestShadowRefusesABadModelFile(t *testing.T) {
 	assert.Equal(t, exitUsage, r.code)
 }
 
-func TestParseCandidateNamesTheField(t *testing.T) {
+func TestACandidateFileIsReadStrictly(t *testing.T) {
 	good := string(candidateJSON(t))
 	v, err := parseCandidate([]byte(good))
 	require.NoError(t, err)
