@@ -178,30 +178,11 @@ type deploymentRequestDTO struct {
 	FinishedAt time.Time `json:"finished_at"`
 }
 
-// deploymentDTO is a recorded deployment.
-type deploymentDTO struct {
-	ID           string            `json:"id"`
-	Application  string            `json:"application"`
-	EvidenceID   string            `json:"evidence_id,omitempty"`
-	RequestID    string            `json:"request_id,omitempty"`
-	Class        blastradius.Class `json:"class"`
-	AutoApproved bool              `json:"auto_approved"`
-	RiskScore    string            `json:"risk_score"`
-	ModelVersion string            `json:"model_version"`
-	FinishedAt   time.Time         `json:"finished_at"`
-	CreatedAt    time.Time         `json:"created_at"`
-}
-
-func toDeploymentDTO(d incident.Deployment) deploymentDTO {
-	return deploymentDTO{ID: d.ID.String(), Application: d.Application, EvidenceID: idOrEmpty(d.EvidenceID),
-		RequestID: idOrEmpty(d.RequestID), Class: d.Class, AutoApproved: d.AutoApproved, RiskScore: fixed2(d.RiskScore),
-		ModelVersion: d.ModelVersion, FinishedAt: d.FinishedAt.UTC(), CreatedAt: d.CreatedAt.UTC()}
-}
-
-// recordedDeploymentDTO answers POST …/deployments.
+// recordedDeploymentDTO answers POST …/deployments: the deployment and
+// its validation in the library's JSON forms.
 type recordedDeploymentDTO struct {
-	Deployment deploymentDTO   `json:"deployment"`
-	Validation security.Report `json:"validation"`
+	Deployment incident.Deployment `json:"deployment"`
+	Validation security.Report     `json:"validation"`
 }
 
 // checkName refuses an identifier (a correlation id, an application or

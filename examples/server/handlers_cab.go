@@ -261,6 +261,6 @@ func (s *Server) recordDeployment(w http.ResponseWriter, r *http.Request, p *pri
 	if existed {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, recordedDeploymentDTO{Deployment: toDeploymentDTO(dep), Validation: rep})
+	writeJSON(w, status, recordedDeploymentDTO{Deployment: dep, Validation: rep})
 	return nil
 }

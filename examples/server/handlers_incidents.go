@@ -13,53 +13,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// incidentDTO is an incident as the API shows it.
-type incidentDTO struct {
-	ID                  string               `json:"id"`
-	CorrelationID       string               `json:"correlation_id"`
-	Severity            incident.Severity    `json:"severity"`
-	OccurredAt          time.Time            `json:"occurred_at"`
-	Application         string               `json:"application,omitempty"`
-	DeploymentID        string               `json:"deployment_id,omitempty"`
-	EvidenceID          string               `json:"evidence_id,omitempty"`
-	CABApprovalID       string               `json:"cab_approval_id,omitempty"`
-	Attribution         incident.Attribution `json:"attribution"`
-	WasAutoApproved     bool                 `json:"was_auto_approved"`
-	RiskScoreAtApproval string               `json:"risk_score_at_approval"`
-	BlastRadius         blastradius.Class    `json:"blast_radius,omitempty"`
-	AffectedUsers       int                  `json:"affected_users"`
-	DowntimeMinutes     int                  `json:"downtime_minutes"`
-	BusinessImpactUSD   string               `json:"business_impact_usd"`
-	RootCause           string               `json:"root_cause,omitempty"`
-	Resolution          string               `json:"resolution,omitempty"`
-	ResolvedAt          *time.Time           `json:"resolved_at,omitempty"`
-	WasPreventable      *bool                `json:"was_preventable,omitempty"`
-	PreventabilityNotes string               `json:"preventability_notes,omitempty"`
-	ControlImprovements json.RawMessage      `json:"control_improvements,omitempty"`
-	CreatedAt           time.Time            `json:"created_at"`
-	UpdatedAt           time.Time            `json:"updated_at"`
-}
-
-func idOrEmpty(id uuid.UUID) string {
-	if id == uuid.Nil {
-		return ""
-	}
-	return id.String()
-}
-
-func toIncidentDTO(in incident.Incident) incidentDTO {
-	return incidentDTO{
-		ID: in.ID.String(), CorrelationID: in.CorrelationID, Severity: in.Severity, OccurredAt: in.OccurredAt.UTC(),
-		Application: in.Application, DeploymentID: idOrEmpty(in.DeploymentID), EvidenceID: idOrEmpty(in.EvidenceID),
-		CABApprovalID: idOrEmpty(in.CABApprovalID), Attribution: in.Attribution, WasAutoApproved: in.WasAutoApproved,
-		RiskScoreAtApproval: fixed2(in.RiskScoreAtApproval), BlastRadius: in.BlastRadius,
-		AffectedUsers: in.AffectedUsers, DowntimeMinutes: in.DowntimeMinutes, BusinessImpactUSD: fixed2(in.BusinessImpactUSD),
-		RootCause: in.RootCause, Resolution: in.Resolution.Resolution, ResolvedAt: timeOrNil(in.ResolvedAt),
-		WasPreventable: in.WasPreventable, PreventabilityNotes: in.PreventabilityNotes,
-		ControlImprovements: in.ControlImprovements, CreatedAt: in.CreatedAt.UTC(), UpdatedAt: in.UpdatedAt.UTC(),
-	}
-}
-
 // newIncidentDTO is the body of POST /api/v1/incidents. Linkage facts
 // (auto-approval, risk score, class) are taken from the deployment record
 // when the incident is linked to one.
@@ -137,11 +90,12 @@ func (s *Server) createIncident(w http.ResponseWriter, r *http.Request, _ *princ
 		status = http.StatusOK
 	}
 	w.Header().Set("Location", "/api/v1/incidents/"+stored.ID.String())
-	writeJSON(w, status, toIncidentDTO(stored))
+	writeJSON(w, status, stored)
 	return nil
 }
 
-// getIncident: GET /api/v1/incidents/{id}.
+// getIncident: GET /api/v1/incidents/{id}: incident.Incident's JSON form,
+// with the service key's attestation.
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -151,14 +105,15 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request, _ *principa
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toIncidentDTO(in))
+	writeJSON(w, http.StatusOK, in)
 	return nil
 }
 
-// incidentPageDTO is one page of incidents, newest first.
+// incidentPageDTO is one page of incidents, newest first, each in
+// incident.Incident's JSON form.
 type incidentPageDTO struct {
-	Incidents  []incidentDTO `json:"incidents"`
-	NextCursor string        `json:"next_cursor,omitempty"`
+	Incidents  []incident.Incident `json:"incidents"`
+	NextCursor string              `json:"next_cursor,omitempty"`
 }
 
 // listIncidents: GET /api/v1/incidents?severity=&class=&from=&to=
@@ -173,9 +128,9 @@ func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request, _ *princi
 	if err != nil {
 		return err
 	}
-	out := incidentPageDTO{Incidents: make([]incidentDTO, len(page.Incidents))}
-	for i, in := range page.Incidents {
-		out.Incidents[i] = toIncidentDTO(in)
+	out := incidentPageDTO{Incidents: page.Incidents}
+	if out.Incidents == nil {
+		out.Incidents = []incident.Incident{} // an empty page is [], not null
 	}
 	if page.Next != nil {
 		out.NextCursor = page.Next.String()
@@ -276,6 +231,6 @@ func (s *Server) updateIncident(w http.ResponseWriter, r *http.Request, _ *princ
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toIncidentDTO(in))
+	writeJSON(w, http.StatusOK, in)
 	return nil
 }

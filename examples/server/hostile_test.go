@@ -311,8 +311,8 @@ func TestHostileSQLLookingStrings(t *testing.T) {
 			r = e.do(call{method: "POST", path: pathIncident, token: tokReporter, body: map[string]any{
 				"correlation_id": key, "severity": "P3", "occurred_at": epoch.Add(-time.Hour),
 				"application": s, "root_cause": s, "preventability_notes": s}})
-			in := ok[incidentDTO](t, r, http.StatusCreated)
-			got := ok[incidentDTO](t, e.do(call{method: "GET", path: pathIncident + "/" + in.ID, token: tokCAB}), http.StatusOK)
+			in := ok[incident.Incident](t, r, http.StatusCreated)
+			got := ok[incident.Incident](t, e.do(call{method: "GET", path: pathIncident + "/" + in.ID.String(), token: tokCAB}), http.StatusOK)
 			assert.Equal(t, s, got.Application)
 			assert.Equal(t, s, got.RootCause)
 			assert.Equal(t, s, got.PreventabilityNotes)

@@ -22,10 +22,10 @@ func incidentBody(key, severity string, occurred time.Time) map[string]any {
 	}
 }
 
-func (e *testEnv) reportIncident(key, severity string, occurred time.Time) incidentDTO {
+func (e *testEnv) reportIncident(key, severity string, occurred time.Time) incident.Incident {
 	e.tb.Helper()
 	r := e.do(call{method: "POST", path: "/api/v1/incidents", token: tokReporter, body: incidentBody(key, severity, occurred)})
-	return ok[incidentDTO](e.tb, r, http.StatusCreated)
+	return ok[incident.Incident](e.tb, r, http.StatusCreated)
 }
 
 func TestCreateIncident(t *testing.T) {
@@ -37,12 +37,13 @@ func TestCreateIncident(t *testing.T) {
 
 	t.Run("happy path", func(t *testing.T) {
 		r := report(incidentBody("inc-1", "P2", epoch.Add(-time.Hour)))
-		got := ok[incidentDTO](t, r, http.StatusCreated)
-		assert.Equal(t, "/api/v1/incidents/"+got.ID, r.Header.Get("Location"))
+		got := ok[incident.Incident](t, r, http.StatusCreated)
+		assert.Equal(t, "/api/v1/incidents/"+got.ID.String(), r.Header.Get("Location"))
 		assert.Equal(t, incident.P2, got.Severity)
-		assert.Equal(t, "1250.50", got.BusinessImpactUSD)
+		assert.Equal(t, "1250.5", got.BusinessImpactUSD.String(), "the exact decimal")
 		assert.Equal(t, incident.AttributionNone, got.Attribution)
 		assert.Equal(t, epoch, got.CreatedAt)
+		assert.NotEmpty(t, got.Attestation.Signatures, "the answer carries the incident's attestation envelope")
 	})
 
 	t.Run("linked to a recorded deployment", func(t *testing.T) {
@@ -52,11 +53,11 @@ func TestCreateIncident(t *testing.T) {
 		require.NoError(t, err)
 		b := incidentBody("inc-linked", "P3", epoch.Add(-time.Hour))
 		b["deployment_id"] = dep.ID.String()
-		got := ok[incidentDTO](t, report(b), http.StatusCreated)
+		got := ok[incident.Incident](t, report(b), http.StatusCreated)
 		assert.Equal(t, incident.AttributionReported, got.Attribution)
-		assert.Equal(t, dep.ID.String(), got.DeploymentID)
+		assert.Equal(t, dep.ID, got.DeploymentID)
 		assert.True(t, got.WasAutoApproved)
-		assert.Equal(t, "12.50", got.RiskScoreAtApproval)
+		assert.Equal(t, "12.5", got.RiskScoreAtApproval.String())
 		assert.Equal(t, blastradius.ProductivityTools, got.BlastRadius)
 	})
 
@@ -105,7 +106,7 @@ func TestGetIncident(t *testing.T) {
 	e := newTestEnv(t)
 	in := e.reportIncident("inc-get", "P4", epoch.Add(-time.Minute))
 	t.Run("happy path", func(t *testing.T) {
-		got := ok[incidentDTO](t, e.do(call{method: "GET", path: "/api/v1/incidents/" + in.ID, token: tokCAB}), http.StatusOK)
+		got := ok[incident.Incident](t, e.do(call{method: "GET", path: "/api/v1/incidents/" + in.ID.String(), token: tokCAB}), http.StatusOK)
 		assert.Equal(t, in, got)
 	})
 	t.Run("not found", func(t *testing.T) {
@@ -125,7 +126,7 @@ func TestListIncidents(t *testing.T) {
 	}
 
 	t.Run("happy path: pages, newest first", func(t *testing.T) {
-		var seen []incidentDTO
+		var seen []incident.Incident
 		query := "limit=2"
 		for pages := 0; ; pages++ {
 			require.Less(t, pages, 5)
@@ -193,7 +194,7 @@ func TestUpdateIncident(t *testing.T) {
 
 	t.Run("happy path", func(t *testing.T) {
 		e.clock.Advance(time.Minute)
-		got := ok[incidentDTO](t, patch(in.ID, update), http.StatusOK)
+		got := ok[incident.Incident](t, patch(in.ID.String(), update), http.StatusOK)
 		assert.Equal(t, "installer raced the updater", got.RootCause)
 		require.NotNil(t, got.WasPreventable)
 		assert.True(t, *got.WasPreventable)
@@ -202,22 +203,22 @@ func TestUpdateIncident(t *testing.T) {
 		assert.Equal(t, epoch.Add(time.Minute), got.UpdatedAt)
 	})
 	t.Run("merge-patch content type", func(t *testing.T) {
-		r := e.do(call{method: "PATCH", path: "/api/v1/incidents/" + in.ID, token: tokReporter, body: `{"preventability_notes":"see RCA"}`,
+		r := e.do(call{method: "PATCH", path: "/api/v1/incidents/" + in.ID.String(), token: tokReporter, body: `{"preventability_notes":"see RCA"}`,
 			header: map[string]string{"Content-Type": "application/merge-patch+json"}})
-		got := ok[incidentDTO](t, r, http.StatusOK)
+		got := ok[incident.Incident](t, r, http.StatusOK)
 		assert.Equal(t, "see RCA", got.PreventabilityNotes)
-		assert.Equal(t, "rolled back", got.Resolution, "absent fields are left as they are")
+		assert.Equal(t, "rolled back", got.Resolution.Resolution, "absent fields are left as they are")
 	})
 	t.Run("idempotent repeat", func(t *testing.T) {
-		a := ok[incidentDTO](t, patch(in.ID, update), http.StatusOK)
-		b := ok[incidentDTO](t, patch(in.ID, update), http.StatusOK)
+		a := ok[incident.Incident](t, patch(in.ID.String(), update), http.StatusOK)
+		b := ok[incident.Incident](t, patch(in.ID.String(), update), http.StatusOK)
 		assert.Equal(t, a, b)
 	})
 	t.Run("validation error", func(t *testing.T) {
-		p := requireProblem(t, patch(in.ID, map[string]any{"resolved_at": epoch.Add(-10 * time.Hour).Format(time.RFC3339)}), http.StatusUnprocessableEntity, codeValidationFailed)
+		p := requireProblem(t, patch(in.ID.String(), map[string]any{"resolved_at": epoch.Add(-10 * time.Hour).Format(time.RFC3339)}), http.StatusUnprocessableEntity, codeValidationFailed)
 		assert.Equal(t, "resolved_at", p.Field)
-		requireProblem(t, patch(in.ID, map[string]any{}), http.StatusUnprocessableEntity, codeValidationFailed)
-		p = requireProblem(t, patch(in.ID, map[string]any{"severity": "P1"}), http.StatusBadRequest, codeUnknownField)
+		requireProblem(t, patch(in.ID.String(), map[string]any{}), http.StatusUnprocessableEntity, codeValidationFailed)
+		p = requireProblem(t, patch(in.ID.String(), map[string]any{"severity": "P1"}), http.StatusBadRequest, codeUnknownField)
 		assert.Equal(t, "severity", p.Field, "linkage and severity cannot be patched")
 	})
 	t.Run("not found", func(t *testing.T) {

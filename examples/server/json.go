@@ -394,9 +394,6 @@ func parseDecimal(field, s string) (decimal.Decimal, error) {
 	return riskmodel.ParseDecimal(field, s)
 }
 
-// fixed2 formats scores and money with two decimal places.
-func fixed2(d decimal.Decimal) string { return d.StringFixed(2) }
-
 // timeOrNil returns nil for the zero time and the UTC time otherwise.
 func timeOrNil(t time.Time) *time.Time {
 	if t.IsZero() {

@@ -182,14 +182,19 @@
 // UnmarshalJSON and openapi.json describes one shape: a validation
 // (POST /evidence/{id}/validate, and the validation of POST
 // …/deployments) is security.Report, a blocked deployment's failed_checks
-// are security.Check, a CAB request's decision is cab.Decision. Decimals in
+// are security.Check, a CAB request's decision is cab.Decision, a recorded
+// deployment incident.Deployment, an incident (one object, its resolution
+// inline, with the service key's attestation envelope) incident.Incident,
+// also in the pages of GET /incidents. Decimals in
 // these forms are exact ("18.5", never padded to "18.50").
 //
 // The rest are the server's own shapes, because they are not one library
 // value: a CAB request (its decision, approvals, rejection and exception
 // together) adds reasons, cab.Decision.Reasons (every reason that applies,
 // the deciding one first), which the library derives and so leaves out of
-// the decision's form.
+// the decision's form. Request bodies (the incident report and its
+// update, submissions, deployments) stay the server's own: they carry
+// what a client may say, not the record the server makes of it.
 //
 // # Artifact digests
 //

@@ -16,8 +16,10 @@ import (
 
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
+	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
+	"github.com/buildworksai/trustgate/security/dsse"
 	"github.com/google/uuid"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -169,8 +171,8 @@ func TestOpenAPIOperationsAnswerAsWritten(t *testing.T) {
 		"GET /healthz": {}, "GET /readyz": {}, "GET /metrics": {}, "GET /openapi.json": {},
 		"POST /api/v1/incidents":                               {body: incidentBody("oa-inc-2", "P4", epoch.Add(-time.Hour))},
 		"GET /api/v1/incidents":                                {},
-		"GET /api/v1/incidents/{id}":                           {id: inc.ID},
-		"PATCH /api/v1/incidents/{id}":                         {id: inc.ID, body: map[string]any{"root_cause": "a bad rollout"}},
+		"GET /api/v1/incidents/{id}":                           {id: inc.ID.String()},
+		"PATCH /api/v1/incidents/{id}":                         {id: inc.ID.String(), body: map[string]any{"root_cause": "a bad rollout"}},
 		"GET /api/v1/maturity/status":                          {},
 		"POST /api/v1/maturity/evaluate":                       {},
 		"GET /api/v1/maturity/evaluations":                     {},
@@ -287,6 +289,12 @@ func wireForms(t *testing.T) []wireForm {
 	art := security.Digest(sha256.Sum256([]byte("artifact")))
 	failed := security.Check{Gate: security.GateArtifact, Code: security.ArtifactHashMismatch, Detail: "swapped"}
 	skipped := security.Check{Gate: security.GateSBOMSignature, Skipped: true, Detail: "skipped"}
+	preventable := true
+	fullIncident := incident.Incident{DeploymentID: uuid.New(), EvidenceID: uuid.New(), CABApprovalID: uuid.New(),
+		Attribution: incident.AttributionReported, BlastRadius: blastradius.NonCritical,
+		Resolution: incident.Resolution{ResolvedAt: time.Unix(1, 0), WasPreventable: &preventable, ControlImprovements: json.RawMessage(`[]`)},
+		CreatedAt:  time.Unix(1, 0), UpdatedAt: time.Unix(1, 0),
+		Attestation: dsse.Envelope{PayloadType: "application/vnd.in-toto+json", Payload: []byte("{}"), Signatures: []dsse.Signature{{KeyID: "k", Sig: []byte("s")}}}}
 	return []wireForm{
 		{"Check", security.Check{}, security.Check{Gate: security.GateSBOM, Skipped: true, Code: security.SBOMMissing}},
 		{"Report", security.Report{}, security.Report{EvidenceID: uuid.New(), ArtifactDigest: art, Checks: []security.Check{failed, skipped}}},
@@ -296,6 +304,10 @@ func wireForms(t *testing.T) []wireForm {
 		{"CABApproval", cabApprovalDTO{}, cabApprovalDTO{Comment: "lgtm"}},
 		{"Rejection", rejectionDTO{}, rejectionDTO{}},
 		{"Exception", exceptionDTO{}, exceptionDTO{}},
+		{"Deployment", incident.Deployment{}, incident.Deployment{EvidenceID: uuid.New(), RequestID: uuid.New(), CreatedAt: time.Unix(1, 0)}},
+		{"Incident", incident.Incident{}, fullIncident},
+		{"Envelope", dsse.Envelope{}, fullIncident.Attestation},
+		{"IncidentPage", incidentPageDTO{Incidents: []incident.Incident{}}, incidentPageDTO{NextCursor: "c"}},
 		{"Request", toRequestDTO(cab.Request{}), toRequestDTO(cab.Request{
 			Factors: map[riskmodel.Factor]decimal.Decimal{"vendor_history": decimal.New(1, 0)}, DeclaredClass: blastradius.NonCritical,
 			Rejection: &cab.Rejection{By: "carol"}, Exception: &cab.Exception{Justification: "zero-day fix"}})},
