@@ -2,14 +2,12 @@ package maturity
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/incident"
-	"github.com/buildworksai/trustgate/internal/errs"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/security/dsse"
@@ -111,21 +109,14 @@ func NewEngine(s Store, opts Options) (*Engine, error) {
 // records costs the period's rows, not the history's.
 func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	now := e.now().UTC()
-	state, err := e.store.MaturityState(ctx)
+	in, err := ReadInputs(ctx, e.store, e.policy, now)
 	if err != nil {
-		return Evaluation{}, fmt.Errorf("maturity: reading the current level: %w", err)
+		return Evaluation{}, err
 	}
+	state := in.State
 	active, err := e.store.ActiveRiskModel(ctx)
 	if err != nil {
 		return Evaluation{}, fmt.Errorf("maturity: reading the active model: %w", err)
-	}
-	clean, err := e.cleanWeeks(ctx, now)
-	if err != nil {
-		return Evaluation{}, err
-	}
-	in := Inputs{State: state, Now: now, CleanWeeks: clean}
-	if err := e.counts(ctx, &in, e.store.RecountIncidents); err != nil {
-		return Evaluation{}, err
 	}
 	ev := Evaluate(e.levels, e.policy, in)
 	ev.ID, ev.CreatedAt = e.newID(), now
@@ -150,28 +141,6 @@ func (e *Engine) Evaluate(ctx context.Context) (Evaluation, error) {
 	e.log.LogAttrs(ctx, slog.LevelWarn, "maturity regressed", slog.Int("from", int(tr.From)), slog.Int("to", int(tr.To)),
 		slog.String("model_version", tr.Model.Version), slog.String("reason", ev.Reason))
 	return e.stored(ctx, ev)
-}
-
-// counts fills in the aggregates of in, over the period ending at in.Now
-// and over its part since the current level was entered, with count.
-func (e *Engine) counts(ctx context.Context, in *Inputs, count func(ctx context.Context, from, to time.Time) (incident.Counts, error)) error {
-	from, to := e.policy.Period(in.Now)
-	period, err := count(ctx, from, to)
-	if err != nil {
-		return err
-	}
-	entryFrom := from
-	if in.State.Since.After(entryFrom) {
-		entryFrom = in.State.Since
-	}
-	sinceEntry := period
-	if entryFrom.After(from) {
-		if sinceEntry, err = count(ctx, entryFrom, to); err != nil {
-			return err
-		}
-	}
-	in.Counts, in.SinceEntry = period, sinceEntry
-	return nil
 }
 
 // stored reads ev back as the store keeps it.
@@ -327,20 +296,4 @@ func (e *Engine) approve(ctx context.Context, ev Evaluation, a Approval) (Approv
 	}
 	out.Transition = &tr
 	return out, nil
-}
-
-// cleanWeeks counts whole weeks before now without a P1 or P2 incident,
-// from the first recorded deployment when there has been none.
-func (e *Engine) cleanWeeks(ctx context.Context, now time.Time) (int, error) {
-	last, err := e.store.LatestIncidentAt(ctx, []incident.Severity{incident.P1, incident.P2}, now)
-	if errors.Is(err, errs.ErrNotFound) {
-		last, err = e.store.EarliestDeploymentAt(ctx)
-		if errors.Is(err, errs.ErrNotFound) {
-			return 0, nil
-		}
-	}
-	if err != nil {
-		return 0, err
-	}
-	return max(0, int(now.Sub(last)/Week)), nil
 }

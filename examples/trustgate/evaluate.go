@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	"github.com/buildworksai/trustgate/incident"
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
@@ -160,36 +158,13 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 }
 
 // dryRun judges the installation at now as maturity.Engine.Evaluate does,
-// with the inputs it gathers (the current level, the period's counts and
-// those since the level was entered, recounted from the records, and the
-// weeks without a P1 or P2 incident), and stores nothing.
+// on the inputs maturity.ReadInputs gathers as the engine does, and
+// stores nothing.
 func dryRun(ctx context.Context, s *db, now time.Time) (maturity.Evaluation, error) {
-	state, err := s.MaturityState(ctx)
-	if err != nil {
-		return maturity.Evaluation{}, fmt.Errorf("reading the current level: %w", err)
-	}
 	var policy maturity.Policy
-	in := maturity.Inputs{State: state, Now: now}
-	from, to := policy.Period(now)
-	if in.Counts, err = s.RecountIncidents(ctx, from, to); err != nil {
+	in, err := maturity.ReadInputs(ctx, s, policy, now)
+	if err != nil {
 		return maturity.Evaluation{}, err
-	}
-	in.SinceEntry = in.Counts
-	if state.Since.After(from) {
-		if in.SinceEntry, err = s.RecountIncidents(ctx, state.Since, to); err != nil {
-			return maturity.Evaluation{}, err
-		}
-	}
-	last, err := s.LatestIncidentAt(ctx, []incident.Severity{incident.P1, incident.P2}, now)
-	if errors.Is(err, store.ErrNotFound) {
-		last, err = s.EarliestDeploymentAt(ctx)
-	}
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return maturity.Evaluation{}, err
-	default:
-		in.CleanWeeks = max(0, int(now.Sub(last)/maturity.Week))
 	}
 	return maturity.Evaluate(maturity.Levels(), policy, in), nil
 }
