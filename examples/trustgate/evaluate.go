@@ -8,7 +8,6 @@ import (
 	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/security/attest"
 	"github.com/buildworksai/trustgate/store"
-	"github.com/google/uuid"
 )
 
 const evaluateAbout = `
@@ -25,37 +24,20 @@ RecountIncidents, with the inputs the engine gathers) and stores nothing:
 no key is needed, the database is opened read-only, and -now sets the end
 of the period (an RFC 3339 time or a date; default: the clock).
 
-Exit status 0 whatever the evaluation finds; -json gives the evaluation
-{"kind", "level", "target", "ready", "reason", "criteria", ...}, decimals
-as strings.`
+Exit status 0 whatever the evaluation finds; -json gives
+{"evaluation": …, "stored": …, "applied": …}, the evaluation in the
+library's JSON form (maturity.Evaluation's: "kind", "level", "target",
+"ready", "reason", "criteria", …, decimals as strings; a dry run's id is
+the nil UUID).`
 
-// evaluationDoc is the -json document of evaluate.
+// evaluationDoc is the -json document of evaluate: the evaluation in
+// maturity.Evaluation's JSON form, and what became of it.
 type evaluationDoc struct {
-	ID           *uuid.UUID     `json:"id,omitempty"` // nil for a dry run
-	Kind         string         `json:"kind"`
-	Level        int            `json:"level"`
-	Target       int            `json:"target"`
-	Ready        bool           `json:"ready"`
-	Reason       string         `json:"reason"`
-	PeriodFrom   time.Time      `json:"period_from"`
-	PeriodTo     time.Time      `json:"period_to"`
-	Deployments  int64          `json:"deployments"`
-	Incidents    int64          `json:"incidents"`
-	P1           int64          `json:"p1"`
-	P2           int64          `json:"p2"`
-	IncidentRate string         `json:"incident_rate"`
-	Criteria     []criterionDoc `json:"criteria"`
-	Stored       bool           `json:"stored"`
-	Applied      bool           `json:"applied"` // a regression the engine applied
-}
-
-type criterionDoc struct {
-	Name      string `json:"name"`
-	AtLeast   bool   `json:"at_least"`
-	Required  string `json:"required"`
-	Unlimited bool   `json:"unlimited"`
-	Actual    string `json:"actual"`
-	Passed    bool   `json:"passed"`
+	// Evaluation's id is the nil UUID and its created_at the zero time
+	// for a dry run, which stores nothing.
+	Evaluation maturity.Evaluation `json:"evaluation"`
+	Stored     bool                `json:"stored"`
+	Applied    bool                `json:"applied"` // a regression the engine applied
 }
 
 func runEvaluate(ctx context.Context, e *env, args []string) error {
@@ -126,17 +108,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 			return cannotRun(err)
 		}
 	}
-	doc := evaluationDoc{Kind: string(ev.Kind), Level: int(ev.Level), Target: int(ev.Target), Ready: ev.Ready, Reason: ev.Reason,
-		PeriodFrom: ev.PeriodFrom.UTC(), PeriodTo: ev.PeriodTo.UTC(), Deployments: ev.Deployments, Incidents: ev.Incidents,
-		P1: ev.P1, P2: ev.P2, IncidentRate: ev.IncidentRate.String(), Stored: !*dry, Applied: ev.Decision.Approved && ev.Kind == maturity.Regression}
-	if !*dry {
-		id := ev.ID
-		doc.ID = &id
-	}
-	for _, c := range ev.Criteria {
-		doc.Criteria = append(doc.Criteria, criterionDoc{Name: string(c.Name), AtLeast: c.AtLeast, Required: c.Required.String(),
-			Unlimited: c.Unlimited, Actual: c.Actual.String(), Passed: c.Passed})
-	}
+	doc := evaluationDoc{Evaluation: ev, Stored: !*dry, Applied: ev.Decision.Approved && ev.Kind == maturity.Regression}
 	if f.json {
 		return writeJSON(e.stdout, doc)
 	}
@@ -147,7 +119,7 @@ func runEvaluate(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(w, "maturity evaluation (%s): %s, level %d → %d, ready %t\n  %s\n", what, ev.Kind, ev.Level, ev.Target, ev.Ready, ev.Reason)
 	fmt.Fprintf(w, "period %s to %s: %d deployments, %d incidents (P1 %d, P2 %d), incident rate %s\n",
-		doc.PeriodFrom.Format(time.RFC3339), doc.PeriodTo.Format(time.RFC3339), ev.Deployments, ev.Incidents, ev.P1, ev.P2, doc.IncidentRate)
+		ev.PeriodFrom.UTC().Format(time.RFC3339), ev.PeriodTo.UTC().Format(time.RFC3339), ev.Deployments, ev.Incidents, ev.P1, ev.P2, ev.IncidentRate)
 	for _, c := range ev.Criteria {
 		fmt.Fprintf(w, "  %s\n", c)
 	}

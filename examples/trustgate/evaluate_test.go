@@ -10,6 +10,7 @@ import (
 	"github.com/buildworksai/trustgate/store/sqlstore"
 	"github.com/buildworksai/trustgate/store/sqlstore/sqlite"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -29,16 +30,16 @@ func TestEvaluateDryRunStoresNothing(t *testing.T) {
 	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
 	var doc evaluationDoc
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc), r.stdout)
-	assert.Nil(t, doc.ID)
+	assert.Equal(t, uuid.Nil, doc.Evaluation.ID)
 	assert.False(t, doc.Stored)
-	assert.Equal(t, 0, doc.Level)
-	assert.Equal(t, "progression", doc.Kind)
-	assert.EqualValues(t, 2, doc.Deployments, "the period's deployments, recounted from the records")
-	assert.EqualValues(t, 1, doc.Incidents)
-	assert.False(t, doc.Ready, "two deployments are not enough to earn a level")
-	require.NotEmpty(t, doc.Criteria)
+	assert.Equal(t, maturity.Baseline, doc.Evaluation.Level)
+	assert.Equal(t, maturity.Progression, doc.Evaluation.Kind)
+	assert.EqualValues(t, 2, doc.Evaluation.Deployments, "the period's deployments, recounted from the records")
+	assert.EqualValues(t, 1, doc.Evaluation.Incidents)
+	assert.False(t, doc.Evaluation.Ready, "two deployments are not enough to earn a level")
+	require.NotEmpty(t, doc.Evaluation.Criteria)
 	failed := 0
-	for _, c := range doc.Criteria {
+	for _, c := range doc.Evaluation.Criteria {
 		if !c.Passed {
 			failed++
 		}
@@ -60,7 +61,7 @@ func TestEvaluateStoresTheEvaluation(t *testing.T) {
 	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
 	var doc evaluationDoc
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc), r.stdout)
-	require.NotNil(t, doc.ID)
+	require.NotEqual(t, uuid.Nil, doc.Evaluation.ID)
 	assert.True(t, doc.Stored)
 	assert.Equal(t, before+1, fx.evaluations(t))
 	r = tg(t, fx.with("verify", "-keyring", fx.keyring, "-service-pub", fx.servicePub)...)
@@ -102,16 +103,15 @@ func TestTheDryRunJudgesAsTheEngineDoes(t *testing.T) {
 	require.NoError(t, err)
 	ev, err := engine.Evaluate(t.Context())
 	require.NoError(t, err)
-	assert.Equal(t, string(ev.Kind), dry.Kind)
-	assert.Equal(t, int(ev.Target), dry.Target)
-	assert.Equal(t, ev.Ready, dry.Ready)
-	assert.Equal(t, ev.Reason, dry.Reason)
-	assert.Equal(t, ev.Deployments, dry.Deployments)
-	assert.Equal(t, ev.Incidents, dry.Incidents)
-	require.Len(t, dry.Criteria, len(ev.Criteria))
+	d2 := dry.Evaluation
+	assert.Equal(t, ev.Kind, d2.Kind)
+	assert.Equal(t, ev.Target, d2.Target)
+	assert.Equal(t, ev.Ready, d2.Ready)
+	assert.Equal(t, ev.Reason, d2.Reason)
+	assert.Equal(t, ev.Deployments, d2.Deployments)
+	assert.Equal(t, ev.Incidents, d2.Incidents)
+	require.Len(t, d2.Criteria, len(ev.Criteria))
 	for i, c := range ev.Criteria {
-		assert.Equal(t, string(c.Name), dry.Criteria[i].Name)
-		assert.Equal(t, c.Actual.String(), dry.Criteria[i].Actual, c.Name)
-		assert.Equal(t, c.Passed, dry.Criteria[i].Passed, c.Name)
+		assert.Equal(t, c.String(), d2.Criteria[i].String(), c.Name)
 	}
 }
