@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -29,7 +30,8 @@ CAB reads before it trusts a risk model with more automation
 -from and -to are RFC 3339 times or dates (YYYY-MM-DD, midnight UTC); -to
 defaults to now and -from to four weeks before -to. Rates are incidents per
 deployment, rounded to 6 places; a class or band without deployments has
-rate 0. With -json, decimals are strings and times RFC 3339 UTC.
+rate 0. -json writes the report in the library's JSON form (incident.Report's:
+decimals as strings, times RFC 3339 UTC).
 
 -html FILE also writes the report as one self-contained HTML page (inline
 SVG charts, no scripts, nothing loaded from elsewhere): the incident rate
@@ -37,36 +39,6 @@ by risk band and by class, the auto-approved deployments with incidents,
 and the maturity level over time with each transition and who approved it
 (the last store.MaxEvaluationPage evaluations; its time axis starts at the
 first deployment the store holds, or -from if earlier).`
-
-// reportDoc is the -json document of report.
-type reportDoc struct {
-	From                      time.Time        `json:"from"`
-	To                        time.Time        `json:"to"`
-	Deployments               int64            `json:"deployments"`
-	Incidents                 int64            `json:"incidents"`
-	IncidentRate              string           `json:"incident_rate"`
-	BySeverity                map[string]int64 `json:"by_severity"`
-	AutoApprovedWithIncidents int64            `json:"auto_approved_with_incidents"`
-	Preventable               int64            `json:"preventable"`
-	ByClass                   []classRow       `json:"by_class"`
-	ByBand                    []bandRow        `json:"by_band"`
-}
-
-type classRow struct {
-	Class       string `json:"class"`
-	Deployments int64  `json:"deployments"`
-	Incidents   int64  `json:"incidents"`
-	Rate        string `json:"rate"`
-}
-
-type bandRow struct {
-	Band        int    `json:"band"`
-	Low         int    `json:"low"`
-	High        int    `json:"high"`
-	Deployments int64  `json:"deployments"`
-	Incidents   int64  `json:"incidents"`
-	Rate        string `json:"rate"`
-}
 
 // parseTime reads a -from or -to value.
 func parseTime(name, s string) (time.Time, error) {
@@ -126,21 +98,10 @@ func runReport(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	doc := reportDoc{From: from, To: to, Deployments: r.Deployments, Incidents: r.Incidents, IncidentRate: r.IncidentRate.String(),
-		BySeverity: map[string]int64{}, AutoApprovedWithIncidents: r.AutoApprovedWithIncidents, Preventable: r.Preventable}
-	for sev, n := range r.BySeverity {
-		doc.BySeverity[string(sev)] = n
-	}
-	for _, cr := range r.ByClass {
-		doc.ByClass = append(doc.ByClass, classRow{Class: string(cr.Class), Deployments: cr.Deployments, Incidents: cr.Incidents, Rate: cr.Rate.String()})
-	}
-	for _, br := range r.ByBand {
-		doc.ByBand = append(doc.ByBand, bandRow{Band: br.Band, Low: br.Low, High: br.High, Deployments: br.Deployments, Incidents: br.Incidents, Rate: br.Rate.String()})
-	}
 	if f.json {
-		return writeJSON(e.stdout, doc)
+		return writeJSON(e.stdout, r) // incident.Report's JSON form
 	}
-	return printReport(e.stdout, doc)
+	return printReport(e.stdout, r)
 }
 
 // writeHTMLReport writes r and the maturity ladder of s as one HTML page
@@ -173,14 +134,10 @@ func writeHTMLReport(ctx context.Context, s *store.Store, path string, r inciden
 }
 
 // printReport writes the report as text tables.
-func printReport(w io.Writer, d reportDoc) error {
-	fmt.Fprintf(w, "calibration report, %s to %s\n", d.From.Format(time.RFC3339), d.To.Format(time.RFC3339))
+func printReport(w io.Writer, d incident.Report) error {
+	fmt.Fprintf(w, "calibration report, %s to %s\n", d.From.UTC().Format(time.RFC3339), d.To.UTC().Format(time.RFC3339))
 	fmt.Fprintf(w, "deployments %d, incidents %d, incident rate %s\n", d.Deployments, d.Incidents, d.IncidentRate)
-	sevs := make([]string, 0, len(d.BySeverity))
-	for s := range d.BySeverity {
-		sevs = append(sevs, s)
-	}
-	slices.Sort(sevs)
+	sevs := slices.Sorted(maps.Keys(d.BySeverity))
 	var parts []string
 	for _, s := range sevs {
 		parts = append(parts, fmt.Sprintf("%s %d", s, d.BySeverity[s]))

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/buildworksai/trustgate/incident"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,20 +16,20 @@ func TestReportCountsTheFixturesDeploymentsAndIncident(t *testing.T) {
 	fx := newSQLiteFixture(t)
 	r := tg(t, fx.with("report", "-from", "2026-03-01T00:00:00Z", "-to", fx.now.Add(time.Second).Format(time.RFC3339), "-json")...)
 	require.Equal(t, exitOK, r.code, "%s%s", r.stdout, r.stderr)
-	var doc reportDoc
+	var doc incident.Report
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc), r.stdout)
 	// Two builds deployed (the third was blocked), one incident, linked to
 	// the first deployment by its application.
 	assert.EqualValues(t, 2, doc.Deployments)
 	assert.EqualValues(t, 1, doc.Incidents)
-	assert.Equal(t, "0.5", doc.IncidentRate)
+	assert.Equal(t, "0.5", doc.IncidentRate.String())
 	assert.EqualValues(t, 1, doc.BySeverity["P3"])
 	var classDeployments, classIncidents, bandDeployments, bandIncidents int64
 	for _, c := range doc.ByClass {
 		classDeployments += c.Deployments
 		classIncidents += c.Incidents
 		if c.Incidents == 1 {
-			assert.Equal(t, "0.5", c.Rate, c.Class)
+			assert.Equal(t, "0.5", c.Rate.String(), c.Class)
 		}
 	}
 	for _, b := range doc.ByBand {
@@ -52,10 +53,10 @@ func TestReportCountsTheFixturesDeploymentsAndIncident(t *testing.T) {
 	t.Run("a period without deployments", func(t *testing.T) {
 		r := tg(t, fx.with("report", "-from", "2025-01-01", "-to", "2025-02-01", "-json")...)
 		require.Equal(t, exitOK, r.code)
-		var doc reportDoc
+		var doc incident.Report
 		require.NoError(t, json.Unmarshal([]byte(r.stdout), &doc))
 		assert.Zero(t, doc.Deployments)
-		assert.Equal(t, "0", doc.IncidentRate)
+		assert.Equal(t, "0", doc.IncidentRate.String())
 	})
 }
 
