@@ -393,7 +393,7 @@ func TestAutoApprovedDeployment(t *testing.T) {
 	ready := e.evaluate()
 	require.True(t, ready.Ready)
 	for _, tok := range []string{tokCAB, tokCAB2} {
-		ok[evaluationApprovalDTO](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID + "/approve", token: tok}), http.StatusOK)
+		ok[evaluationApprovalDTO](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID.String() + "/approve", token: tok}), http.StatusOK)
 	}
 	active := ok[riskModelDTO](t, e.do(call{method: "GET", path: "/api/v1/risk-models/active", token: tokSubmitter}), http.StatusOK)
 	require.Equal(t, "20", active.Thresholds["PRODUCTIVITY_TOOLS"])

@@ -16,67 +16,6 @@ type maturityStatusDTO struct {
 	Reason       string         `json:"reason"`
 }
 
-// criterionDTO is one criterion of an evaluation. Numbers are decimal
-// strings; required is absent when no limit applies.
-type criterionDTO struct {
-	Name      maturity.CriterionName `json:"name"`
-	AtLeast   bool                   `json:"at_least"`
-	Required  string                 `json:"required,omitempty"`
-	Unlimited bool                   `json:"unlimited,omitempty"`
-	Actual    string                 `json:"actual"`
-	Passed    bool                   `json:"passed"`
-}
-
-// evaluationDTO is a stored maturity evaluation with its decision.
-type evaluationDTO struct {
-	ID           string           `json:"id"`
-	Kind         maturity.Kind    `json:"kind"`
-	Level        maturity.Level   `json:"level"`
-	Target       maturity.Level   `json:"target"`
-	PeriodFrom   time.Time        `json:"period_from"`
-	PeriodTo     time.Time        `json:"period_to"`
-	Deployments  int64            `json:"deployments"`
-	Incidents    int64            `json:"incidents"`
-	P1           int64            `json:"p1"`
-	P2           int64            `json:"p2"`
-	IncidentRate string           `json:"incident_rate"`
-	Criteria     []criterionDTO   `json:"criteria"`
-	Ready        bool             `json:"ready"`
-	Reason       string           `json:"reason"`
-	Approvals    []signoffDTO     `json:"approvals"`
-	Decision     *evalDecisionDTO `json:"decision,omitempty"`
-	CreatedAt    time.Time        `json:"created_at"`
-}
-
-type evalDecisionDTO struct {
-	By           string    `json:"by"`
-	At           time.Time `json:"at"`
-	ModelVersion string    `json:"model_version"`
-}
-
-func toEvaluationDTO(e maturity.Evaluation) evaluationDTO {
-	d := evaluationDTO{
-		ID: e.ID.String(), Kind: e.Kind, Level: e.Level, Target: e.Target,
-		PeriodFrom: e.PeriodFrom.UTC(), PeriodTo: e.PeriodTo.UTC(), Deployments: e.Deployments, Incidents: e.Incidents,
-		P1: e.P1, P2: e.P2, IncidentRate: e.IncidentRate.String(), Criteria: []criterionDTO{}, Ready: e.Ready,
-		Reason: e.Reason, Approvals: []signoffDTO{}, CreatedAt: e.CreatedAt.UTC(),
-	}
-	for _, a := range e.Approvals {
-		d.Approvals = append(d.Approvals, signoffDTO{By: a.By, At: a.At.UTC()})
-	}
-	for _, c := range e.Criteria {
-		cd := criterionDTO{Name: c.Name, AtLeast: c.AtLeast, Unlimited: c.Unlimited, Actual: c.Actual.String(), Passed: c.Passed}
-		if !c.Unlimited {
-			cd.Required = c.Required.String()
-		}
-		d.Criteria = append(d.Criteria, cd)
-	}
-	if e.Decided() {
-		d.Decision = &evalDecisionDTO{By: e.Decision.By, At: e.Decision.At.UTC(), ModelVersion: e.Decision.ModelVersion}
-	}
-	return d
-}
-
 // transitionDTO is a change of level the CAB approved.
 type transitionDTO struct {
 	Kind      maturity.Kind     `json:"kind"`
@@ -89,14 +28,14 @@ type transitionDTO struct {
 }
 
 // evaluationApprovalDTO answers an approval of a progression: the
-// evaluation with its approvals, how many verify and how many the keyring's
+// evaluation (maturity.Evaluation's JSON form) with its approvals, how many verify and how many the keyring's
 // quorum needs, and whether the progression applied (then the transition).
 type evaluationApprovalDTO struct {
-	Evaluation evaluationDTO  `json:"evaluation"`
-	Approvals  int            `json:"approvals"`
-	Quorum     int            `json:"quorum"`
-	Applied    bool           `json:"applied"`
-	Transition *transitionDTO `json:"transition,omitempty"`
+	Evaluation maturity.Evaluation `json:"evaluation"`
+	Approvals  int                 `json:"approvals"`
+	Quorum     int                 `json:"quorum"`
+	Applied    bool                `json:"applied"`
+	Transition *transitionDTO      `json:"transition,omitempty"`
 }
 
 func (s *Server) toStatusDTO(st maturity.State) maturityStatusDTO {
@@ -120,7 +59,7 @@ func (s *Server) maturityStatus(w http.ResponseWriter, r *http.Request, _ *princ
 }
 
 // evaluateMaturity: POST /api/v1/maturity/evaluate, with no body. Every
-// call stores a new evaluation (201); a regression is applied at once.
+// call stores a new evaluation (201, maturity.Evaluation's JSON form); a regression is applied at once.
 func (s *Server) evaluateMaturity(w http.ResponseWriter, r *http.Request, _ *principal) error {
 	if err := decodeOptionalJSON(w, r, s.maxBody, &struct{}{}); err != nil {
 		return err
@@ -130,7 +69,7 @@ func (s *Server) evaluateMaturity(w http.ResponseWriter, r *http.Request, _ *pri
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/maturity/evaluations/"+ev.ID.String())
-	writeJSON(w, http.StatusCreated, toEvaluationDTO(ev))
+	writeJSON(w, http.StatusCreated, ev)
 	return nil
 }
 
@@ -145,11 +84,10 @@ func (s *Server) listEvaluations(w http.ResponseWriter, r *http.Request, _ *prin
 	if err != nil {
 		return err
 	}
-	out := make([]evaluationDTO, len(evs))
-	for i, e := range evs {
-		out[i] = toEvaluationDTO(e)
+	if evs == nil {
+		evs = []maturity.Evaluation{} // none is [], not null
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"evaluations": out})
+	writeJSON(w, http.StatusOK, map[string][]maturity.Evaluation{"evaluations": evs})
 	return nil
 }
 
@@ -163,7 +101,7 @@ func (s *Server) getEvaluation(w http.ResponseWriter, r *http.Request, _ *princi
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, toEvaluationDTO(ev))
+	writeJSON(w, http.StatusOK, ev)
 	return nil
 }
 
@@ -233,7 +171,7 @@ func (s *Server) approveEvaluation(w http.ResponseWriter, r *http.Request, p *pr
 	if err != nil {
 		return err
 	}
-	out.Evaluation = toEvaluationDTO(ev)
+	out.Evaluation = ev
 	if tr := got.Transition; tr != nil {
 		model, err := s.store.RiskModel(r.Context(), tr.Model.Version)
 		if err != nil {

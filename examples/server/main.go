@@ -179,22 +179,33 @@
 // Where a library type has a JSON form (its package doc's JSON section,
 // pinned by golden files) and the answer is that value, the server writes
 // the form as it is, so a client reads it with the library's
-// UnmarshalJSON and openapi.json describes one shape: a validation
-// (POST /evidence/{id}/validate, and the validation of POST
-// …/deployments) is security.Report, a blocked deployment's failed_checks
-// are security.Check, a CAB request's decision is cab.Decision, a recorded
-// deployment incident.Deployment, an incident (one object, its resolution
-// inline, with the service key's attestation envelope) incident.Incident,
-// also in the pages of GET /incidents. Decimals in
-// these forms are exact ("18.5", never padded to "18.50").
+// UnmarshalJSON and openapi.json describes one shape:
 //
-// The rest are the server's own shapes, because they are not one library
-// value: a CAB request (its decision, approvals, rejection and exception
-// together) adds reasons, cab.Decision.Reasons (every reason that applies,
-// the deciding one first), which the library derives and so leaves out of
-// the decision's form. Request bodies (the incident report and its
-// update, submissions, deployments) stay the server's own: they carry
-// what a client may say, not the record the server makes of it.
+//	security.Report       POST /evidence/{id}/validate, and the validation of POST …/deployments
+//	security.Check        a blocked deployment's failed_checks
+//	cab.Decision          a CAB request's decision
+//	incident.Deployment   the deployment of POST …/deployments
+//	incident.Incident     the incident routes, and each incident of GET /incidents (one object,
+//	                      its resolution inline, with the service key's attestation envelope)
+//	maturity.Evaluation   POST /maturity/evaluate, GET /maturity/evaluations[/{id}], and the
+//	                      evaluation in the answer of …/approve
+//
+// Decimals in these forms are exact ("18.5", never padded to "18.50").
+//
+// The other answers are the server's own shapes, because no one library
+// value holds what they show: a CAB request (its decision, approvals,
+// rejection and exception together) adds reasons, cab.Decision.Reasons
+// (every reason that applies, the deciding one first), which the library
+// derives and so leaves out of the decision's form; a classification adds
+// the class's quorum and whether it may ever auto-approve to
+// blastradius.Result; the maturity status (and a transition's state) adds
+// the level's name; a risk model version adds its approval state, quorum
+// and signoffs; the answer of an evaluation's approval wraps the
+// evaluation with the count, the quorum and the transition; an evidence
+// package shows its canonical data and its producer. Request bodies (an
+// incident report and its update, a submission, a deployment) stay the
+// server's own too: they hold what a client may say, not the record the
+// server makes of it.
 //
 // # Artifact digests
 //

@@ -30,9 +30,9 @@ func (e *testEnv) earnLevel1() {
 	}
 }
 
-func (e *testEnv) evaluate() evaluationDTO {
+func (e *testEnv) evaluate() maturity.Evaluation {
 	e.tb.Helper()
-	return ok[evaluationDTO](e.tb, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB}), http.StatusCreated)
+	return ok[maturity.Evaluation](e.tb, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB}), http.StatusCreated)
 }
 
 func TestMaturityStatus(t *testing.T) {
@@ -46,16 +46,16 @@ func TestEvaluateMaturity(t *testing.T) {
 	e := newTestEnv(t)
 	t.Run("happy path: not ready yet", func(t *testing.T) {
 		r := e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB})
-		got := ok[evaluationDTO](t, r, http.StatusCreated)
-		assert.Equal(t, "/api/v1/maturity/evaluations/"+got.ID, r.Header.Get("Location"))
+		got := ok[maturity.Evaluation](t, r, http.StatusCreated)
+		assert.Equal(t, "/api/v1/maturity/evaluations/"+got.ID.String(), r.Header.Get("Location"))
 		assert.Equal(t, maturity.Progression, got.Kind)
 		assert.Equal(t, maturity.CautiousLevel, got.Target)
 		assert.False(t, got.Ready)
 		assert.NotEmpty(t, got.Criteria)
-		assert.Nil(t, got.Decision)
+		assert.False(t, got.Decided())
 	})
 	t.Run("an empty JSON object is an empty body", func(t *testing.T) {
-		ok[evaluationDTO](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB, body: "{}"}), http.StatusCreated)
+		ok[maturity.Evaluation](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB, body: "{}"}), http.StatusCreated)
 	})
 	t.Run("validation error", func(t *testing.T) {
 		requireProblem(t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB, body: `{"level":4}`}), http.StatusBadRequest, codeUnknownField)
@@ -63,7 +63,7 @@ func TestEvaluateMaturity(t *testing.T) {
 	t.Run("repeat: every evaluation is a new record", func(t *testing.T) {
 		a, b := e.evaluate(), e.evaluate()
 		assert.NotEqual(t, a.ID, b.ID)
-		a.ID, b.ID = "", ""
+		a.ID, b.ID = uuid.Nil, uuid.Nil
 		assert.Equal(t, a, b)
 	})
 }
@@ -77,13 +77,13 @@ func TestListAndGetEvaluations(t *testing.T) {
 
 	t.Run("list, newest first", func(t *testing.T) {
 		got := ok[struct {
-			Evaluations []evaluationDTO `json:"evaluations"`
+			Evaluations []maturity.Evaluation `json:"evaluations"`
 		}](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations", token: tokCAB}), http.StatusOK)
 		require.Len(t, got.Evaluations, 2)
 		assert.Equal(t, second.ID, got.Evaluations[0].ID)
 		assert.Equal(t, first.ID, got.Evaluations[1].ID)
 		one := ok[struct {
-			Evaluations []evaluationDTO `json:"evaluations"`
+			Evaluations []maturity.Evaluation `json:"evaluations"`
 		}](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations?limit=1", token: tokCAB}), http.StatusOK)
 		assert.Len(t, one.Evaluations, 1)
 	})
@@ -92,7 +92,7 @@ func TestListAndGetEvaluations(t *testing.T) {
 		requireProblem(t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations?limit=x", token: tokCAB}), http.StatusBadRequest, codeInvalidParameter)
 	})
 	t.Run("get", func(t *testing.T) {
-		got := ok[evaluationDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations/" + first.ID, token: tokCAB}), http.StatusOK)
+		got := ok[maturity.Evaluation](t, e.do(call{method: "GET", path: "/api/v1/maturity/evaluations/" + first.ID.String(), token: tokCAB}), http.StatusOK)
 		assert.Equal(t, first, got)
 	})
 	t.Run("get: not found", func(t *testing.T) {
@@ -108,7 +108,7 @@ func TestApproveEvaluation(t *testing.T) {
 	}
 	notReady := e.evaluate()
 	t.Run("an evaluation that is not ready is a conflict", func(t *testing.T) {
-		requireProblem(t, approve(notReady.ID, tokCAB), http.StatusConflict, codeNotReady)
+		requireProblem(t, approve(notReady.ID.String(), tokCAB), http.StatusConflict, codeNotReady)
 	})
 	t.Run("not found", func(t *testing.T) {
 		requireProblem(t, approve(uuid.NewString(), tokCAB), http.StatusNotFound, codeNotFound)
@@ -118,26 +118,26 @@ func TestApproveEvaluation(t *testing.T) {
 	ready := e.evaluate()
 	require.True(t, ready.Ready, "%+v", ready)
 	t.Run("validation error", func(t *testing.T) {
-		r := e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID + "/approve", token: tokCAB, body: `{"approver":"mallory"}`})
+		r := e.do(call{method: "POST", path: "/api/v1/maturity/evaluations/" + ready.ID.String() + "/approve", token: tokCAB, body: `{"approver":"mallory"}`})
 		requireProblem(t, r, http.StatusBadRequest, codeUnknownField)
 	})
 	t.Run("one approval is recorded and applies nothing", func(t *testing.T) {
-		got := ok[evaluationApprovalDTO](t, approve(ready.ID, tokCAB2), http.StatusOK)
+		got := ok[evaluationApprovalDTO](t, approve(ready.ID.String(), tokCAB2), http.StatusOK)
 		assert.False(t, got.Applied)
 		assert.Nil(t, got.Transition)
 		assert.Equal(t, 1, got.Approvals)
 		assert.Equal(t, 2, got.Quorum)
 		require.Len(t, got.Evaluation.Approvals, 1)
 		assert.Equal(t, "dave", got.Evaluation.Approvals[0].By, "the approver is the authenticated principal")
-		assert.Nil(t, got.Evaluation.Decision)
+		assert.False(t, got.Evaluation.Decided())
 		st := ok[maturityStatusDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/status", token: tokCAB}), http.StatusOK)
 		assert.Equal(t, maturity.Baseline, st.Level, "one member alone never raises the level")
 	})
 	t.Run("the same member twice is a conflict", func(t *testing.T) {
-		requireProblem(t, approve(ready.ID, tokCAB2), http.StatusConflict, codeConflict)
+		requireProblem(t, approve(ready.ID.String(), tokCAB2), http.StatusConflict, codeConflict)
 	})
 	t.Run("happy path: the second approval applies it", func(t *testing.T) {
-		got := ok[evaluationApprovalDTO](t, approve(ready.ID, tokCAB), http.StatusOK)
+		got := ok[evaluationApprovalDTO](t, approve(ready.ID.String(), tokCAB), http.StatusOK)
 		assert.True(t, got.Applied)
 		assert.Equal(t, 2, got.Approvals)
 		require.NotNil(t, got.Transition)
@@ -147,7 +147,7 @@ func TestApproveEvaluation(t *testing.T) {
 		assert.Equal(t, "carol", tr.Actor)
 		assert.True(t, tr.RiskModel.Active)
 		assert.Equal(t, "20", tr.RiskModel.Thresholds["PRODUCTIVITY_TOOLS"])
-		require.NotNil(t, got.Evaluation.Decision)
+		require.True(t, got.Evaluation.Decided())
 		assert.Len(t, got.Evaluation.Approvals, 2)
 
 		st := ok[maturityStatusDTO](t, e.do(call{method: "GET", path: "/api/v1/maturity/status", token: tokCAB}), http.StatusOK)
@@ -155,6 +155,6 @@ func TestApproveEvaluation(t *testing.T) {
 		assert.Equal(t, tr.RiskModel.Version, st.ModelVersion)
 	})
 	t.Run("approving an applied progression is a conflict", func(t *testing.T) {
-		requireProblem(t, approve(ready.ID, tokAdmin), http.StatusConflict, codeDecided)
+		requireProblem(t, approve(ready.ID.String(), tokAdmin), http.StatusConflict, codeDecided)
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/cab"
 	"github.com/buildworksai/trustgate/incident"
+	"github.com/buildworksai/trustgate/maturity"
 	"github.com/buildworksai/trustgate/riskmodel"
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/dsse"
@@ -158,7 +159,7 @@ func TestOpenAPIOperationsAnswerAsWritten(t *testing.T) {
 	old := e.signCheckpoint(nil)
 	req := e.submit(tokSubmitter, "oa-1", "10", "PRODUCTIVITY_TOOLS")
 	inc := e.reportIncident("oa-inc", "P3", epoch.Add(-time.Hour))
-	eval := ok[evaluationDTO](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB}), http.StatusCreated)
+	eval := ok[maturity.Evaluation](t, e.do(call{method: "POST", path: "/api/v1/maturity/evaluate", token: tokCAB}), http.StatusCreated)
 	e.signCheckpoint(nil)
 	require.NoError(t, e.srv.verifyLog(t.Context()))
 	active := ok[riskModelDTO](t, e.do(call{method: "GET", path: "/api/v1/risk-models/active", token: tokCAB}), http.StatusOK)
@@ -176,7 +177,7 @@ func TestOpenAPIOperationsAnswerAsWritten(t *testing.T) {
 		"GET /api/v1/maturity/status":                          {},
 		"POST /api/v1/maturity/evaluate":                       {},
 		"GET /api/v1/maturity/evaluations":                     {},
-		"GET /api/v1/maturity/evaluations/{id}":                {id: eval.ID},
+		"GET /api/v1/maturity/evaluations/{id}":                {id: eval.ID.String()},
 		"POST /api/v1/blast-radius/classify":                   {body: map[string]any{"app_name": "Zoom"}},
 		"GET /api/v1/blast-radius/classes":                     {},
 		"GET /api/v1/risk-models":                              {},
@@ -308,6 +309,13 @@ func wireForms(t *testing.T) []wireForm {
 		{"Incident", incident.Incident{}, fullIncident},
 		{"Envelope", dsse.Envelope{}, fullIncident.Attestation},
 		{"IncidentPage", incidentPageDTO{Incidents: []incident.Incident{}}, incidentPageDTO{NextCursor: "c"}},
+		{"Criterion", maturity.Criterion{}, maturity.Criterion{}},
+		{"EvaluationDecision", maturity.Decision{}, maturity.Decision{At: time.Unix(1, 0), ModelVersion: "1.2"}},
+		{"MaturityApproval", maturity.Approval{}, maturity.Approval{}},
+		{"Evaluation", maturity.Evaluation{}, maturity.Evaluation{Decision: maturity.Decision{Approved: true}}},
+		{"EvaluationList", map[string][]maturity.Evaluation{"evaluations": {}}, map[string][]maturity.Evaluation{"evaluations": {}}},
+		{"EvaluationApproval", evaluationApprovalDTO{}, evaluationApprovalDTO{Transition: &transitionDTO{}}},
+		{"Transition", transitionDTO{}, transitionDTO{}},
 		{"Request", toRequestDTO(cab.Request{}), toRequestDTO(cab.Request{
 			Factors: map[riskmodel.Factor]decimal.Decimal{"vendor_history": decimal.New(1, 0)}, DeclaredClass: blastradius.NonCritical,
 			Rejection: &cab.Rejection{By: "carol"}, Exception: &cab.Exception{Justification: "zero-day fix"}})},

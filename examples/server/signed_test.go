@@ -254,7 +254,7 @@ func TestMemberSignedMaturityProgression(t *testing.T) {
 	e.earnLevel1()
 	ready := e.evaluate()
 	require.True(t, ready.Ready)
-	path := "/api/v1/maturity/evaluations/" + ready.ID
+	path := "/api/v1/maturity/evaluations/" + ready.ID.String()
 	requireProblem(t, e.do(call{method: "POST", path: path + "/approve", token: tokCAB}), http.StatusForbidden, codeMemberSignature)
 
 	first := ok[evaluationApprovalDTO](t, e.do(call{method: "POST", path: path + "/approve", token: tokCAB,
