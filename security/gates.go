@@ -310,6 +310,14 @@ type auditCheck struct {
 	Code    ReasonCode `json:"code,omitempty"`
 }
 
+// validationRecord is the data of a validation's audit event.
+type validationRecord struct {
+	EvidenceID     string       `json:"evidence_id"`
+	Artifact       string       `json:"artifact"`
+	ArtifactSHA256 string       `json:"artifact_sha256,omitempty"`
+	Checks         []auditCheck `json:"checks"`
+}
+
 // finish records the outcome and turns a failure into a ValidationError.
 func (v *Validator) finish(ctx context.Context, req Request, rep Report) (Report, error) {
 	passed := rep.Passed()
@@ -317,12 +325,7 @@ func (v *Validator) finish(ctx context.Context, req Request, rep Report) (Report
 	for i, c := range rep.Checks {
 		checks[i] = auditCheck{c.Gate, c.Passed, c.Skipped, c.Code}
 	}
-	data, err := json.Marshal(struct {
-		EvidenceID     string       `json:"evidence_id"`
-		Artifact       string       `json:"artifact"`
-		ArtifactSHA256 string       `json:"artifact_sha256,omitempty"`
-		Checks         []auditCheck `json:"checks"`
-	}{rep.EvidenceID.String(), rep.ArtifactName, digestOrEmpty(rep.ArtifactDigest), checks})
+	data, err := json.Marshal(validationRecord{rep.EvidenceID.String(), rep.ArtifactName, digestOrEmpty(rep.ArtifactDigest), checks})
 	if err != nil {
 		return Report{}, err
 	}
