@@ -9,7 +9,6 @@ import (
 	"github.com/buildworksai/trustgate/security"
 	"github.com/buildworksai/trustgate/security/receipt"
 	"github.com/buildworksai/trustgate/store"
-	"github.com/google/uuid"
 )
 
 // validationReceipt: GET /api/v1/audit/events/{seq}/receipt, the receipt
@@ -40,7 +39,7 @@ func (s *Server) validationReceipt(w http.ResponseWriter, r *http.Request, _ *pr
 	if ev.Type != security.EventValidationPassed && ev.Type != security.EventValidationFailed {
 		return noReceipt("it is a " + strconv.Quote(string(ev.Type)) + " event, not a validation")
 	}
-	rep, err := reportOf(ev)
+	rep, err := security.RecordedReport(ev)
 	if err != nil {
 		return err
 	}
@@ -111,40 +110,4 @@ func (s *Server) modelAt(ctx context.Context, seq int64) (string, error) {
 		after = page[len(page)-1].Seq
 	}
 	return version, nil
-}
-
-// validationData is what a validation's audit event records (see
-// security.Validator): enough to rebuild its report.
-type validationData struct {
-	EvidenceID     string `json:"evidence_id"`
-	Artifact       string `json:"artifact"`
-	ArtifactSHA256 string `json:"artifact_sha256"`
-	Checks         []struct {
-		Gate    security.Gate       `json:"gate"`
-		Passed  bool                `json:"passed"`
-		Skipped bool                `json:"skipped"`
-		Code    security.ReasonCode `json:"code"`
-	} `json:"checks"`
-}
-
-// reportOf rebuilds the report of the validation ev recorded.
-func reportOf(ev security.Event) (security.Report, error) {
-	var d validationData
-	if err := json.Unmarshal(ev.Data, &d); err != nil {
-		return security.Report{}, err
-	}
-	id, err := uuid.Parse(d.EvidenceID)
-	if err != nil {
-		return security.Report{}, err
-	}
-	rep := security.Report{EvidenceID: id, CorrelationID: ev.CorrelationID, ArtifactName: d.Artifact, AuditSeq: ev.Seq}
-	if d.ArtifactSHA256 != "" {
-		if rep.ArtifactDigest, err = security.ParseDigest("artifact_sha256", d.ArtifactSHA256); err != nil {
-			return security.Report{}, err
-		}
-	}
-	for _, c := range d.Checks {
-		rep.Checks = append(rep.Checks, security.Check{Gate: c.Gate, Passed: c.Passed, Skipped: c.Skipped, Code: c.Code})
-	}
-	return rep, nil
 }

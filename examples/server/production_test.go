@@ -107,7 +107,7 @@ func TestRunInProductionOnSQLite(t *testing.T) {
 	lines := sinkLines(t, string(raw))
 	require.Len(t, lines, len(events))
 	for i, ev := range events {
-		assert.Equal(t, toEventLine(ev), lines[i])
+		assert.Equal(t, eventJSON(t, ev), eventJSON(t, lines[i]))
 	}
-	assert.Equal(t, "incident.reported", lines[len(lines)-1].Type)
+	assert.Equal(t, "incident.reported", string(lines[len(lines)-1].Type))
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/buildworksai/trustgate/security"
-	"github.com/google/uuid"
 )
 
 // The audit sink (-audit-sink PATH, "-" for stdout) streams every
@@ -25,7 +24,8 @@ import (
 // written. On shutdown it drains the log to its head before the server
 // exits. Each page of events reaches the writer in one Write.
 //
-// A line is the same shape go run ./examples/trustgate export -log writes:
+// A line is security.Event's JSON form, as go run ./examples/trustgate
+// export -log writes it, read back with json.Unmarshal into a security.Event:
 //
 //	{"seq":1,"id":"…","type":"cab.submitted","actor":"alice","subject":"cab-request:…",
 //	 "correlation_id":"…","occurred_at":"2026-03-02T09:00:00Z","data":{…},"prev_hash":"…","hash":"…"}
@@ -35,26 +35,6 @@ const sinkInterval = time.Second
 
 // sinkPage is how many events the sink reads at a time.
 const sinkPage = 500
-
-// eventLine is the JSON form of an audit event, one a line.
-type eventLine struct {
-	Seq           int64           `json:"seq"`
-	ID            uuid.UUID       `json:"id"`
-	Type          string          `json:"type"`
-	Actor         string          `json:"actor"`
-	Subject       string          `json:"subject,omitempty"`
-	CorrelationID string          `json:"correlation_id,omitempty"`
-	OccurredAt    time.Time       `json:"occurred_at"`
-	Data          json.RawMessage `json:"data,omitempty"`
-	PrevHash      string          `json:"prev_hash"`
-	Hash          string          `json:"hash"`
-}
-
-func toEventLine(ev security.Event) eventLine {
-	return eventLine{Seq: ev.Seq, ID: ev.ID, Type: string(ev.Type), Actor: ev.Actor, Subject: ev.Subject,
-		CorrelationID: ev.CorrelationID, OccurredAt: ev.OccurredAt.UTC(), Data: ev.Data,
-		PrevHash: ev.PrevHash.String(), Hash: ev.Hash.String()}
-}
 
 // sink tails the audit log into a writer.
 type sink struct {
@@ -134,7 +114,7 @@ func (k *sink) drain(ctx context.Context) error {
 			if ev.Seq != next+1 {
 				return fmt.Errorf("event %d follows %d: the log has a gap", ev.Seq, next)
 			}
-			if err := k.enc.Encode(toEventLine(ev)); err != nil {
+			if err := k.enc.Encode(ev); err != nil {
 				return err
 			}
 			next = ev.Seq

@@ -19,42 +19,6 @@ import (
 	"github.com/google/uuid"
 )
 
-// validationData is what a validation's audit event records (see
-// security.Validator): enough to rebuild its report.
-type validationData struct {
-	EvidenceID     string `json:"evidence_id"`
-	Artifact       string `json:"artifact"`
-	ArtifactSHA256 string `json:"artifact_sha256"`
-	Checks         []struct {
-		Gate    security.Gate       `json:"gate"`
-		Passed  bool                `json:"passed"`
-		Skipped bool                `json:"skipped"`
-		Code    security.ReasonCode `json:"code"`
-	} `json:"checks"`
-}
-
-// reportOf rebuilds the report of the validation ev recorded.
-func reportOf(ev security.Event) (security.Report, error) {
-	var d validationData
-	if err := json.Unmarshal(ev.Data, &d); err != nil {
-		return security.Report{}, fmt.Errorf("event %d: the validation's data does not parse: %w", ev.Seq, err)
-	}
-	id, err := uuid.Parse(d.EvidenceID)
-	if err != nil {
-		return security.Report{}, fmt.Errorf("event %d: evidence_id: %w", ev.Seq, err)
-	}
-	rep := security.Report{EvidenceID: id, CorrelationID: ev.CorrelationID, ArtifactName: d.Artifact, AuditSeq: ev.Seq}
-	if d.ArtifactSHA256 != "" {
-		if rep.ArtifactDigest, err = security.ParseDigest("artifact_sha256", d.ArtifactSHA256); err != nil {
-			return security.Report{}, fmt.Errorf("event %d: %w", ev.Seq, err)
-		}
-	}
-	for _, c := range d.Checks {
-		rep.Checks = append(rep.Checks, security.Check{Gate: c.Gate, Passed: c.Passed, Skipped: c.Skipped, Code: c.Code})
-	}
-	return rep, nil
-}
-
 func exportReceipts(ctx context.Context, e *env, f *exportFlags) error {
 	res := exportResult{Kind: "receipts", Path: f.receipts}
 	key, err := loadServiceKey(f.serviceKey)
@@ -188,7 +152,7 @@ func collectReceipts(ctx context.Context, s *db, svc *attest.Service, size int64
 					skipped = append(skipped, fmt.Sprintf("validation of event %d: after the checkpoint", ev.Seq))
 					continue
 				}
-				rep, err := reportOf(ev)
+				rep, err := security.RecordedReport(ev)
 				if err != nil {
 					return nil, nil, err
 				}
