@@ -191,6 +191,10 @@
 //	                      evaluation in the answer of …/approve
 //
 // Decimals in these forms are exact ("18.5", never padded to "18.50").
+// The audit sink's lines are security.Event's form, and a risk model's
+// body (POST /risk-models) is the numbers of riskmodel.Version's form,
+// the candidate file trustgate shadow reads (the server refuses the members
+// only it sets: approval, signoffs, created_by, created_at, active).
 //
 // The other answers are the server's own shapes, because no one library
 // value holds what they show: a CAB request (its decision, approvals,
@@ -199,8 +203,8 @@
 // derives and so leaves out of the decision's form; a classification adds
 // the class's quorum and whether it may ever auto-approve to
 // blastradius.Result; the maturity status (and a transition's state) adds
-// the level's name; a risk model version adds its approval state, quorum
-// and signoffs; the answer of an evaluation's approval wraps the
+// the level's name; a risk model version adds to riskmodel.Version's
+// form the approvers whose signoffs verify and the quorum; the answer of an evaluation's approval wraps the
 // evaluation with the count, the quorum and the transition; an evidence
 // package shows its canonical data and its producer. Request bodies (an
 // incident report and its update, a submission, a deployment) stay the
