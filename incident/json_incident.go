@@ -3,14 +3,10 @@ package incident
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/blastradius"
 	"github.com/buildworksai/trustgate/internal/wire"
-	"github.com/buildworksai/trustgate/security/dsse"
 )
 
 // The JSON form of [Incident]; see the package doc's JSON section.
@@ -129,19 +125,7 @@ func decodeIncident(data []byte, path string) (Incident, error) {
 		}
 	}
 	in.CreatedAt, in.UpdatedAt = o.OptTime("created_at"), o.OptTime("updated_at")
-	if raw := o.Raw("attestation", false); raw != nil {
-		env, err := dsse.Parse(raw)
-		if err != nil {
-			var e *trustgate.Error
-			field := o.Path("attestation")
-			if errors.As(err, &e) {
-				field += strings.TrimPrefix(e.Field, "envelope")
-			}
-			o.FailWith(&trustgate.Error{Code: trustgate.Invalid, Reason: "ENVELOPE_MALFORMED", Field: field,
-				Message: "incident: json: " + field + ": " + err.Error(), Err: err})
-		}
-		in.Attestation = env
-	}
+	in.Attestation = o.Envelope("attestation", false)
 	if err := o.Err(); err != nil {
 		return Incident{}, err
 	}

@@ -2,16 +2,12 @@ package maturity
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/google/uuid"
 
-	"github.com/buildworksai/trustgate"
 	"github.com/buildworksai/trustgate/internal/wire"
 	"github.com/buildworksai/trustgate/security"
-	"github.com/buildworksai/trustgate/security/dsse"
 )
 
 // The JSON forms of [Evaluation], [Criterion], [Decision] and [Approval];
@@ -233,29 +229,11 @@ func decodeApproval(data []byte, path string) (Approval, error) {
 		return Approval{}, err
 	}
 	a := Approval{By: o.String("by"), At: o.Time("at")}
-	if raw := o.Raw("envelope", true); raw != nil {
-		env, err := dsse.Parse(raw)
-		if err != nil {
-			o.FailWith(envelopeErr(o.Path("envelope"), err))
-		}
-		a.Envelope = env
-	}
+	a.Envelope = o.Envelope("envelope", true)
 	if err := o.Err(); err != nil {
 		return Approval{}, err
 	}
 	return a, nil
-}
-
-// envelopeErr is dsse.Parse's error with its Field ("envelope…") moved
-// under path, the envelope member's path.
-func envelopeErr(path string, err error) error {
-	var e *trustgate.Error
-	if !errors.As(err, &e) {
-		return wire.Err("maturity", path, "malformed DSSE envelope", err)
-	}
-	field := path + strings.TrimPrefix(e.Field, "envelope")
-	return &trustgate.Error{Code: trustgate.Invalid, Reason: e.Reason, Field: field,
-		Message: "maturity: json: " + field + ": " + e.Error(), Err: err}
 }
 
 func decodeLevel(o *wire.Object, key string) Level {
@@ -390,13 +368,7 @@ func decodeState(data []byte, path string) (State, error) {
 		s.Approvals = append(s.Approvals, a)
 		return err
 	})
-	if raw := o.Raw("attestation", false); raw != nil {
-		env, err := dsse.Parse(raw)
-		if err != nil {
-			o.FailWith(envelopeErr(o.Path("attestation"), err))
-		}
-		s.Attestation = env
-	}
+	s.Attestation = o.Envelope("attestation", false)
 	if err := o.Err(); err != nil {
 		return State{}, err
 	}
